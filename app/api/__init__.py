@@ -1,0 +1,1 @@
+"""The HTTP layer: routers per resource, request/response schemas, dependencies, error mapping."""

@@ -1,0 +1,90 @@
+"""Liveness and readiness, for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from app.api.deps import ResourcesDep
+from app.resources import Resources
+
+router = APIRouter(tags=["operations"])
+log = structlog.get_logger("app.health")
+
+CheckState = Literal["ok", "failing"]
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not-ready"] = Field(examples=["ready"])
+    postgres: CheckState
+    redis: CheckState
+    migrations: Literal["at-head", "behind", "unknown"]
+
+
+@router.get(
+    "/healthz",
+    summary="Liveness · 存活检查",
+    description="Answers 200 while the process runs. It checks nothing else. / 进程存活即返回 200。",
+    response_model=Liveness,
+)
+async def healthz() -> Liveness:
+    return Liveness()
+
+
+async def _postgres_and_migrations(resources: Resources) -> tuple[CheckState, str]:
+    try:
+        async with resources.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        at_head = await resources.migrations_at_head()
+        return "ok", "at-head" if at_head else "behind"
+    except Exception as error:  # noqa: BLE001  (any failure means not ready)
+        log.warning("readiness_postgres_failed", error_type=type(error).__name__)
+        return "failing", "unknown"
+
+
+async def _redis(resources: Resources) -> CheckState:
+    try:
+        await resources.redis.ping()
+        return "ok"
+    except Exception as error:  # noqa: BLE001
+        log.warning("readiness_redis_failed", error_type=type(error).__name__)
+        return "failing"
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness · 就绪检查",
+    description=(
+        "200 when Postgres and Redis answer and the database schema is at the newest migration; "
+        "503 otherwise, with the failing part named. / Postgres、Redis 可用且数据库迁移为最新时返回 "
+        "200,否则返回 503。"
+    ),
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready · 未就绪"}},
+)
+async def readyz(resources: ResourcesDep) -> JSONResponse:
+    timeout = resources.settings.readiness_timeout_s
+    try:
+        (postgres, migrations), redis = await asyncio.wait_for(
+            asyncio.gather(_postgres_and_migrations(resources), _redis(resources)), timeout
+        )
+    except TimeoutError:
+        postgres, migrations, redis = "failing", "unknown", "failing"
+    ready = postgres == "ok" and redis == "ok" and migrations == "at-head"
+    body = Readiness(
+        status="ready" if ready else "not-ready",
+        postgres=postgres,
+        redis=redis,
+        migrations=migrations,  # type: ignore[arg-type]
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

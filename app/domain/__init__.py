@@ -1,0 +1,1 @@
+"""The rules of after-school care as plain Python: no web framework, database session or Redis."""

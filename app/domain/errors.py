@@ -1,0 +1,50 @@
+"""Errors the rules raise. They say what went wrong in the school's terms and carry no HTTP.
+
+`slug` is the stable identifier a front end switches on; `app.api.problems` maps each slug to a
+status code in one table.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    slug: ClassVar[str] = "domain-error"
+    title_zh: ClassVar[str] = "请求无法完成"
+    title_en: ClassVar[str] = "The request cannot be completed"
+
+    def __init__(self, detail: str = "", **extensions: object) -> None:
+        super().__init__(detail or self.title_en)
+        self.detail = detail or self.title_en
+        self.extensions = extensions
+
+
+class NotFound(DomainError):
+    slug = "not-found"
+    title_zh = "找不到该对象"
+    title_en = "Not found"
+
+
+class PermissionDenied(DomainError):
+    slug = "forbidden"
+    title_zh = "无权执行此操作"
+    title_en = "You may not do this"
+
+
+class Conflict(DomainError):
+    slug = "conflict"
+    title_zh = "与当前状态冲突"
+    title_en = "Conflicts with the current state"
+
+
+class StaleVersion(Conflict):
+    slug = "stale-version"
+    title_zh = "数据已被他人修改,请刷新后重试"
+    title_en = "Changed by someone else since you read it; reload and try again"
+
+
+class RuleViolation(DomainError):
+    slug = "rule-violation"
+    title_zh = "不符合托管规定"
+    title_en = "Breaks a rule of the programme"

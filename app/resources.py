@@ -1,0 +1,103 @@
+"""What the service holds open while it runs: the database engine, Redis, the Lua scripts."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import structlog
+from redis.asyncio import BlockingConnectionPool, Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db import make_engine, make_sessionmaker
+from app.embedded import EmbeddedEngines
+from app.grab.scripts import ScriptRegistry
+from app.migrations import applied_revisions, head_revisions, upgrade_to_head
+from app.settings import Settings, mask_url_password
+
+log = structlog.get_logger("app.resources")
+
+
+def make_redis(settings: Settings) -> Redis:
+    if settings.redis_url is None:
+        raise RuntimeError("no Redis URL: start the embedded engines or set REDIS_URL")
+    # The blocking pool makes a burst wait for a free connection instead of raising once
+    # every connection is busy, as redis-py's default pool does.
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout_s,
+        decode_responses=True,
+        health_check_interval=30,
+    )
+    return Redis(connection_pool=pool)
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis
+    scripts: ScriptRegistry
+    head_revisions: frozenset[str]
+    embedded: EmbeddedEngines | None = field(default=None)
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Resources:
+        embedded = None
+        if settings.uses_embedded_engines:
+            embedded = EmbeddedEngines(settings.data_dir)
+            database_url, redis_url = await asyncio.to_thread(
+                embedded.start, settings.database_url is None, settings.redis_url is None
+            )
+            settings = settings.model_copy(
+                update={
+                    "database_url": settings.database_url or database_url,
+                    "redis_url": settings.redis_url or redis_url,
+                }
+            )
+            assert settings.database_url is not None
+            await asyncio.to_thread(upgrade_to_head, settings.database_url)
+        engine = make_engine(settings)
+        redis = make_redis(settings)
+        scripts = ScriptRegistry.from_directory()
+        await scripts.load_all(redis)
+        resources = cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            redis=redis,
+            scripts=scripts,
+            head_revisions=head_revisions(),
+            embedded=embedded,
+        )
+        await resources._log_engines()
+        return resources
+
+    async def _log_engines(self) -> None:
+        async with self.engine.connect() as connection:
+            postgres_version = (await connection.execute(text("SHOW server_version"))).scalar()
+        redis_info = await self.redis.info("server")
+        log.info(
+            "engines",
+            embedded=self.embedded is not None,
+            postgres=mask_url_password(str(self.settings.database_url)),
+            postgres_version=postgres_version,
+            redis=mask_url_password(str(self.settings.redis_url)),
+            redis_version=redis_info.get("redis_version"),
+            lua_scripts=len(self.scripts),
+        )
+
+    async def migrations_at_head(self) -> bool:
+        async with self.engine.connect() as connection:
+            applied = await applied_revisions(connection)
+        return applied == self.head_revisions
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.redis.connection_pool.disconnect()
+        await self.engine.dispose()
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)

@@ -1,0 +1,104 @@
+"""The one configuration object of the service, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105  (the known placeholder we refuse in production)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KEHOU_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    environment: Environment = "development"
+
+    # Unprefixed names as in the deployment docs; the KEHOU_ spelling works too.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "KEHOU_DATABASE_URL")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "KEHOU_REDIS_URL")
+    )
+
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_timeout_s: float = Field(default=10.0, gt=0)
+    db_behind_pgbouncer: bool = False
+
+    redis_max_connections: int = Field(default=512, ge=1)
+    redis_pool_timeout_s: float = Field(default=5.0, gt=0)
+    # Every key the service writes starts with this, so that a shared Redis is never flushed
+    # and tests can clean up only their own keys.
+    redis_key_prefix: str = "kehou:"
+
+    jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    dingtalk_app_key: str = ""
+    dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    access_log: bool = True
+    graceful_shutdown_s: int = Field(default=20, ge=1)
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Settings:
+        if self.environment == "production":
+            placeholders = [
+                name
+                for name in ("jwt_secret", "dingtalk_app_secret")
+                if getattr(self, name).get_secret_value() in ("", PLACEHOLDER_SECRET)
+            ]
+            if placeholders:
+                raise ValueError(
+                    "secrets left at a placeholder in production: " + ", ".join(placeholders)
+                )
+        if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
+            raise ValueError("redis_key_prefix must not contain a hash tag brace")
+        return self
+
+    @property
+    def uses_embedded_engines(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        return self.environment in ("development", "test")
+
+    def masked(self) -> dict[str, object]:
+        """The effective configuration with secrets and passwords hidden, for `kehou check`."""
+        shown: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(getattr(self, name), SecretStr):
+                shown[name] = "********" if value else ""
+            elif name in ("database_url", "redis_url") and value:
+                shown[name] = mask_url_password(str(value))
+            else:
+                shown[name] = str(value) if isinstance(value, Path) else value
+        return shown
+
+
+def mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}:********@{host}" if has_password else url

@@ -1,0 +1,113 @@
+"""Fixtures: real engines once per run, a migrated database of the run's own, isolated Redis keys.
+
+Engines: DATABASE_URL / REDIS_URL when set (CI's second pass uses the machine's servers), otherwise
+embedded ones in `.data/test`. The run creates its own database on that server, migrates it with
+`alembic upgrade head` and drops it at the end; tests share it and every table is emptied after
+each test that touched it. Redis is never flushed: each test gets a key prefix of its own and the
+run deletes exactly the keys under its prefix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.db import Base
+from app.main import create_app
+from app.migrations import upgrade_to_head
+from app.settings import Settings
+from tests.support.engines import EngineUrls, create_database, drop_database, start_engines
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RUN_ID = uuid.uuid4().hex[:8]
+RUN_KEY_PREFIX = f"kehou-test-{RUN_ID}:"
+_test_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[EngineUrls]:
+    data_dir = Path(os.environ.get("KEHOU_TEST_DATA_DIR", PROJECT_ROOT / ".data" / "test"))
+    urls, embedded = start_engines(data_dir)
+    try:
+        yield urls
+    finally:
+        delete_keys(urls.redis_url, RUN_KEY_PREFIX)
+        if embedded is not None:
+            embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(engines: EngineUrls) -> Iterator[str]:
+    url = create_database(engines.server_database_url)
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        drop_database(url)
+
+
+def delete_keys(redis_url: str, prefix: str) -> int:
+    client = redis.Redis.from_url(redis_url)
+    deleted = 0
+    try:
+        batch = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) == 500:
+                deleted += client.unlink(*batch)
+                batch.clear()
+        if batch:
+            deleted += client.unlink(*batch)
+    finally:
+        client.close()
+    return deleted
+
+
+@pytest.fixture
+def settings(engines: EngineUrls, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=database_url,
+        redis_url=engines.redis_url,
+        redis_key_prefix=f"{RUN_KEY_PREFIX}{next(_test_numbers)}:",
+        log_level="INFO",
+    )
+
+
+async def _empty_tables(database_url: str) -> None:
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    if not tables:
+        return
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            names = ", ".join(f'"{name}"' for name in tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+    await _empty_tables(settings.database_url or "")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
