@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Annotated
 
 import structlog
@@ -54,6 +57,14 @@ def engines_for(settings: Settings) -> Iterator[Settings]:
         engines.stop()
 
 
+class _ShutdownComplete(Exception):
+    pass
+
+
+def _exit_after_graceful_shutdown(signum: int, frame: FrameType | None) -> None:
+    raise _ShutdownComplete
+
+
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -61,14 +72,21 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
     migrate: Annotated[
         bool,
-        typer.Option(help="Upgrade the database to the newest migration first (always on embedded)."),
+        typer.Option(
+            help="Upgrade the database to the newest migration first (always on embedded)."
+        ),
     ] = False,
 ) -> None:
     """Serve the API. Without DATABASE_URL / REDIS_URL, starts embedded Postgres and Redis."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     embedded = settings.uses_embedded_engines
-    with engines_for(settings) as running:
+    # uvicorn drains requests on SIGTERM/SIGINT, then raises the signal again with the handler
+    # that was in place before it started. This one turns that into a normal exit, so the
+    # embedded engines are stopped cleanly and the exit status is 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_after_graceful_shutdown)
+    with contextlib.suppress(_ShutdownComplete), engines_for(settings) as running:
         if (migrate or embedded) and running.database_url:
             upgrade_to_head(running.database_url)
         uvicorn.run(
@@ -126,11 +144,13 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     engine = make_engine(settings)
     try:
         async with engine.connect() as connection:
-            report["postgres_version"] = (await connection.execute(text("SHOW server_version"))).scalar()
+            report["postgres_version"] = (
+                await connection.execute(text("SHOW server_version"))
+            ).scalar()
             applied = await applied_revisions(connection)
         report["postgres"] = "ok"
         report["migrations"] = "at-head" if applied == head_revisions() else "behind"
-    except Exception as error:  # noqa: BLE001  (reported, not raised)
+    except Exception as error:
         report["postgres"] = f"failing: {type(error).__name__}"
     finally:
         await engine.dispose()
@@ -139,7 +159,7 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
         info = await redis.info("server")
         report["redis"] = "ok"
         report["redis_version"] = info.get("redis_version")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         report["redis"] = f"failing: {type(error).__name__}"
     finally:
         await redis.aclose()

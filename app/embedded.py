@@ -16,7 +16,6 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import Any
 
 import redis
@@ -77,12 +76,18 @@ class RedisServer:
             return self  # another process of ours already serves this folder
         args = [
             self.executable,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.folder),
-            "--daemonize", "no",
-            "--maxmemory-policy", "noeviction",
-            "--save", "",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.folder),
+            "--daemonize",
+            "no",
+            "--maxmemory-policy",
+            "noeviction",
+            "--save",
+            "",
         ]
         if not self.port:
             with contextlib.suppress(FileNotFoundError):
@@ -145,7 +150,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")
             import pgserver  # imported late: it is only needed for the embedded engine
 
-            server = pgserver.get_server(self.folder, cleanup_mode="stop")
+            server = pgserver.get_server(self.folder, cleanup_mode="stop")  # type: ignore[attr-defined]
         self._server = server
         exists = server.psql(
             f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';"  # noqa: S608

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from app.api import health
@@ -38,6 +39,15 @@ def build_api_router() -> APIRouter:
     return APIRouter(prefix=API_PREFIX)
 
 
+def _metrics_registry() -> CollectorRegistry:
+    """A registry per app, so that an app built twice in one process (tests) counts correctly."""
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -66,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_offline_docs(app, "Kehou 课后托管")
     app.include_router(health.router)
     app.include_router(build_api_router())
-    Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
-        app, include_in_schema=False
-    )
+    Instrumentator(
+        excluded_handlers=["/metrics", "/healthz", "/readyz"], registry=_metrics_registry()
+    ).instrument(app).expose(app, include_in_schema=False)
     return app

@@ -1,4 +1,4 @@
-"""ORM models. Every table is created by a migration in `migrations/versions`, never by create_all."""
+"""ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
 
 from app.db import Base
 

@@ -17,7 +17,7 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
-    """Route structlog and the standard library (uvicorn, SQLAlchemy, Alembic) to one JSON stream."""
+    """Route structlog and the standard library (uvicorn, SQLAlchemy, Alembic) to one stream."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

@@ -76,7 +76,7 @@ def delete_keys(redis_url: str, prefix: str) -> int:
 @pytest.fixture
 def settings(engines: EngineUrls, database_url: str) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="test",
         database_url=database_url,
         redis_url=engines.redis_url,
@@ -111,3 +111,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+def server_env(settings: Settings) -> dict[str, str]:
+    """Environment for a `kehou serve` child process on this test's database and key prefix."""
+    return {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "KEHOU_REDIS_KEY_PREFIX": settings.redis_key_prefix,
+        "KEHOU_ENVIRONMENT": "test",
+    }

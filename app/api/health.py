@@ -34,7 +34,10 @@ class Readiness(BaseModel):
 @router.get(
     "/healthz",
     summary="Liveness · 存活检查",
-    description="Answers 200 while the process runs. It checks nothing else. / 进程存活即返回 200。",
+    description=(
+        "Answers 200 while the process runs. It checks nothing else.\n\n"
+        "进程存活即返回 200,不检查其他依赖。"
+    ),
     response_model=Liveness,
 )
 async def healthz() -> Liveness:
@@ -47,7 +50,7 @@ async def _postgres_and_migrations(resources: Resources) -> tuple[CheckState, st
             await connection.execute(text("SELECT 1"))
         at_head = await resources.migrations_at_head()
         return "ok", "at-head" if at_head else "behind"
-    except Exception as error:  # noqa: BLE001  (any failure means not ready)
+    except Exception as error:
         log.warning("readiness_postgres_failed", error_type=type(error).__name__)
         return "failing", "unknown"
 
@@ -56,7 +59,7 @@ async def _redis(resources: Resources) -> CheckState:
     try:
         await resources.redis.ping()
         return "ok"
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         log.warning("readiness_redis_failed", error_type=type(error).__name__)
         return "failing"
 
@@ -66,8 +69,9 @@ async def _redis(resources: Resources) -> CheckState:
     summary="Readiness · 就绪检查",
     description=(
         "200 when Postgres and Redis answer and the database schema is at the newest migration; "
-        "503 otherwise, with the failing part named. / Postgres、Redis 可用且数据库迁移为最新时返回 "
-        "200,否则返回 503。"
+        "503 otherwise, with the failing part named.\n\n"
+        "Postgres、Redis 均可用且数据库迁移为最新时返回 200;"
+        "否则返回 503,并指出未就绪的部分。"
     ),
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "Not ready · 未就绪"}},
@@ -85,6 +89,6 @@ async def readyz(resources: ResourcesDep) -> JSONResponse:
         status="ready" if ready else "not-ready",
         postgres=postgres,
         redis=redis,
-        migrations=migrations,  # type: ignore[arg-type]
+        migrations=migrations,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -95,7 +95,7 @@ def problem_response(
     request: Request | None = None,
     *,
     headers: dict[str, str] | None = None,
-    **extensions: Any,  # noqa: ANN401
+    **extensions: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + kind.slug,
@@ -109,7 +109,9 @@ def problem_response(
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extensions.items() if v is not None})
-    return JSONResponse(body, status_code=kind.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=kind.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -159,9 +161,7 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
     assert isinstance(error, RequestValidationError)
     errors = _field_errors(error)
     fields = ", ".join(item["loc"] for item in errors[:5])
-    return problem_response(
-        HTTP_PROBLEMS[422], f"Invalid fields: {fields}", request, errors=errors
-    )
+    return problem_response(HTTP_PROBLEMS[422], f"Invalid fields: {fields}", request, errors=errors)
 
 
 async def _on_http_error(request: Request, error: Exception) -> JSONResponse:

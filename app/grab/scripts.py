@@ -34,9 +34,7 @@ class LuaScript:
         if loaded != self.sha:
             raise RuntimeError(f"Redis hashed script {self.name} differently: {loaded}")
 
-    async def run(
-        self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()
-    ) -> Any:  # noqa: ANN401  (each typed wrapper narrows the reply)
+    async def run(self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()) -> Any:
         try:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:

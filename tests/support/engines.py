@@ -37,8 +37,10 @@ def start_engines(data_dir: Path) -> tuple[EngineUrls, EmbeddedEngines | None]:
 
 
 def _libpq_url(url: str) -> str:
-    return make_url(async_database_url(url)).set(drivername="postgresql").render_as_string(
-        hide_password=False
+    return (
+        make_url(async_database_url(url))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
     )
 
 
@@ -47,15 +49,18 @@ def create_database(server_url: str, prefix: str = "kehou_test") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_libpq_url(server_url), autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return make_url(async_database_url(server_url)).set(database=name).render_as_string(
-        hide_password=False
+    return (
+        make_url(async_database_url(server_url))
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
 
 
 def drop_database(database_url: str) -> None:
     url = make_url(database_url)
-    server = url.set(database="postgres")
-    with psycopg.connect(_libpq_url(server.render_as_string(hide_password=False)), autocommit=True) as c:
-        c.execute(
+    assert url.database is not None
+    server = url.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(_libpq_url(server), autocommit=True) as connection:
+        connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.database))
         )

@@ -1,0 +1,103 @@
+"""The API docs render in a real browser with no request leaving loopback (no CDN)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+
+from tests.support.server import ServerProcess, start_server
+from tests.test_server import COLD_START_LIMIT_S
+
+CHROMIUM = Path("/usr/bin/chromium")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(120),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (.ci/run installs it)",
+    ),
+]
+
+
+@pytest.fixture
+def docs_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
+    process = start_server(server_env, tmp_path / "docs-server.log")
+    try:
+        process.wait_ready(COLD_START_LIMIT_S)
+        yield process
+    finally:
+        process.terminate()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _watched_page(browser: Browser, requested: list[str]) -> Page:
+    page = browser.new_page()
+
+    def guard(route: Route, request: Request) -> None:
+        requested.append(request.url)
+        host = urlsplit(request.url).hostname or ""
+        if request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", guard)
+    return page
+
+
+def _off_loopback(urls: list[str]) -> list[str]:
+    return [
+        url
+        for url in urls
+        if not url.startswith(("data:", "blob:")) and urlsplit(url).hostname not in LOOPBACK
+    ]
+
+
+def test_swagger_ui_renders_the_operations_offline(
+    docs_server: ServerProcess, browser: Browser
+) -> None:
+    requested: list[str] = []
+    page = _watched_page(browser, requested)
+    page.goto(f"{docs_server.base_url}/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/readyz" in path for path in paths)
+    assert any("/docs-assets/swagger-ui-bundle.js" in url for url in requested)
+    assert _off_loopback(requested) == []
+
+
+def test_redoc_renders_offline(docs_server: ServerProcess, browser: Browser) -> None:
+    requested: list[str] = []
+    page = _watched_page(browser, requested)
+    page.goto(f"{docs_server.base_url}/redoc")
+    page.get_by_role("heading", name=re.compile("Readiness")).first.wait_for(timeout=30_000)
+    assert any("/docs-assets/redoc.standalone.js" in url for url in requested)
+    assert _off_loopback(requested) == []

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import Settings
+from tests.support.engines import EngineUrls, create_database, drop_database
+
+runner = CliRunner()
+
+
+def _documents(output: str) -> dict[str, object]:
+    """`kehou check` prints two JSON documents one after the other."""
+    decoder = json.JSONDecoder()
+    merged: dict[str, object] = {}
+    index = 0
+    while index < len(output):
+        if output[index] == "{":
+            document, index = decoder.raw_decode(output, index)
+            merged.update(document)
+        else:
+            index += 1
+    return merged
+
+
+@pytest.fixture
+def fresh_database(engines: EngineUrls) -> Iterator[str]:
+    url = create_database(engines.server_database_url, prefix="kehou_test_cli")
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+def test_check_reports_configuration_and_connectivity(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Trust authentication ignores the password, so the check still connects.
+    with_password = make_url(settings.database_url or "").set(password="pw-secret")
+    monkeypatch.setenv("DATABASE_URL", with_password.render_as_string(hide_password=False))
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("KEHOU_JWT_SECRET", "very-secret-value")
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 0, result.output
+    report = _documents(result.output)
+    assert report["connectivity"]["postgres"] == "ok"  # type: ignore[index]
+    assert report["connectivity"]["redis"] == "ok"  # type: ignore[index]
+    assert report["connectivity"]["migrations"] == "at-head"  # type: ignore[index]
+    assert "very-secret-value" not in result.output
+    assert "pw-secret" not in result.output
+
+
+def test_check_fails_when_redis_is_unreachable(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert _documents(result.output)["connectivity"]["redis"].startswith("failing")  # type: ignore[index]
+
+
+def test_migrate_brings_a_new_database_to_head(
+    fresh_database: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", fresh_database)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    result = runner.invoke(cli, ["check"])
+    assert _documents(result.output)["connectivity"]["migrations"] == "at-head"  # type: ignore[index]

@@ -1,0 +1,70 @@
+"""Migrations build the schema from nothing, undo it completely, and match the models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from app.db import Base
+from app.migrations import PROJECT_ROOT, downgrade_to_base, head_revisions, upgrade_to_head
+from tests.support.engines import EngineUrls, create_database, drop_database
+
+VERSIONS = PROJECT_ROOT / "migrations" / "versions"
+
+
+@pytest.fixture
+def empty_database(engines: EngineUrls) -> Iterator[str]:
+    url = create_database(engines.server_database_url, prefix="kehou_test_migrations")
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+def _sync(url: str) -> str:
+    return url  # the psycopg driver serves both sync and async engines
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(_sync(url))
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _drift(url: str) -> list[object]:
+    engine = create_engine(_sync(url))
+    try:
+        with engine.connect() as connection:
+            return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade_round_trip(empty_database: str) -> None:
+    upgrade_to_head(empty_database)
+    model_tables = {table.name for table in Base.metadata.sorted_tables}
+    assert _tables(empty_database) == model_tables | {"alembic_version"}
+    assert _drift(empty_database) == []
+
+    downgrade_to_base(empty_database)
+    assert _tables(empty_database) <= {"alembic_version"}
+
+    upgrade_to_head(empty_database)
+    assert _tables(empty_database) == model_tables | {"alembic_version"}
+    assert _drift(empty_database) == []
+
+
+def test_one_head_and_date_slug_file_names() -> None:
+    assert len(head_revisions()) == 1
+    pattern = re.compile(r"^\d{4}_\d{2}_\d{2}_\d{4}-[0-9a-z]+_[a-z0-9_]+\.py$")
+    names = [path.name for path in Path(VERSIONS).glob("*.py")]
+    assert names
+    assert [name for name in names if not pattern.match(name)] == []

@@ -1,0 +1,55 @@
+"""`kehou serve` as operators run it: a cold start on embedded engines, and a graceful SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import ServerProcess, start_server
+
+COLD_START_LIMIT_S = 30
+
+
+@pytest.fixture
+def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
+    process = start_server(server_env, tmp_path / "server.log")
+    try:
+        process.wait_ready(COLD_START_LIMIT_S)
+        yield process
+    finally:
+        process.terminate()
+
+
+@pytest.mark.timeout(90)
+def test_cold_start_on_embedded_engines_is_ready_within_30s(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh-data"
+    process = start_server(
+        {"KEHOU_DATA_DIR": str(data_dir), "KEHOU_ENVIRONMENT": "development"},
+        tmp_path / "cold.log",
+    )
+    try:
+        seconds = process.wait_ready(COLD_START_LIMIT_S)
+        health = httpx.get(f"{process.base_url}/readyz").json()
+    finally:
+        code = process.terminate()
+    print(f"cold start to /readyz 200: {seconds:.1f}s")
+    assert health["migrations"] == "at-head"
+    assert (data_dir / "postgres" / "PG_VERSION").exists()
+    assert code == 0
+    assert "embedded_engines_started" in process.log()
+
+
+@pytest.mark.timeout(60)
+def test_sigterm_shuts_down_gracefully(server: ServerProcess) -> None:
+    assert httpx.get(f"{server.base_url}/healthz").status_code == 200
+    server.process.send_signal(signal.SIGTERM)
+    code = server.process.wait(timeout=30)
+    log = server.log()
+    assert code == 0
+    assert "Application shutdown complete" in log
+    assert '"event": "stopped"' in log
+    assert "Traceback" not in log

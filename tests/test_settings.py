@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.settings import Settings, mask_url_password
+
+STRONG = "a-long-random-secret-from-the-vault"
+
+
+def make(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_development_accepts_the_placeholders() -> None:
+    assert make(environment="development").jwt_secret.get_secret_value() == "change-me"
+
+
+@pytest.mark.parametrize("left_alone", ["jwt_secret", "dingtalk_app_secret"])
+def test_production_refuses_a_placeholder_secret(left_alone: str) -> None:
+    values: dict[str, object] = {"jwt_secret": STRONG, "dingtalk_app_secret": STRONG}
+    values[left_alone] = "change-me"
+    with pytest.raises(ValidationError, match=left_alone):
+        make(environment="production", **values)
+
+
+def test_production_accepts_real_secrets() -> None:
+    settings = make(environment="production", jwt_secret=STRONG, dingtalk_app_secret=STRONG)
+    assert settings.dev_login_enabled is False
+
+
+def test_urls_come_from_the_unprefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://kehou:pw@db:5432/kehou")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    settings = make()
+    assert settings.database_url == "postgresql://kehou:pw@db:5432/kehou"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.uses_embedded_engines is False
+
+
+def test_a_missing_url_means_embedded_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert make().uses_embedded_engines is True
+
+
+def test_masked_configuration_hides_secrets_and_passwords() -> None:
+    settings = make(
+        jwt_secret=STRONG,
+        database_url="postgresql://kehou:hunter2@db/kehou",
+        redis_url="redis://:s3cret@cache:6379/0",
+    )
+    shown = str(settings.masked())
+    assert STRONG not in shown
+    assert "hunter2" not in shown
+    assert "s3cret" not in shown
+    assert "kehou:********@db/kehou" in shown
+
+
+def test_a_hash_tag_in_the_key_prefix_is_refused() -> None:
+    with pytest.raises(ValidationError, match="hash tag"):
+        make(redis_key_prefix="kehou:{x}:")
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://u:p@h/d", "postgresql://u:********@h/d"),
+        ("postgresql://u@h/d", "postgresql://u@h/d"),
+        ("unix:///tmp/redis.sock?db=0", "unix:///tmp/redis.sock?db=0"),
+        ("redis://:p@h:6379/0", "redis://:********@h:6379/0"),
+    ],
+)
+def test_mask_url_password(url: str, masked: str) -> None:
+    assert mask_url_password(url) == masked
