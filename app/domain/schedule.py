@@ -1,0 +1,176 @@
+"""Time slots and school days: when a grade is in care, and on which dates a course meets.
+
+Defaults come from the source plans: grades 1–2 15:05, 3–4 15:50, 5–6 16:00, all ending 17:30,
+or 18:00 on the summer schedule (夏令时); grades 1–2 attend Monday, Wednesday and Friday only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(1, 8)
+SCHOOL_WEEK = frozenset({MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY})
+GRADES = range(1, 7)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    first: date
+    last: date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError("a date range must not end before it starts")
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def days(self) -> Iterator[date]:
+        day = self.first
+        while day <= self.last:
+            yield day
+            day += timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    """When one grade is in care: start, end, the summer end, and the weekdays it attends."""
+
+    grade: int
+    start: time
+    end: time
+    summer_end: time
+    weekdays: frozenset[int] = SCHOOL_WEEK
+
+    def __post_init__(self) -> None:
+        if self.grade not in GRADES:
+            raise ValueError(f"grade must be 1–6, not {self.grade}")
+        if not self.start < self.end <= self.summer_end:
+            raise ValueError("a grade's care must start before it ends (summer end not earlier)")
+        if not self.weekdays or not self.weekdays <= frozenset(range(1, 8)):
+            raise ValueError("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)")
+
+
+def default_grade_rules() -> dict[int, GradeRule]:
+    """The seed's timetable: 1–2 at 15:05 on Mon/Wed/Fri, 3–4 at 15:50, 5–6 at 16:00."""
+    low_grades = frozenset({MONDAY, WEDNESDAY, FRIDAY})
+    starts = {1: time(15, 5), 2: time(15, 5), 3: time(15, 50), 4: time(15, 50)}
+    rules = {}
+    for grade in GRADES:
+        rules[grade] = GradeRule(
+            grade=grade,
+            start=starts.get(grade, time(16, 0)),
+            end=time(17, 30),
+            summer_end=time(18, 0),
+            weekdays=low_grades if grade <= 2 else SCHOOL_WEEK,
+        )
+    return rules
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    """A weekly slot: these weekdays, from start to end (half-open: a slot ending at 16:40
+    does not meet one starting at 16:40)."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if not self.start < self.end:
+            raise ValueError("a slot must start before it ends")
+        if not self.weekdays or not self.weekdays <= frozenset(range(1, 8)):
+            raise ValueError("weekdays are ISO numbers 1 (Monday) to 7 (Sunday)")
+
+    def conflicts_with(self, other: TimeSlot) -> bool:
+        shares_a_day = bool(self.weekdays & other.weekdays)
+        return shares_a_day and self.start < other.end and other.start < self.end
+
+
+def any_conflict(candidate: TimeSlot, held: Iterable[TimeSlot]) -> bool:
+    return any(candidate.conflicts_with(slot) for slot in held)
+
+
+def slot_on(rule: GradeRule, day: date, summer: DateRange | None) -> tuple[time, time] | None:
+    """A grade's care hours on a date, or None when the grade does not attend that weekday."""
+    if day.isoweekday() not in rule.weekdays:
+        return None
+    end = rule.summer_end if summer is not None and day in summer else rule.end
+    return rule.start, end
+
+
+@dataclass(frozen=True)
+class MakeUpDay:
+    """A weekend day worked in place of a holiday (调休). It follows the timetable of
+    `follows_weekday` when the school says which; otherwise only courses held every weekday meet."""
+
+    day: date
+    follows_weekday: int | None = None
+
+
+@dataclass(frozen=True)
+class TermCalendar:
+    term: DateRange
+    suspensions: frozenset[date] = frozenset()
+    holidays: frozenset[date] = frozenset()
+    make_up_days: tuple[MakeUpDay, ...] = field(default=())
+
+    def _make_up(self, day: date) -> MakeUpDay | None:
+        for make_up in self.make_up_days:
+            if make_up.day == day:
+                return make_up
+        return None
+
+    def meets_on(self, weekdays: frozenset[int], day: date) -> bool:
+        """Whether a course on `weekdays` meets on `day`."""
+        if day not in self.term or day in self.suspensions or day in self.holidays:
+            return False
+        make_up = self._make_up(day)
+        if make_up is not None:
+            if make_up.follows_weekday is not None:
+                return make_up.follows_weekday in weekdays
+            return weekdays >= SCHOOL_WEEK
+        return day.isoweekday() in weekdays and day.isoweekday() in SCHOOL_WEEK
+
+    def session_dates(self, weekdays: frozenset[int]) -> list[date]:
+        return [day for day in self.term.days() if self.meets_on(weekdays, day)]
+
+
+HolidayLookup = Callable[[date], bool | None]
+"""True for a public holiday, False for a working day, None when the calendar does not know."""
+
+
+def build_calendar(
+    term: DateRange,
+    suspensions: Iterable[date],
+    is_holiday: HolidayLookup,
+    overrides: dict[date, tuple[bool, int | None]],
+) -> TermCalendar:
+    """Combine the public calendar with the school's overrides (day → (is_workday, follows)).
+
+    An override wins over the public calendar; a day the public calendar does not know and no
+    override names counts as an ordinary day of its weekday.
+    """
+    holidays: set[date] = set()
+    make_up: list[MakeUpDay] = []
+    for day in term.days():
+        if day in overrides:
+            is_workday, follows = overrides[day]
+            if not is_workday:
+                holidays.add(day)
+            elif day.isoweekday() not in SCHOOL_WEEK or follows is not None:
+                make_up.append(MakeUpDay(day, follows))
+            continue
+        holiday = is_holiday(day)
+        if holiday is True and day.isoweekday() in SCHOOL_WEEK:
+            holidays.add(day)
+        elif holiday is False and day.isoweekday() not in SCHOOL_WEEK:
+            make_up.append(MakeUpDay(day))
+    return TermCalendar(
+        term=term,
+        suspensions=frozenset(suspensions),
+        holidays=frozenset(holidays),
+        make_up_days=tuple(make_up),
+    )
