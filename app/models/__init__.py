@@ -1,0 +1,40 @@
+"""ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
+
+from app.db import Base
+from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term
+from app.models.course import Course, CourseKind, CourseStatus
+from app.models.org import District, School, SchoolClass
+from app.models.people import (
+    Agreement,
+    BindingCode,
+    BindingStatus,
+    Guardianship,
+    Insurance,
+    RefreshToken,
+    RoleGrant,
+    Student,
+    User,
+)
+
+__all__ = [
+    "Agreement",
+    "Base",
+    "BindingCode",
+    "BindingStatus",
+    "CalendarOverride",
+    "Course",
+    "CourseKind",
+    "CourseStatus",
+    "District",
+    "GradeSchedule",
+    "Guardianship",
+    "Insurance",
+    "RefreshToken",
+    "RoleGrant",
+    "School",
+    "SchoolClass",
+    "Student",
+    "Suspension",
+    "Term",
+    "User",
+]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.models.base import Versioned, created_at_column
+
+
+class Term(Versioned, Base):
+    """A school term with its registration window (24 hours by default), the extension-course
+    grab start inside it, and the second round after it."""
+
+    __tablename__ = "term"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        CheckConstraint("closes_at > opens_at", name="window_in_order"),
+        CheckConstraint(
+            "grab_opens_at >= opens_at AND grab_opens_at < closes_at", name="grab_in_window"
+        ),
+        CheckConstraint(
+            "round2_closes_at > round2_opens_at AND round2_opens_at >= closes_at",
+            name="round2_after_window",
+        ),
+        CheckConstraint("max_extension_courses >= 0", name="limit_not_negative"),
+        CheckConstraint(
+            "(summer_starts_on IS NULL) = (summer_ends_on IS NULL)"
+            " AND (summer_ends_on IS NULL OR summer_ends_on >= summer_starts_on)",
+            name="summer_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    grab_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    round2_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    round2_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_extension_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    withdrawal_allowed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    summer_starts_on: Mapped[date | None] = mapped_column(Date)
+    summer_ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class GradeSchedule(Base):
+    """When one grade is in care during a term, and on which weekdays."""
+
+    __tablename__ = "grade_schedule"
+    __table_args__ = (
+        UniqueConstraint("term_id", "grade"),
+        CheckConstraint("grade BETWEEN 1 AND 6", name="grade_range"),
+        CheckConstraint(
+            "start_time < end_time AND end_time <= summer_end_time", name="times_in_order"
+        ),
+        CheckConstraint("weekdays <@ ARRAY[1,2,3,4,5,6,7]::smallint[]", name="iso_weekdays"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id", ondelete="CASCADE"), index=True)
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    summer_end_time: Mapped[time] = mapped_column(Time)
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+
+
+class Suspension(Base):
+    """A day the school suspends care (sports day, outing), announced ahead."""
+
+    __tablename__ = "suspension"
+    __table_args__ = (UniqueConstraint("term_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id", ondelete="CASCADE"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class CalendarOverride(Base):
+    """A district's correction to the public holiday calendar, for years the calendar package
+    does not know yet or for local arrangements: a holiday, or a worked day (调休) and whose
+    timetable it follows."""
+
+    __tablename__ = "calendar_override"
+    __table_args__ = (
+        UniqueConstraint("district_id", "on_date"),
+        CheckConstraint("follows_weekday BETWEEN 1 AND 5", name="follows_school_weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    on_date: Mapped[date] = mapped_column(Date)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    follows_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = created_at_column()

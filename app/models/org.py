@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.models.base import Versioned, created_at_column
+
+
+class District(Versioned, Base):
+    """An education bureau (教育局) running one deployment for all of its schools."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class School(Versioned, Base):
+    __tablename__ = "school"
+    __table_args__ = (UniqueConstraint("district_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class SchoolClass(Versioned, Base):
+    """A class such as 302 / 三年级2班."""
+
+    __tablename__ = "school_class"
+    __table_args__ = (
+        UniqueConstraint("school_id", "grade", "number"),
+        CheckConstraint("grade BETWEEN 1 AND 6", name="grade_range"),
+        CheckConstraint("number BETWEEN 1 AND 99", name="number_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    number: Mapped[int] = mapped_column(SmallInteger)
+    class_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+    @property
+    def code(self) -> str:
+        return f"{self.grade}{self.number:02d}"
+
+    @property
+    def name(self) -> str:
+        return f"{_GRADE_NAMES[self.grade]}年级{self.number}班"
+
+
+_GRADE_NAMES = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
