@@ -84,7 +84,7 @@ class BindingStatus(enum.StrEnum):
 
 
 class Guardianship(Base):
-    """A guardian bound to a student (绑定孩子), confirmed by the class teacher or a binding code."""
+    """A guardian bound to a student (绑定孩子), confirmed by a class teacher or a binding code."""
 
     __tablename__ = "guardianship"
     __table_args__ = (UniqueConstraint("student_id", "user_id"),)
