@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import httpx
 import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db import make_engine, make_sessionmaker
 from app.embedded import EmbeddedEngines
 from app.grab.scripts import ScriptRegistry
+from app.identity.tokens import TokenSigner
 from app.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.settings import Settings, mask_url_password
 
@@ -42,6 +45,8 @@ class Resources:
     redis: Redis
     scripts: ScriptRegistry
     head_revisions: frozenset[str]
+    dingtalk_http: httpx.AsyncClient
+    signer: TokenSigner
     embedded: EmbeddedEngines | None = field(default=None)
 
     @classmethod
@@ -71,6 +76,15 @@ class Resources:
             redis=redis,
             scripts=scripts,
             head_revisions=head_revisions(),
+            dingtalk_http=httpx.AsyncClient(
+                base_url=settings.dingtalk_base_url, timeout=settings.dingtalk_timeout_s
+            ),
+            signer=TokenSigner(
+                secret=settings.jwt_secret.get_secret_value(),
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                ttl=timedelta(seconds=settings.access_token_ttl_s),
+            ),
             embedded=embedded,
         )
         await resources._log_engines()
@@ -96,6 +110,7 @@ class Resources:
         return applied == self.head_revisions
 
     async def close(self) -> None:
+        await self.dingtalk_http.aclose()
         await self.redis.aclose()
         await self.redis.connection_pool.disconnect()
         await self.engine.dispose()

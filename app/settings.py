@@ -49,8 +49,14 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "kehou:"
 
     jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    jwt_issuer: str = "kehou"
+    jwt_audience: str = "kehou-api"
+    access_token_ttl_s: int = Field(default=900, ge=60)
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=3600)
+    dingtalk_base_url: str = "https://oapi.dingtalk.com"
     dingtalk_app_key: str = ""
     dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    dingtalk_timeout_s: float = Field(default=5.0, gt=0)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.access import Principal
+from app.domain.errors import AuthenticationFailed
+from app.models import User
 from app.resources import Resources
+from app.services.identity import load_principal
 from app.settings import Settings
 
 
@@ -44,3 +50,28 @@ def get_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="Kehou access token from POST /auth/dingtalk")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user and what they may do, rebuilt from the database for this request."""
+
+    user: User
+    principal: Principal
+
+
+async def get_current_user(
+    resources: ResourcesDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None:
+        raise AuthenticationFailed("sign in first: send `Authorization: Bearer <access token>`")
+    user_id = resources.signer.user_id(credentials.credentials)
+    user, principal = await load_principal(session, user_id)
+    return Actor(user, principal)
+
+
+CurrentUser = Annotated[Actor, Depends(get_current_user)]

@@ -61,9 +61,12 @@ DOMAIN_STATUS: dict[str, int] = {
     "domain-error": 400,
     "not-found": 404,
     "forbidden": 403,
+    "not-your-child": 403,
     "conflict": 409,
     "stale-version": 409,
     "rule-violation": 422,
+    "unauthenticated": 401,
+    "identity-unavailable": 503,
 }
 
 
@@ -153,8 +156,12 @@ async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
         log.error("unmapped_domain_error", slug=error.slug)
         return problem_response(kind, "An unexpected error occurred.", request)
     retry_after = error.extensions.get("retry_after")
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return problem_response(kind, error.detail, request, headers=headers, **error.extensions)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if kind.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem_response(
+        kind, error.detail, request, headers=headers or None, **error.extensions
+    )
 
 
 async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -88,6 +88,9 @@ class Principal:
             g.role in STAFF_ROLES and g.school_id == scope.school_id for g in self.grants
         )
 
+    def is_staff_of_any(self) -> bool:
+        return any(g.role in STAFF_ROLES or g.role is Role.DISTRICT_ADMIN for g in self.grants)
+
     def has_child_at(self, school_id: int) -> bool:
         return any(child.school_id == school_id for child in self.children)
 

@@ -32,6 +32,12 @@ class PermissionDenied(DomainError):
     title_en = "You may not do this"
 
 
+class NotYourChild(PermissionDenied):
+    slug = "not-your-child"
+    title_zh = "只能为已绑定的孩子办理"
+    title_en = "You may act only for children bound to your account"
+
+
 class Conflict(DomainError):
     slug = "conflict"
     title_zh = "与当前状态冲突"
@@ -48,3 +54,15 @@ class RuleViolation(DomainError):
     slug = "rule-violation"
     title_zh = "不符合托管规定"
     title_en = "Breaks a rule of the programme"
+
+
+class AuthenticationFailed(DomainError):
+    slug = "unauthenticated"
+    title_zh = "登录失败或登录已过期,请重新登录"
+    title_en = "Not signed in, or the sign-in has expired"
+
+
+class IdentityServiceUnavailable(DomainError):
+    slug = "identity-unavailable"
+    title_zh = "钉钉登录服务暂时不可用,请稍后再试"
+    title_en = "The DingTalk sign-in service is unavailable; try again shortly"

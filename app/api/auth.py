@@ -1,0 +1,79 @@
+"""Sign-in: DingTalk mini-app login (免登) and token refresh."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+
+from app.api.deps import ResourcesDep, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
+from app.domain.errors import AuthenticationFailed
+from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
+from app.resources import Resources
+from app.services.identity import issue_tokens, rotate_refresh_token, user_for_identity
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _provider_for(code: str, resources: Resources) -> IdentityProvider:
+    settings = resources.settings
+    if code.startswith(DEV_PREFIX):
+        if not settings.dev_login_enabled:
+            raise AuthenticationFailed("development logins are disabled here")
+        return DevProvider()
+    return DingTalkProvider(
+        resources.dingtalk_http,
+        resources.redis,
+        settings.dingtalk_app_key,
+        settings.dingtalk_app_secret.get_secret_value(),
+        settings.redis_key_prefix,
+    )
+
+
+@router.post(
+    "/dingtalk",
+    summary="Sign in with DingTalk · 钉钉免登",
+    description=(
+        "Exchange the mini-app's `authCode` for a Kehou access token (a JWT, 15 minutes) and a "
+        "refresh token. A DingTalk user seen for the first time gets an account.\n\n"
+        "用钉钉小程序 `dd.getAuthCode` 取得的授权码换取本系统的访问令牌和刷新令牌。"
+    ),
+    response_model=TokenResponse,
+    responses=problem_responses(401, 422, 503),
+)
+async def sign_in(
+    body: DingTalkLogin, resources: ResourcesDep, session: SessionDep
+) -> TokenResponse:
+    identity = await _provider_for(body.auth_code, resources).identify(body.auth_code)
+    user = await user_for_identity(session, identity)
+    pair = await issue_tokens(session, user.id, resources.signer, _refresh_ttl(resources))
+    return TokenResponse(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
+
+
+@router.post(
+    "/refresh",
+    summary="Refresh the access token · 刷新令牌",
+    description=(
+        "Trade a refresh token for a new access token and a new refresh token; the old refresh "
+        "token stops working.\n\n以刷新令牌换取新的令牌,旧刷新令牌随即失效。"
+    ),
+    response_model=TokenResponse,
+    responses=problem_responses(401, 422),
+)
+async def refresh(
+    body: RefreshRequest, resources: ResourcesDep, session: SessionDep
+) -> TokenResponse:
+    pair = await rotate_refresh_token(
+        session, body.refresh_token, resources.signer, _refresh_ttl(resources)
+    )
+    return TokenResponse(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
+
+
+def _refresh_ttl(resources: Resources) -> timedelta:
+    return timedelta(seconds=resources.settings.refresh_token_ttl_s)

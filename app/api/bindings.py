@@ -1,0 +1,80 @@
+"""Binding a child to a parent's account (绑定孩子信息)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page
+from app.api.schemas.students import BindingOut, BindingRequest, BindingReview
+from app.services import people
+
+router = APIRouter(tags=["bindings"])
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+@router.post(
+    "/bindings",
+    summary="Bind a child · 绑定孩子",
+    description=(
+        "With a school-issued code the child is bound at once; with the school, student number "
+        "and name the request waits for the class teacher.\n\n"
+        "凭学校发放的绑定码立即绑定;或填写学校、学号和姓名,由班主任审核。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=BindingOut,
+    responses=WRITE_ERRORS,
+)
+async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) -> BindingOut:
+    if body.code is not None:
+        binding = await people.bind_with_code(session, actor.principal, body.code, body.relation)
+    else:
+        assert body.school_id is not None
+        assert body.student_number is not None
+        assert body.student_name is not None
+        binding = await people.request_binding(
+            session,
+            actor.principal,
+            body.school_id,
+            body.student_number,
+            body.student_name,
+            body.relation,
+        )
+    return BindingOut.model_validate(binding)
+
+
+@router.get(
+    "/schools/{school_id}/bindings/pending",
+    summary="Bindings to review · 待审核绑定",
+    description="Class teachers see their own classes; administrators the whole school. 班主任仅见本班。",
+    response_model=Page[BindingOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def pending(
+    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+) -> Page[BindingOut]:
+    rows, total = await people.list_pending_bindings(
+        session, actor.principal, school_id, paging.page, paging.size
+    )
+    return Page(
+        items=[BindingOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
+
+
+@router.post(
+    "/bindings/{binding_id}/review",
+    summary="Approve or refuse a binding · 审核绑定",
+    response_model=BindingOut,
+    responses=WRITE_ERRORS,
+)
+async def review(
+    binding_id: int, body: BindingReview, session: SessionDep, actor: CurrentUser
+) -> BindingOut:
+    return BindingOut.model_validate(
+        await people.review_binding(session, actor.principal, binding_id, body.approve)
+    )

@@ -1,0 +1,119 @@
+"""The course catalogue: basic care, extension (X) and hybrid (1+X) courses of a term."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page
+from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate
+from app.models import CourseKind
+from app.services import courses
+from app.services.courses import CourseView
+
+router = APIRouter(tags=["courses"])
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+def course_out(view: CourseView) -> CourseOut:
+    course = view.course
+    return CourseOut(
+        id=course.id,
+        term_id=course.term_id,
+        name=course.name,
+        kind=course.kind,
+        description=course.description,
+        teacher_id=course.teacher_id,
+        room=course.room,
+        grades=sorted(course.grades),
+        weekdays=sorted(course.weekdays),
+        start_time=view.slot.start,
+        end_time=view.slot.end,
+        capacity=course.capacity,
+        min_size=course.min_size,
+        status=course.status,
+        fee_per_session_fen=course.fee_per_session_fen,
+        materials_note=course.materials_note,
+        sessions=view.sessions,
+        eligible=(view.ineligible is None) if view.checked_for_student else None,
+        ineligible_reason=view.ineligible,
+        version=course.version,
+    )
+
+
+@router.get(
+    "/terms/{term_id}/courses",
+    summary="Courses of a term · 课程列表",
+    description=(
+        "The term's catalogue. With `student_id` (your own child, or any student for staff) each "
+        "course says whether that student may take it and, if not, why (`grade`, `weekday`).\n\n"
+        "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因。"
+    ),
+    response_model=Page[CourseOut],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_courses(
+    term_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    paging: PageDep,
+    student_id: Annotated[int | None, Query(ge=1)] = None,
+    kind: CourseKind | None = None,
+) -> Page[CourseOut]:
+    views, total = await courses.list_courses(
+        session, actor.principal, term_id, student_id, kind, paging.page, paging.size
+    )
+    return Page(
+        items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size
+    )
+
+
+@router.post(
+    "/terms/{term_id}/courses",
+    summary="Add a course · 新增课程",
+    description=(
+        "Defaults by kind: extension and hybrid courses open with at least 15 students and cost "
+        "2000 fen (20 yuan) a session; basic care is free, in groups of 40. Times default to when "
+        "all of the course's grades are in care; explicit times outside that, or weekdays a grade "
+        "does not attend, are refused with 422.\n\n"
+        "拓展课默认最低开班 15 人、每课次 2000 分(20 元);基础托管免费、每组 40 人。课程时间须在各年级托管时间内。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=CourseOut,
+    responses=WRITE_ERRORS,
+)
+async def create_course(
+    term_id: int, body: CourseIn, session: SessionDep, actor: CurrentUser
+) -> CourseOut:
+    return course_out(
+        await courses.create_course(session, actor.principal, term_id, body.model_dump())
+    )
+
+
+@router.get(
+    "/courses/{course_id}",
+    summary="A course · 课程详情",
+    response_model=CourseOut,
+    responses=problem_responses(401, 403, 404),
+)
+async def get_course(course_id: int, session: SessionDep, actor: CurrentUser) -> CourseOut:
+    return course_out(await courses.get_course(session, actor.principal, course_id))
+
+
+@router.patch(
+    "/courses/{course_id}",
+    summary="Update a course · 修改课程",
+    response_model=CourseOut,
+    responses=WRITE_ERRORS,
+)
+async def update_course(
+    course_id: int, body: CourseUpdate, session: SessionDep, actor: CurrentUser
+) -> CourseOut:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    return course_out(
+        await courses.update_course(session, actor.principal, course_id, changes, body.version)
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from app.api.schemas.base import RequestBody, ResponseBody
+from app.domain.access import Role
+
+
+class DingTalkLogin(RequestBody):
+    auth_code: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The code from `dd.getAuthCode` (valid 5 minutes, one use). "
+        "钉钉小程序免登授权码。Development logins use `dev:<login>` where enabled.",
+        examples=["a1b2c3d4e5f6", "dev:parent-0001"],
+    )
+
+
+class RefreshRequest(RequestBody):
+    refresh_token: str = Field(min_length=16, max_length=200)
+
+
+class TokenResponse(ResponseBody):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth token type, not a secret)
+    expires_in: int = Field(examples=[900], description="Seconds the access token is valid")
+    refresh_token: str
+
+
+class ChildSummary(ResponseBody):
+    id: int = Field(examples=[11])
+    name: str = Field(examples=["王小明"])
+    grade: int = Field(examples=[3])
+    class_name: str = Field(examples=["三年级2班"])
+    school_id: int = Field(examples=[1])
+
+
+class MeResponse(ResponseBody):
+    id: int
+    name: str
+    roles: list[Role]
+    children: list[ChildSummary]

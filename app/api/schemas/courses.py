@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import time
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.domain.eligibility import Ineligibility
+from app.models import CourseKind, CourseStatus
+
+DEFAULT_MIN_SIZE = 15  # 原则上报名人数达到15人将开设课程
+DEFAULT_GROUP_SIZE = 40  # basic care: about 40 students a group
+DEFAULT_FEE_FEN = 2000  # 20 yuan per 40-minute lesson
+
+
+class CourseIn(RequestBody):
+    kind: CourseKind = Field(
+        examples=["extension"], description="basic (基础托管) / extension (拓展课) / hybrid"
+    )
+    name: str = Field(min_length=1, max_length=100, examples=["少儿编程"])
+    description: str = Field(default="", max_length=2000)
+    teacher_id: int | None = None
+    room: str = Field(default="", max_length=50, examples=["科技楼201"])
+    grades: list[int] = Field(min_length=1, max_length=6, examples=[[3, 4]])
+    weekdays: list[int] = Field(
+        min_length=1, max_length=7, examples=[[2, 4]], description="ISO, 1 = Monday"
+    )
+    start_time: time | None = Field(
+        default=None, examples=["16:00"], description="Default: the grades' care hours"
+    )
+    end_time: time | None = Field(default=None, examples=["16:40"])
+    capacity: int | None = Field(
+        default=None, ge=1, le=2000, description="Default 40 for basic care"
+    )
+    min_size: int | None = Field(
+        default=None, ge=0, description="开班最低人数; default 15 (0 for basic care)"
+    )
+    fee_per_session_fen: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="Integer fen (分); default 2000, 0 for basic care",
+    )
+    materials_note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _defaults_by_kind(self) -> Self:
+        for value, name, low, high in (
+            (self.grades, "grades", 1, 6),
+            (self.weekdays, "weekdays", 1, 7),
+        ):
+            if any(not low <= item <= high for item in value) or len(set(value)) != len(value):
+                raise ValueError(f"{name} must be distinct numbers from {low} to {high}")
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValueError("give both start_time and end_time, or neither")
+        if (
+            self.start_time is not None
+            and self.end_time is not None
+            and self.start_time >= self.end_time
+        ):
+            raise ValueError("start_time must be before end_time")
+        basic = self.kind is CourseKind.BASIC
+        if self.capacity is None:
+            if not basic:
+                raise ValueError("an extension or hybrid course needs a capacity")
+            self.capacity = DEFAULT_GROUP_SIZE
+        if self.min_size is None:
+            self.min_size = 0 if basic else min(DEFAULT_MIN_SIZE, self.capacity)
+        if self.fee_per_session_fen is None:
+            self.fee_per_session_fen = 0 if basic else DEFAULT_FEE_FEN
+        self.grades = sorted(self.grades)
+        self.weekdays = sorted(self.weekdays)
+        return self
+
+
+class CourseUpdate(VersionedUpdate):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    teacher_id: int | None = None
+    room: str | None = Field(default=None, max_length=50)
+    grades: list[int] | None = Field(default=None, min_length=1, max_length=6)
+    weekdays: list[int] | None = Field(default=None, min_length=1, max_length=7)
+    start_time: time | None = None
+    end_time: time | None = None
+    capacity: int | None = Field(default=None, ge=1, le=2000)
+    min_size: int | None = Field(default=None, ge=0)
+    fee_per_session_fen: int | None = Field(default=None, ge=0, le=1_000_000)
+    materials_note: str | None = Field(default=None, max_length=1000)
+
+
+class CourseOut(ResponseBody):
+    id: int = Field(examples=[7])
+    term_id: int
+    name: str
+    kind: CourseKind
+    description: str
+    teacher_id: int | None
+    room: str
+    grades: list[int]
+    weekdays: list[int]
+    start_time: time = Field(
+        description="Effective start: explicit, or when its grades are in care"
+    )
+    end_time: time
+    capacity: int
+    min_size: int
+    status: CourseStatus = Field(description="open (报名中) / confirmed (开班) / cancelled (撤班)")
+    fee_per_session_fen: int
+    materials_note: str
+    sessions: int = Field(description="Number of sessions in the term's calendar · 学期课次")
+    eligible: bool | None = Field(
+        default=None, description="With `student_id`: may this student take it"
+    )
+    ineligible_reason: Ineligibility | None = None
+    version: int

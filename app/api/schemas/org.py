@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.domain.access import Role
+
+
+class DistrictOut(ResponseBody):
+    id: int
+    name: str = Field(examples=["示范区教育局"])
+    code: str = Field(examples=["demo-district"])
+    version: int
+
+
+class SchoolIn(RequestBody):
+    name: str = Field(min_length=1, max_length=100, examples=["溪尾中心小学"])
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["xiwei"])
+
+
+class SchoolUpdate(VersionedUpdate):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    code: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+
+
+class SchoolOut(ResponseBody):
+    id: int
+    district_id: int
+    name: str
+    code: str
+    version: int
+    created_at: datetime
+
+
+class ClassIn(RequestBody):
+    grade: int = Field(ge=1, le=6, examples=[3], description="Grade 1–6 · 年级")
+    number: int = Field(ge=1, le=99, examples=[2], description="Class number in the grade · 班号")
+    class_teacher_id: int | None = Field(default=None, description="A class_teacher of the school")
+
+
+class ClassUpdate(VersionedUpdate):
+    class_teacher_id: int | None = None
+
+
+class ClassOut(ResponseBody):
+    id: int
+    school_id: int
+    grade: int
+    number: int
+    code: str = Field(examples=["302"])
+    name: str = Field(examples=["三年级2班"])
+    class_teacher_id: int | None
+    version: int
+
+
+class NewUser(RequestBody):
+    name: str = Field(min_length=1, max_length=100, examples=["李老师"])
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$", examples=["13800138000"])
+    dingtalk_user_id: str | None = Field(default=None, max_length=64)
+    dev_login: str | None = Field(default=None, max_length=64, description="Development login only")
+
+
+class StaffIn(RequestBody):
+    role: Role = Field(examples=["care_teacher"])
+    user_id: int | None = Field(default=None, description="An existing user, or give `new_user`")
+    new_user: NewUser | None = None
+
+
+class StaffOut(ResponseBody):
+    id: int = Field(description="The grant's id (use it to remove the role)")
+    user_id: int
+    role: Role
+    school_id: int | None

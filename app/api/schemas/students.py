@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.api.schemas.org import NewUser
+from app.domain.eligibility import Prerequisite
+from app.models import BindingStatus
+
+Relation = Literal["father", "mother", "grandparent", "guardian", "other"]
+
+
+class PriorityFlags(RequestBody):
+    """Priority groups (优先保障): shown only to the school's administrators and class teacher."""
+
+    migrant_worker_child: bool = Field(default=False, description="随迁子女")
+    single_parent: bool = Field(default=False, description="单亲家庭")
+    left_behind: bool = Field(default=False, description="留守儿童")
+    low_income: bool = Field(default=False, description="困难家庭")
+
+
+class StudentIn(PriorityFlags):
+    class_id: int
+    name: str = Field(min_length=1, max_length=50, examples=["王小明"])
+    student_number: str = Field(
+        min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$", examples=["20230301"]
+    )
+
+
+class StudentUpdate(VersionedUpdate):
+    class_id: int | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    migrant_worker_child: bool | None = None
+    single_parent: bool | None = None
+    left_behind: bool | None = None
+    low_income: bool | None = None
+
+
+class StudentOut(ResponseBody):
+    id: int
+    school_id: int
+    class_id: int
+    class_name: str = Field(examples=["三年级2班"])
+    grade: int
+    name: str
+    student_number: str
+    version: int
+    priority: PriorityFlags | None = Field(
+        default=None, description="Only for the school's administrators and the class teacher"
+    )
+
+
+class GuardianIn(RequestBody):
+    guardian: NewUser
+    relation: Relation = "guardian"
+    id_number: str | None = Field(default=None, max_length=30, description="身份证号 (sensitive)")
+
+
+class BindingOut(ResponseBody):
+    id: int
+    student_id: int
+    user_id: int
+    relation: str
+    status: BindingStatus
+    confirmed_at: datetime | None
+
+
+class BindingCodeOut(ResponseBody):
+    student_id: int
+    code: str = Field(examples=["K7M2Q9XR"])
+    expires_at: datetime
+
+
+class BindingRequest(RequestBody):
+    """Either a school-issued `code` (bound at once) or the school, student number and name
+    (waits for the class teacher)."""
+
+    relation: Relation = "guardian"
+    code: str | None = Field(default=None, min_length=8, max_length=16)
+    school_id: int | None = None
+    student_number: str | None = Field(default=None, max_length=32)
+    student_name: str | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        by_details = (self.school_id, self.student_number, self.student_name)
+        if self.code is None and None in by_details:
+            raise ValueError("give a binding code, or school_id, student_number and student_name")
+        if self.code is not None and any(v is not None for v in by_details):
+            raise ValueError("give a binding code or the student's details, not both")
+        return self
+
+
+class BindingReview(RequestBody):
+    approve: bool
+
+
+class AgreementIn(RequestBody):
+    term_id: int
+    agreement_version: str = Field(min_length=1, max_length=20, examples=["2026-秋-v1"])
+
+
+class AgreementOut(ResponseBody):
+    id: int
+    student_id: int
+    term_id: int
+    agreement_version: str
+    signed_at: datetime
+
+
+class InsuranceIn(RequestBody):
+    insurer: str = Field(min_length=1, max_length=100, examples=["中国人寿"])
+    policy_number: str = Field(min_length=1, max_length=64)
+    valid_from: date
+    valid_to: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to must not be before valid_from")
+        return self
+
+
+class InsuranceOut(ResponseBody):
+    id: int
+    student_id: int
+    insurer: str
+    valid_from: date
+    valid_to: date
+
+
+class ReadinessOut(ResponseBody):
+    student_id: int
+    term_id: int
+    ready: bool
+    missing: list[Prerequisite] = Field(
+        description="binding (绑定), agreement (协议), insurance (学平险)"
+    )

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from pydantic import AwareDatetime, Field
+
+from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+
+Weekday = Field(ge=1, le=7)
+
+
+class TermIn(RequestBody):
+    name: str = Field(min_length=1, max_length=100, examples=["2026年秋季学期"])
+    starts_on: date = Field(examples=["2026-09-01"])
+    ends_on: date = Field(examples=["2027-01-20"])
+    opens_at: AwareDatetime = Field(
+        examples=["2026-08-25T11:00:00+08:00"], description="Registration opens · 报名开始"
+    )
+    closes_at: AwareDatetime | None = Field(
+        default=None, description="Default: 24 hours after `opens_at` · 默认开放 24 小时"
+    )
+    grab_opens_at: AwareDatetime | None = Field(
+        default=None, description="Extension-course grab opens; default `opens_at` · 拓展课抢课开始"
+    )
+    round2_opens_at: AwareDatetime | None = Field(
+        default=None, description="Round two opens; default `closes_at` · 第二轮报名开始"
+    )
+    round2_closes_at: AwareDatetime | None = Field(
+        default=None, description="Default: as long as round one · 默认与第一轮等长"
+    )
+    max_extension_courses: int = Field(default=3, ge=0, le=20, description="Per student · 每生上限")
+    withdrawal_allowed: bool = Field(default=False, description="Default no (不得退报)")
+    summer_starts_on: date | None = Field(default=None, description="Summer schedule (夏令时) from")
+    summer_ends_on: date | None = None
+
+
+class TermUpdate(VersionedUpdate):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
+    grab_opens_at: AwareDatetime | None = None
+    round2_opens_at: AwareDatetime | None = None
+    round2_closes_at: AwareDatetime | None = None
+    max_extension_courses: int | None = Field(default=None, ge=0, le=20)
+    withdrawal_allowed: bool | None = None
+    summer_starts_on: date | None = None
+    summer_ends_on: date | None = None
+
+
+class GradeScheduleOut(ResponseBody):
+    grade: int = Field(examples=[1])
+    start_time: time = Field(examples=["15:05"])
+    end_time: time = Field(examples=["17:30"])
+    summer_end_time: time = Field(examples=["18:00"])
+    weekdays: list[int] = Field(examples=[[1, 3, 5]], description="ISO weekdays, 1 = Monday")
+
+
+class GradeScheduleIn(RequestBody):
+    start_time: time
+    end_time: time
+    summer_end_time: time
+    weekdays: list[int] = Field(min_length=1, max_length=7, examples=[[1, 3, 5]])
+
+
+class TermOut(ResponseBody):
+    id: int
+    school_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    opens_at: datetime
+    closes_at: datetime
+    grab_opens_at: datetime
+    round2_opens_at: datetime
+    round2_closes_at: datetime
+    max_extension_courses: int
+    withdrawal_allowed: bool
+    summer_starts_on: date | None
+    summer_ends_on: date | None
+    version: int
+
+
+class TermDetail(TermOut):
+    grade_schedules: list[GradeScheduleOut]
+
+
+class SuspensionIn(RequestBody):
+    on_date: date = Field(examples=["2026-10-21"])
+    reason: str = Field(min_length=1, max_length=200, examples=["秋季运动会 · sports day"])
+
+
+class SuspensionOut(ResponseBody):
+    id: int
+    term_id: int
+    on_date: date
+    reason: str
+
+
+class CalendarOut(ResponseBody):
+    term_id: int
+    holidays: list[date] = Field(
+        description="Public holidays and closures on weekdays · 法定节假日"
+    )
+    make_up_days: list[date] = Field(description="Weekend days worked (调休上课日)")
+    suspensions: list[date] = Field(description="School suspension days · 停课日")
+
+
+class CalendarOverrideIn(RequestBody):
+    on_date: date = Field(examples=["2027-01-30"])
+    is_workday: bool = Field(description="true: a worked day (调休); false: a day off")
+    follows_weekday: int | None = Field(
+        default=None, ge=1, le=5, description="A worked day follows this weekday's timetable"
+    )
+    name: str = Field(min_length=1, max_length=100, examples=["春节调休"])
+
+
+class CalendarOverrideOut(ResponseBody):
+    id: int
+    district_id: int
+    on_date: date
+    is_workday: bool
+    follows_weekday: int | None
+    name: str

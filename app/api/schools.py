@@ -1,0 +1,157 @@
+"""Schools, their classes and staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page
+from app.api.schemas.org import (
+    ClassIn,
+    ClassOut,
+    ClassUpdate,
+    SchoolOut,
+    SchoolUpdate,
+    StaffIn,
+    StaffOut,
+)
+from app.models import User
+from app.services import org
+
+router = APIRouter(tags=["schools"])
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+@router.get(
+    "/schools/{school_id}",
+    summary="A school · 学校",
+    description="For the school's staff and families. 本校教职工与家长可见。",
+    response_model=SchoolOut,
+    responses=READ_ERRORS,
+)
+async def get_school(school_id: int, session: SessionDep, actor: CurrentUser) -> SchoolOut:
+    return SchoolOut.model_validate(await org.get_school(session, actor.principal, school_id))
+
+
+@router.patch(
+    "/schools/{school_id}",
+    summary="Update a school · 修改学校信息",
+    response_model=SchoolOut,
+    responses=WRITE_ERRORS,
+)
+async def update_school(
+    school_id: int, body: SchoolUpdate, session: SessionDep, actor: CurrentUser
+) -> SchoolOut:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    school = await org.update_school(session, actor.principal, school_id, changes, body.version)
+    return SchoolOut.model_validate(school)
+
+
+@router.get(
+    "/schools/{school_id}/classes",
+    summary="Classes of a school · 班级列表",
+    response_model=Page[ClassOut],
+    responses=READ_ERRORS,
+)
+async def list_classes(
+    school_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    paging: PageDep,
+    grade: Annotated[int | None, Query(ge=1, le=6)] = None,
+) -> Page[ClassOut]:
+    rows, total = await org.list_classes(
+        session, actor.principal, school_id, grade, paging.page, paging.size
+    )
+    return Page(
+        items=[ClassOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
+
+
+@router.post(
+    "/schools/{school_id}/classes",
+    summary="Add a class · 新增班级",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClassOut,
+    responses=WRITE_ERRORS,
+)
+async def create_class(
+    school_id: int, body: ClassIn, session: SessionDep, actor: CurrentUser
+) -> ClassOut:
+    school_class = await org.create_class(
+        session, actor.principal, school_id, body.grade, body.number, body.class_teacher_id
+    )
+    return ClassOut.model_validate(school_class)
+
+
+@router.patch(
+    "/classes/{class_id}",
+    summary="Update a class · 修改班级(班主任)",
+    response_model=ClassOut,
+    responses=WRITE_ERRORS,
+)
+async def update_class(
+    class_id: int, body: ClassUpdate, session: SessionDep, actor: CurrentUser
+) -> ClassOut:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    school_class = await org.update_class(session, actor.principal, class_id, changes, body.version)
+    return ClassOut.model_validate(school_class)
+
+
+@router.get(
+    "/schools/{school_id}/staff",
+    summary="Staff of a school · 教职工与角色",
+    response_model=Page[StaffOut],
+    responses=READ_ERRORS,
+)
+async def list_staff(
+    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+) -> Page[StaffOut]:
+    rows, total = await org.list_staff(
+        session, actor.principal, school_id, paging.page, paging.size
+    )
+    return Page(
+        items=[StaffOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
+
+
+@router.post(
+    "/schools/{school_id}/staff",
+    summary="Grant a staff role · 添加教职工角色",
+    description=(
+        "Give a person a role at the school: class teacher, care teacher, external teacher, duty "
+        "leader or school administrator.\n\n为教职工授予本校角色:班主任、托管教师、外聘教师、值日领导或学校管理员。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=StaffOut,
+    responses=WRITE_ERRORS,
+)
+async def add_staff(
+    school_id: int, body: StaffIn, session: SessionDep, actor: CurrentUser
+) -> StaffOut:
+    new_user = User(**body.new_user.model_dump()) if body.new_user else None
+    grant = await org.add_staff(
+        session, actor.principal, school_id, body.role, body.user_id, new_user
+    )
+    return StaffOut.model_validate(grant)
+
+
+@router.delete(
+    "/staff/{grant_id}",
+    summary="Remove a staff role · 移除教职工角色",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=WRITE_ERRORS,
+)
+async def remove_staff(grant_id: int, session: SessionDep, actor: CurrentUser) -> None:
+    await org.remove_staff(session, actor.principal, grant_id)

@@ -1,0 +1,199 @@
+"""Terms: the registration window, the timetable by grade, suspension days and the calendar."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page
+from app.api.schemas.terms import (
+    CalendarOut,
+    GradeScheduleIn,
+    GradeScheduleOut,
+    SuspensionIn,
+    SuspensionOut,
+    TermDetail,
+    TermIn,
+    TermOut,
+    TermUpdate,
+)
+from app.domain.schedule import GradeRule
+from app.models import Term
+from app.services import terms
+
+router = APIRouter(tags=["terms"])
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+def _schedule_out(rule: GradeRule) -> GradeScheduleOut:
+    return GradeScheduleOut(
+        grade=rule.grade,
+        start_time=rule.start,
+        end_time=rule.end,
+        summer_end_time=rule.summer_end,
+        weekdays=sorted(rule.weekdays),
+    )
+
+
+async def _detail(session: SessionDep, term: Term) -> TermDetail:
+    rules = await terms.term_schedule(session, term.id)
+    return TermDetail(
+        **TermOut.model_validate(term).model_dump(),
+        grade_schedules=[_schedule_out(rules[grade]) for grade in sorted(rules)],
+    )
+
+
+@router.get(
+    "/schools/{school_id}/terms",
+    summary="Terms of a school · 学期列表",
+    response_model=Page[TermOut],
+    responses=READ_ERRORS,
+)
+async def list_terms(
+    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+) -> Page[TermOut]:
+    rows, total = await terms.list_terms(
+        session, actor.principal, school_id, paging.page, paging.size
+    )
+    return Page(
+        items=[TermOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
+
+
+@router.post(
+    "/schools/{school_id}/terms",
+    summary="Create a term · 新建学期",
+    description=(
+        "A term with its registration window: 24 hours from `opens_at` unless `closes_at` says "
+        "otherwise; the grab opens with the window unless `grab_opens_at` is set; round two "
+        "follows the window and lasts as long. The timetable starts from the defaults "
+        "(grades 1–2 15:05 Mon/Wed/Fri, 3–4 15:50, 5–6 16:00; end 17:30, summer 18:00).\n\n"
+        "新建学期及报名窗口:默认开放 24 小时;拓展课抢课默认与报名同时开始;第二轮报名紧随其后、时长相同。"
+        "作息默认:一二年级 15:05(周一、三、五),三四年级 15:50,五六年级 16:00,17:30 结束(夏令时 18:00)。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=TermDetail,
+    responses=WRITE_ERRORS,
+)
+async def create_term(
+    school_id: int, body: TermIn, session: SessionDep, actor: CurrentUser
+) -> TermDetail:
+    term = await terms.create_term(session, actor.principal, school_id, body.model_dump())
+    return await _detail(session, term)
+
+
+@router.get(
+    "/terms/{term_id}",
+    summary="A term · 学期详情",
+    response_model=TermDetail,
+    responses=READ_ERRORS,
+)
+async def get_term(term_id: int, session: SessionDep, actor: CurrentUser) -> TermDetail:
+    return await _detail(session, await terms.get_term(session, actor.principal, term_id))
+
+
+@router.patch(
+    "/terms/{term_id}",
+    summary="Update a term · 修改学期",
+    response_model=TermDetail,
+    responses=WRITE_ERRORS,
+)
+async def update_term(
+    term_id: int, body: TermUpdate, session: SessionDep, actor: CurrentUser
+) -> TermDetail:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    term = await terms.update_term(session, actor.principal, term_id, changes, body.version)
+    return await _detail(session, term)
+
+
+@router.put(
+    "/terms/{term_id}/grade-schedules/{grade}",
+    summary="Set a grade's timetable · 设置年级托管时间",
+    response_model=GradeScheduleOut,
+    responses=WRITE_ERRORS,
+)
+async def set_grade_schedule(
+    term_id: int,
+    grade: int = Path(ge=1, le=6),
+    *,
+    body: GradeScheduleIn,
+    session: SessionDep,
+    actor: CurrentUser,
+) -> GradeScheduleOut:
+    rule = await terms.set_grade_schedule(
+        session,
+        actor.principal,
+        term_id,
+        grade,
+        body.start_time,
+        body.end_time,
+        body.summer_end_time,
+        body.weekdays,
+    )
+    return _schedule_out(rule)
+
+
+@router.get(
+    "/terms/{term_id}/calendar",
+    summary="The term's calendar · 学期校历",
+    description=(
+        "Holidays, make-up days (调休) and suspension days inside the term.\n\n"
+        "学期内的节假日、调休上课日与停课日。"
+    ),
+    response_model=CalendarOut,
+    responses=READ_ERRORS,
+)
+async def get_calendar(term_id: int, session: SessionDep, actor: CurrentUser) -> CalendarOut:
+    calendar = await terms.calendar_of(session, actor.principal, term_id)
+    return CalendarOut(
+        term_id=term_id,
+        holidays=sorted(calendar.holidays),
+        make_up_days=sorted(m.day for m in calendar.make_up_days),
+        suspensions=sorted(calendar.suspensions),
+    )
+
+
+@router.get(
+    "/terms/{term_id}/suspensions",
+    summary="Suspension days · 停课日",
+    response_model=list[SuspensionOut],
+    responses=READ_ERRORS,
+)
+async def list_suspensions(
+    term_id: int, session: SessionDep, actor: CurrentUser
+) -> list[SuspensionOut]:
+    rows = await terms.list_suspensions(session, actor.principal, term_id)
+    return [SuspensionOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/terms/{term_id}/suspensions",
+    summary="Suspend a day · 新增停课日",
+    description="A school event (outing, sports day) cancels that day's care. 学校活动当天停止托管。",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SuspensionOut,
+    responses=WRITE_ERRORS,
+)
+async def add_suspension(
+    term_id: int, body: SuspensionIn, session: SessionDep, actor: CurrentUser
+) -> SuspensionOut:
+    suspension = await terms.add_suspension(
+        session, actor.principal, term_id, body.on_date, body.reason
+    )
+    return SuspensionOut.model_validate(suspension)
+
+
+@router.delete(
+    "/suspensions/{suspension_id}",
+    summary="Withdraw a suspension · 撤销停课日",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=WRITE_ERRORS,
+)
+async def remove_suspension(suspension_id: int, session: SessionDep, actor: CurrentUser) -> None:
+    await terms.remove_suspension(session, actor.principal, suspension_id)

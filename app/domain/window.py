@@ -1,0 +1,56 @@
+"""The registration window: 24 hours by default, the grab inside it, round two after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+DEFAULT_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+    grab_opens_at: datetime
+    round2_opens_at: datetime
+    round2_closes_at: datetime
+
+
+def plan_window(
+    opens_at: datetime,
+    closes_at: datetime | None = None,
+    grab_opens_at: datetime | None = None,
+    round2_opens_at: datetime | None = None,
+    round2_closes_at: datetime | None = None,
+) -> Window:
+    """Fill in the defaults (a 24-hour window, the grab at its opening, round two right after it
+    and as long) and check the order of everything. Raises ValueError naming what is wrong."""
+    for moment in (opens_at, closes_at, grab_opens_at, round2_opens_at, round2_closes_at):
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError("times need a UTC offset, e.g. 2026-09-01T11:00:00+08:00")
+    closes = closes_at or opens_at + DEFAULT_WINDOW
+    grab = grab_opens_at or opens_at
+    round2_opens = round2_opens_at or closes
+    round2_closes = round2_closes_at or round2_opens + (closes - opens_at)
+    if closes <= opens_at:
+        raise ValueError("the window must close after it opens")
+    if not opens_at <= grab < closes:
+        raise ValueError("the grab must open inside the registration window")
+    if round2_opens < closes:
+        raise ValueError("round two must open after the registration window closes")
+    if round2_closes <= round2_opens:
+        raise ValueError("round two must close after it opens")
+    return Window(opens_at, closes, grab, round2_opens, round2_closes)
+
+
+def check_term_dates(
+    starts_on: date, ends_on: date, summer: tuple[date | None, date | None] = (None, None)
+) -> None:
+    if ends_on < starts_on:
+        raise ValueError("the term must not end before it starts")
+    first, last = summer
+    if (first is None) != (last is None):
+        raise ValueError("the summer schedule needs both a first and a last day")
+    if first is not None and last is not None and last < first:
+        raise ValueError("the summer schedule must not end before it starts")

@@ -1,0 +1,1 @@
+"""Signing in: DingTalk mini-app login (免登), development logins, and Kehou's own tokens."""

@@ -1,0 +1,98 @@
+"""Helpers every service uses: scoping, pagination, optimistic updates, constraint errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.access import Principal, SchoolScope
+from app.domain.errors import Conflict, NotFound, PermissionDenied, StaleVersion
+from app.models import School
+
+Row = TypeVar("Row")
+
+
+async def school_scope(session: AsyncSession, school_id: int) -> SchoolScope:
+    district_id = await session.scalar(select(School.district_id).where(School.id == school_id))
+    if district_id is None:
+        raise NotFound(f"no school {school_id}")
+    return SchoolScope(school_id, district_id)
+
+
+def require(allowed: bool, detail: str = "your role does not allow this") -> None:
+    if not allowed:
+        raise PermissionDenied(detail)
+
+
+async def require_admin_of(
+    session: AsyncSession, principal: Principal, school_id: int
+) -> SchoolScope:
+    scope = await school_scope(session, school_id)
+    require(principal.administers_school(scope), "only this school's administrators may do this")
+    return scope
+
+
+async def require_reader_of(
+    session: AsyncSession, principal: Principal, school_id: int
+) -> SchoolScope:
+    scope = await school_scope(session, school_id)
+    require(principal.may_read_school(scope), "you are neither staff nor a family of this school")
+    return scope
+
+
+async def require_staff_of(
+    session: AsyncSession, principal: Principal, school_id: int
+) -> SchoolScope:
+    scope = await school_scope(session, school_id)
+    require(principal.is_staff_of(scope), "only this school's staff may see this")
+    return scope
+
+
+async def get_or_404(session: AsyncSession, model: type[Row], row_id: int, label: str) -> Row:
+    row = await session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"no {label} {row_id}")
+    return row
+
+
+async def paginate(
+    session: AsyncSession, statement: Select[Any], page: int, size: int
+) -> tuple[Sequence[Any], int]:
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = await session.scalars(statement.limit(size).offset((page - 1) * size))
+    return rows.all(), int(total or 0)
+
+
+async def flush_or_conflict(session: AsyncSession, detail: str) -> None:
+    """Flush, turning a unique or check violation into a domain error the caller can act on."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(detail) from error
+    except StaleDataError as error:
+        raise StaleVersion() from error
+
+
+async def update_versioned(
+    session: AsyncSession,
+    row: Any,
+    changes: Mapping[str, object],
+    expected_version: int,
+    detail: str,
+) -> None:
+    """Apply `changes` if the caller saw the current version; the UPDATE also checks it."""
+    if row.version != expected_version:
+        raise StaleVersion(
+            f"you edited version {expected_version}, the current one is {row.version}",
+            current_version=row.version,
+        )
+    for name, value in changes.items():
+        setattr(row, name, value)
+    await flush_or_conflict(session, detail)

@@ -1,0 +1,155 @@
+"""The course catalogue of a term: basic care groups, extension and hybrid courses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.eligibility import Ineligibility, course_slot, ineligibility
+from app.domain.errors import NotYourChild, RuleViolation
+from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
+from app.models import Course, CourseKind, SchoolClass, Student, Term
+from app.services.calendar import grade_rules, term_calendar
+from app.services.common import (
+    flush_or_conflict,
+    get_or_404,
+    paginate,
+    require_admin_of,
+    require_reader_of,
+    update_versioned,
+)
+
+SCHEDULE_FIELDS = ("grades", "weekdays", "start_time", "end_time")
+
+
+@dataclass(frozen=True)
+class CourseView:
+    course: Course
+    slot: TimeSlot
+    sessions: int
+    ineligible: Ineligibility | None = None
+    checked_for_student: bool = False
+
+
+def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]) -> TimeSlot:
+    get = (
+        course_values.get
+        if isinstance(course_values, dict)
+        else lambda name: getattr(course_values, name)
+    )
+    grades = [int(g) for g in get("grades")]  # type: ignore[union-attr]
+    weekdays = frozenset(int(d) for d in get("weekdays"))  # type: ignore[union-attr]
+    start, end = get("start_time"), get("end_time")
+    for grade in grades:
+        closed = sorted(weekdays - rules[grade].weekdays)
+        if closed:
+            raise RuleViolation(
+                f"grade {grade} is not in care on weekday(s) {closed}: the course contradicts "
+                "the term's timetable"
+            )
+    try:
+        return course_slot(
+            grades,
+            weekdays,
+            rules,
+            start if isinstance(start, time) else None,
+            end if isinstance(end, time) else None,
+        )
+    except ValueError as error:
+        raise RuleViolation(f"the course contradicts the term's timetable: {error}") from error
+
+
+def _view(course: Course, rules: dict[int, GradeRule], calendar: TermCalendar) -> CourseView:
+    slot = _slot(course, rules)
+    return CourseView(course, slot, len(calendar.session_dates(slot.weekdays)))
+
+
+async def create_course(
+    session: AsyncSession, principal: Principal, term_id: int, values: dict[str, object]
+) -> CourseView:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    rules = await grade_rules(session, term_id)
+    _slot(values, rules)
+    course = Course(term_id=term_id, **values)
+    if course.kind is CourseKind.BASIC and course.fee_per_session_fen:
+        raise RuleViolation("basic care is free: its fee must be 0")
+    if course.min_size > course.capacity:
+        raise RuleViolation("the minimum size cannot exceed the capacity")
+    session.add(course)
+    await flush_or_conflict(session, "the course is inconsistent")
+    return _view(course, rules, await term_calendar(session, term))
+
+
+async def update_course(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: int,
+    changes: dict[str, object],
+    version: int,
+) -> CourseView:
+    course = await get_or_404(session, Course, course_id, "course")
+    term = await get_or_404(session, Term, course.term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    rules = await grade_rules(session, term.id)
+    merged = {name: getattr(course, name) for name in SCHEDULE_FIELDS} | {
+        k: v for k, v in changes.items() if k in SCHEDULE_FIELDS
+    }
+    _slot(merged, rules)
+    capacity = int(str(changes.get("capacity", course.capacity)))
+    if int(str(changes.get("min_size", course.min_size))) > capacity:
+        raise RuleViolation("the minimum size cannot exceed the capacity")
+    await update_versioned(session, course, changes, version, "the course is inconsistent")
+    return _view(course, rules, await term_calendar(session, term))
+
+
+async def get_course(session: AsyncSession, principal: Principal, course_id: int) -> CourseView:
+    course = await get_or_404(session, Course, course_id, "course")
+    term = await get_or_404(session, Term, course.term_id, "term")
+    await require_reader_of(session, principal, term.school_id)
+    return _view(course, await grade_rules(session, term.id), await term_calendar(session, term))
+
+
+async def list_courses(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    student_id: int | None,
+    kind: CourseKind | None,
+    page: int,
+    size: int,
+) -> tuple[list[CourseView], int]:
+    """The catalogue; with `student_id`, each course says whether that student may take it."""
+    term = await get_or_404(session, Term, term_id, "term")
+    scope = await require_reader_of(session, principal, term.school_id)
+    grade = None
+    if student_id is not None:
+        if not (principal.acts_for(student_id) or principal.is_staff_of(scope)):
+            raise NotYourChild()
+        grade = await session.scalar(
+            select(SchoolClass.grade)
+            .join(Student, Student.class_id == SchoolClass.id)
+            .where(Student.id == student_id, Student.school_id == term.school_id)
+        )
+        if grade is None:
+            raise RuleViolation(f"student {student_id} is not at this term's school")
+    statement = select(Course).where(Course.term_id == term_id)
+    if kind is not None:
+        statement = statement.where(Course.kind == kind)
+    courses, total = await paginate(session, statement.order_by(Course.id), page, size)
+    rules = await grade_rules(session, term_id)
+    calendar = await term_calendar(session, term)
+    views = []
+    for course in courses:
+        view = _view(course, rules, calendar)
+        if grade is not None:
+            reason = ineligibility(
+                grade, frozenset(course.grades), frozenset(course.weekdays), rules[grade]
+            )
+            view = CourseView(course, view.slot, view.sessions, reason, True)
+        views.append(view)
+    return views, total

@@ -1,0 +1,103 @@
+"""Signing in and out, and the principal every request acts as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Child, Grant, Principal
+from app.domain.errors import AuthenticationFailed
+from app.identity.providers import ExternalIdentity
+from app.identity.tokens import TokenSigner, new_refresh_token, refresh_token_hash
+from app.models import (
+    BindingStatus,
+    Guardianship,
+    RefreshToken,
+    RoleGrant,
+    SchoolClass,
+    Student,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+async def user_for_identity(session: AsyncSession, identity: ExternalIdentity) -> User:
+    """The Kehou user behind an identity. A DingTalk user seen for the first time gets an account
+    (a guardian who will bind a child next); a development login must already exist."""
+    if identity.provider == "dev":
+        user = await session.scalar(select(User).where(User.dev_login == identity.subject))
+        if user is None:
+            raise AuthenticationFailed("no such development login")
+        return user
+    user = await session.scalar(select(User).where(User.dingtalk_user_id == identity.subject))
+    if user is None:
+        user = User(name=identity.name or identity.subject, dingtalk_user_id=identity.subject)
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def issue_tokens(
+    session: AsyncSession, user_id: int, signer: TokenSigner, refresh_ttl: timedelta
+) -> TokenPair:
+    refresh = new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user_id,
+            token_hash=refresh_token_hash(refresh),
+            expires_at=datetime.now(UTC) + refresh_ttl,
+        )
+    )
+    await session.flush()
+    return TokenPair(signer.issue(user_id), refresh, int(signer.ttl.total_seconds()))
+
+
+async def rotate_refresh_token(
+    session: AsyncSession, refresh: str, signer: TokenSigner, refresh_ttl: timedelta
+) -> TokenPair:
+    """Trade a refresh token for a new pair; the old one is revoked and cannot be used again."""
+    now = datetime.now(UTC)
+    user_id = await session.scalar(
+        update(RefreshToken)
+        .where(
+            RefreshToken.token_hash == refresh_token_hash(refresh),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(revoked_at=now)
+        .returning(RefreshToken.user_id)
+    )
+    if user_id is None:
+        raise AuthenticationFailed("the refresh token is invalid, used or expired")
+    return await issue_tokens(session, user_id, signer, refresh_ttl)
+
+
+async def load_principal(session: AsyncSession, user_id: int) -> tuple[User, Principal]:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise AuthenticationFailed("the account no longer exists")
+    grants = await session.scalars(select(RoleGrant).where(RoleGrant.user_id == user_id))
+    children = await session.execute(
+        select(Student.id, Student.school_id)
+        .join(Guardianship, Guardianship.student_id == Student.id)
+        .where(Guardianship.user_id == user_id, Guardianship.status == BindingStatus.CONFIRMED)
+    )
+    classes = await session.scalars(
+        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user_id)
+    )
+    principal = Principal(
+        user_id=user_id,
+        grants=frozenset(Grant(g.role, g.school_id, g.district_id) for g in grants),
+        children=frozenset(Child(student_id, school_id) for student_id, school_id in children),
+        classes_taught=frozenset(classes),
+    )
+    return user, principal

@@ -1,0 +1,174 @@
+"""Districts, schools, classes and staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import STAFF_ROLES, Principal, Role
+from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.models import District, RoleGrant, School, SchoolClass, User
+from app.services.common import (
+    flush_or_conflict,
+    get_or_404,
+    paginate,
+    require,
+    require_admin_of,
+    require_reader_of,
+    require_staff_of,
+    update_versioned,
+)
+
+
+async def get_district(session: AsyncSession, principal: Principal, district_id: int) -> District:
+    district = await get_or_404(session, District, district_id, "district")
+    require(principal.administers_district(district_id), "only this district's administrators")
+    return district
+
+
+async def list_schools(
+    session: AsyncSession, principal: Principal, district_id: int, page: int, size: int
+) -> tuple[Sequence[School], int]:
+    await get_district(session, principal, district_id)
+    statement = select(School).where(School.district_id == district_id).order_by(School.id)
+    return await paginate(session, statement, page, size)
+
+
+async def create_school(
+    session: AsyncSession, principal: Principal, district_id: int, name: str, code: str
+) -> School:
+    await get_district(session, principal, district_id)
+    school = School(district_id=district_id, name=name, code=code)
+    session.add(school)
+    await flush_or_conflict(session, f"the district already has a school with code {code}")
+    return school
+
+
+async def get_school(session: AsyncSession, principal: Principal, school_id: int) -> School:
+    await require_reader_of(session, principal, school_id)
+    return await get_or_404(session, School, school_id, "school")
+
+
+async def update_school(
+    session: AsyncSession,
+    principal: Principal,
+    school_id: int,
+    changes: dict[str, object],
+    version: int,
+) -> School:
+    await require_admin_of(session, principal, school_id)
+    school = await get_or_404(session, School, school_id, "school")
+    await update_versioned(session, school, changes, version, "a school with that code exists")
+    return school
+
+
+async def list_classes(
+    session: AsyncSession,
+    principal: Principal,
+    school_id: int,
+    grade: int | None,
+    page: int,
+    size: int,
+) -> tuple[Sequence[SchoolClass], int]:
+    await require_staff_of(session, principal, school_id)
+    statement = select(SchoolClass).where(SchoolClass.school_id == school_id)
+    if grade is not None:
+        statement = statement.where(SchoolClass.grade == grade)
+    return await paginate(
+        session, statement.order_by(SchoolClass.grade, SchoolClass.number), page, size
+    )
+
+
+async def _check_class_teacher(session: AsyncSession, school_id: int, user_id: int | None) -> None:
+    if user_id is None:
+        return
+    granted = await session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id,
+            RoleGrant.school_id == school_id,
+            RoleGrant.role == Role.CLASS_TEACHER,
+        )
+    )
+    if granted is None:
+        raise RuleViolation("the class teacher must be a class_teacher of this school")
+
+
+async def create_class(
+    session: AsyncSession,
+    principal: Principal,
+    school_id: int,
+    grade: int,
+    number: int,
+    class_teacher_id: int | None,
+) -> SchoolClass:
+    await require_admin_of(session, principal, school_id)
+    await _check_class_teacher(session, school_id, class_teacher_id)
+    school_class = SchoolClass(
+        school_id=school_id, grade=grade, number=number, class_teacher_id=class_teacher_id
+    )
+    session.add(school_class)
+    await flush_or_conflict(session, f"class {grade}{number:02d} exists already")
+    return school_class
+
+
+async def update_class(
+    session: AsyncSession,
+    principal: Principal,
+    class_id: int,
+    changes: dict[str, object],
+    version: int,
+) -> SchoolClass:
+    school_class = await get_or_404(session, SchoolClass, class_id, "class")
+    await require_admin_of(session, principal, school_class.school_id)
+    if "class_teacher_id" in changes:
+        teacher = changes["class_teacher_id"]
+        await _check_class_teacher(
+            session, school_class.school_id, teacher if isinstance(teacher, int) else None
+        )
+    await update_versioned(session, school_class, changes, version, "that class exists already")
+    return school_class
+
+
+async def list_staff(
+    session: AsyncSession, principal: Principal, school_id: int, page: int, size: int
+) -> tuple[Sequence[RoleGrant], int]:
+    await require_admin_of(session, principal, school_id)
+    statement = select(RoleGrant).where(RoleGrant.school_id == school_id).order_by(RoleGrant.id)
+    return await paginate(session, statement, page, size)
+
+
+async def add_staff(
+    session: AsyncSession,
+    principal: Principal,
+    school_id: int,
+    role: Role,
+    user_id: int | None,
+    new_user: User | None,
+) -> RoleGrant:
+    """Grant a staff role at the school to an existing user or to a new one."""
+    await require_admin_of(session, principal, school_id)
+    if role not in STAFF_ROLES:
+        raise RuleViolation(f"{role} is not a staff role of a school")
+    if new_user is not None:
+        session.add(new_user)
+        await flush_or_conflict(session, "that DingTalk user or login has an account already")
+        user_id = new_user.id
+    if user_id is None or await session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}")
+    grant = RoleGrant(user_id=user_id, role=role, school_id=school_id)
+    session.add(grant)
+    await flush_or_conflict(session, "that person has this role at this school already")
+    return grant
+
+
+async def remove_staff(session: AsyncSession, principal: Principal, grant_id: int) -> None:
+    grant = await get_or_404(session, RoleGrant, grant_id, "staff grant")
+    if grant.school_id is None:
+        raise NotFound(f"no staff grant {grant_id}")
+    await require_admin_of(session, principal, grant.school_id)
+    if grant.user_id == principal.user_id and grant.role is Role.SCHOOL_ADMIN:
+        raise Conflict("an administrator cannot remove their own administrator role")
+    await session.delete(grant)
+    await session.flush()

@@ -1,0 +1,191 @@
+"""Terms, their timetables, suspension days, and the district's calendar overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.errors import RuleViolation
+from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
+from app.domain.window import check_term_dates, plan_window
+from app.models import CalendarOverride, GradeSchedule, Suspension, Term
+from app.services.calendar import grade_rules, term_calendar
+from app.services.common import (
+    flush_or_conflict,
+    get_or_404,
+    paginate,
+    require_admin_of,
+    require_reader_of,
+    update_versioned,
+)
+from app.services.org import get_district
+
+WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")
+
+
+def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
+    try:
+        window = plan_window(*(values.get(name) for name in WINDOW_FIELDS))  # type: ignore[arg-type]
+        check_term_dates(
+            values["starts_on"],  # type: ignore[arg-type]
+            values["ends_on"],  # type: ignore[arg-type]
+            (values.get("summer_starts_on"), values.get("summer_ends_on")),  # type: ignore[arg-type]
+        )
+    except ValueError as error:
+        raise RuleViolation(str(error)) from error
+    return {name: getattr(window, name) for name in WINDOW_FIELDS}
+
+
+async def create_term(
+    session: AsyncSession, principal: Principal, school_id: int, values: dict[str, object]
+) -> Term:
+    await require_admin_of(session, principal, school_id)
+    term = Term(school_id=school_id, **{**values, **_checked_window(values)})
+    session.add(term)
+    await flush_or_conflict(session, "the term's dates or window are inconsistent")
+    for rule in default_grade_rules().values():
+        session.add(_schedule_row(term.id, rule))
+    await session.flush()
+    return term
+
+
+def _schedule_row(term_id: int, rule: GradeRule) -> GradeSchedule:
+    return GradeSchedule(
+        term_id=term_id,
+        grade=rule.grade,
+        start_time=rule.start,
+        end_time=rule.end,
+        summer_end_time=rule.summer_end,
+        weekdays=sorted(rule.weekdays),
+    )
+
+
+async def get_term(session: AsyncSession, principal: Principal, term_id: int) -> Term:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_reader_of(session, principal, term.school_id)
+    return term
+
+
+async def list_terms(
+    session: AsyncSession, principal: Principal, school_id: int, page: int, size: int
+) -> tuple[Sequence[Term], int]:
+    await require_reader_of(session, principal, school_id)
+    statement = select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())
+    return await paginate(session, statement, page, size)
+
+
+async def update_term(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    changes: dict[str, object],
+    version: int,
+) -> Term:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    merged: dict[str, object] = {
+        name: getattr(term, name)
+        for name in (*WINDOW_FIELDS, "starts_on", "ends_on", "summer_starts_on", "summer_ends_on")
+    }
+    merged.update(changes)
+    checked = _checked_window(merged)
+    await update_versioned(session, term, {**changes, **checked}, version, "inconsistent term")
+    return term
+
+
+async def term_schedule(session: AsyncSession, term_id: int) -> dict[int, GradeRule]:
+    return await grade_rules(session, term_id)
+
+
+async def set_grade_schedule(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    grade: int,
+    start: time,
+    end: time,
+    summer_end: time,
+    weekdays: list[int],
+) -> GradeRule:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    try:
+        rule = GradeRule(grade, start, end, summer_end, frozenset(weekdays))
+    except ValueError as error:
+        raise RuleViolation(str(error)) from error
+    row = await session.scalar(
+        select(GradeSchedule).where(GradeSchedule.term_id == term_id, GradeSchedule.grade == grade)
+    )
+    if row is None:
+        session.add(_schedule_row(term_id, rule))
+    else:
+        row.start_time, row.end_time, row.summer_end_time = start, end, summer_end
+        row.weekdays = sorted(rule.weekdays)
+    await session.flush()
+    return rule
+
+
+async def calendar_of(session: AsyncSession, principal: Principal, term_id: int) -> TermCalendar:
+    term = await get_term(session, principal, term_id)
+    return await term_calendar(session, term)
+
+
+async def add_suspension(
+    session: AsyncSession, principal: Principal, term_id: int, on_date: date, reason: str
+) -> Suspension:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    if not term.starts_on <= on_date <= term.ends_on:
+        raise RuleViolation("a suspension day must fall inside the term")
+    suspension = Suspension(term_id=term_id, on_date=on_date, reason=reason)
+    session.add(suspension)
+    await flush_or_conflict(session, f"{on_date} is suspended already")
+    return suspension
+
+
+async def list_suspensions(
+    session: AsyncSession, principal: Principal, term_id: int
+) -> Sequence[Suspension]:
+    await get_term(session, principal, term_id)
+    rows = await session.scalars(
+        select(Suspension).where(Suspension.term_id == term_id).order_by(Suspension.on_date)
+    )
+    return rows.all()
+
+
+async def remove_suspension(
+    session: AsyncSession, principal: Principal, suspension_id: int
+) -> None:
+    suspension = await get_or_404(session, Suspension, suspension_id, "suspension")
+    term = await get_or_404(session, Term, suspension.term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    await session.delete(suspension)
+    await session.flush()
+
+
+async def list_calendar_overrides(
+    session: AsyncSession, principal: Principal, district_id: int
+) -> Sequence[CalendarOverride]:
+    await get_district(session, principal, district_id)
+    rows = await session.scalars(
+        select(CalendarOverride)
+        .where(CalendarOverride.district_id == district_id)
+        .order_by(CalendarOverride.on_date)
+    )
+    return rows.all()
+
+
+async def add_calendar_override(
+    session: AsyncSession, principal: Principal, district_id: int, values: dict[str, object]
+) -> CalendarOverride:
+    await get_district(session, principal, district_id)
+    if not values.get("is_workday") and values.get("follows_weekday") is not None:
+        raise RuleViolation("only a working day can follow a weekday's timetable")
+    override = CalendarOverride(district_id=district_id, **values)
+    session.add(override)
+    await flush_or_conflict(session, "that day has an override already")
+    return override

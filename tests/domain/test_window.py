@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from app.domain.window import check_term_dates, plan_window
+
+CST = timezone(timedelta(hours=8))
+OPENS = datetime(2026, 9, 1, 11, 0, tzinfo=CST)
+
+
+def test_defaults_are_a_24_hour_window_and_an_equal_round_two() -> None:
+    window = plan_window(OPENS)
+    assert window.closes_at == datetime(2026, 9, 2, 11, 0, tzinfo=CST)
+    assert window.grab_opens_at == OPENS
+    assert window.round2_opens_at == window.closes_at
+    assert window.round2_closes_at == datetime(2026, 9, 3, 11, 0, tzinfo=CST)
+
+
+def test_a_short_rehearsal_window() -> None:
+    window = plan_window(OPENS, closes_at=OPENS + timedelta(minutes=10))
+    assert window.round2_closes_at - window.round2_opens_at == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"closes_at": OPENS}, "close after it opens"),
+        ({"grab_opens_at": OPENS - timedelta(minutes=1)}, "grab must open inside"),
+        ({"grab_opens_at": OPENS + timedelta(hours=24)}, "grab must open inside"),
+        ({"round2_opens_at": OPENS + timedelta(hours=23)}, "round two must open after"),
+        (
+            {
+                "round2_opens_at": OPENS + timedelta(hours=25),
+                "round2_closes_at": OPENS + timedelta(hours=25),
+            },
+            "round two must close after",
+        ),
+    ],
+)
+def test_window_order_is_checked(kwargs: dict[str, datetime], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        plan_window(OPENS, **kwargs)
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="UTC offset"):
+        plan_window(datetime(2026, 9, 1, 11, 0))
+
+
+def test_term_dates() -> None:
+    check_term_dates(date(2026, 9, 1), date(2027, 1, 20), (date(2026, 9, 1), date(2026, 9, 30)))
+    with pytest.raises(ValueError, match="end before it starts"):
+        check_term_dates(date(2026, 9, 2), date(2026, 9, 1))
+    with pytest.raises(ValueError, match="both"):
+        check_term_dates(date(2026, 9, 1), date(2027, 1, 20), (date(2026, 9, 1), None))
