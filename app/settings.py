@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
+MIN_JWT_SECRET_BYTES = 32  # HS256 wants a key at least as long as its hash
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105  (the known placeholder we refuse in production)
 
 
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "secrets left at a placeholder in production: " + ", ".join(placeholders)
                 )
+            if len(self.jwt_secret.get_secret_value()) < MIN_JWT_SECRET_BYTES:
+                raise ValueError(f"jwt_secret must be at least {MIN_JWT_SECRET_BYTES} bytes")
         if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
             raise ValueError("redis_key_prefix must not contain a hash tag brace")
         return self

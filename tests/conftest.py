@@ -27,6 +27,7 @@ from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.engines import EngineUrls, create_database, drop_database, start_engines
+from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -81,6 +82,7 @@ def settings(engines: EngineUrls, database_url: str) -> Settings:
         database_url=database_url,
         redis_url=engines.redis_url,
         redis_key_prefix=f"{RUN_KEY_PREFIX}{next(_test_numbers)}:",
+        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
         log_level="INFO",
     )
 
@@ -122,3 +124,10 @@ def server_env(settings: Settings) -> dict[str, str]:
         "KEHOU_REDIS_KEY_PREFIX": settings.redis_key_prefix,
         "KEHOU_ENVIRONMENT": "test",
     }
+
+
+@pytest.fixture
+async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
+    """The small fixed district of `tests.support.world`, everyone signed in."""
+    built = await build_world(app.state.resources.sessionmaker)
+    return await sign_in_everyone(client, built)

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from app.settings import Settings, mask_url_password
 
-STRONG = "a-long-random-secret-from-the-vault"
+STRONG = "a-long-random-secret-from-the-vault-0123456789"
 
 
 def make(**values: object) -> Settings:
@@ -73,3 +73,8 @@ def test_a_hash_tag_in_the_key_prefix_is_refused() -> None:
 )
 def test_mask_url_password(url: str, masked: str) -> None:
     assert mask_url_password(url) == masked
+
+
+def test_production_refuses_a_short_jwt_secret() -> None:
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        make(environment="production", jwt_secret="short-but-set", dingtalk_app_secret=STRONG)
