@@ -1,8 +1,18 @@
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+
+SchoolTime = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: moment.astimezone(SCHOOL_ZONE).isoformat(), return_type=str),
+]
+"""A moment as the school reads it: ISO 8601 in Beijing time, e.g. 2026-09-01T11:00:00+08:00."""
 
 
 class RequestBody(BaseModel):

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 from app.domain.access import Role
 
 
@@ -31,7 +29,7 @@ class SchoolOut(ResponseBody):
     name: str
     code: str
     version: int
-    created_at: datetime
+    created_at: SchoolTime
 
 
 class ClassIn(RequestBody):

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 from app.api.schemas.org import NewUser
 from app.domain.eligibility import Prerequisite
 from app.models import BindingStatus
@@ -65,13 +65,13 @@ class BindingOut(ResponseBody):
     user_id: int
     relation: str
     status: BindingStatus
-    confirmed_at: datetime | None
+    confirmed_at: SchoolTime | None
 
 
 class BindingCodeOut(ResponseBody):
     student_id: int
     code: str = Field(examples=["K7M2Q9XR"])
-    expires_at: datetime
+    expires_at: SchoolTime
 
 
 class BindingRequest(RequestBody):
@@ -108,7 +108,7 @@ class AgreementOut(ResponseBody):
     student_id: int
     term_id: int
     agreement_version: str
-    signed_at: datetime
+    signed_at: SchoolTime
 
 
 class InsuranceIn(RequestBody):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 
 from pydantic import AwareDatetime, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 
 Weekday = Field(ge=1, le=7)
 
@@ -70,11 +70,11 @@ class TermOut(ResponseBody):
     name: str
     starts_on: date
     ends_on: date
-    opens_at: datetime
-    closes_at: datetime
-    grab_opens_at: datetime
-    round2_opens_at: datetime
-    round2_closes_at: datetime
+    opens_at: SchoolTime
+    closes_at: SchoolTime
+    grab_opens_at: SchoolTime
+    round2_opens_at: SchoolTime
+    round2_closes_at: SchoolTime
     max_extension_courses: int
     withdrawal_allowed: bool
     summer_starts_on: date | None
