@@ -166,7 +166,10 @@ async def test_bad_access_tokens_are_401(
             secret, settings.jwt_issuer, settings.jwt_audience, timedelta(seconds=-5)
         ).issue(user_id),
         "wrong-secret": TokenSigner(
-            "another-secret", settings.jwt_issuer, settings.jwt_audience, timedelta(minutes=5)
+            "another-secret-that-is-long-enough-to-sign",
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            timedelta(minutes=5),
         ).issue(user_id),
         "wrong-audience": TokenSigner(
             secret, settings.jwt_issuer, "elsewhere", timedelta(minutes=5)
