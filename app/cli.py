@@ -6,16 +6,13 @@ import asyncio
 import contextlib
 import json
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated
 
-import structlog
 import typer
 import uvicorn
 
-from app.embedded import EmbeddedEngines, export_urls
+from app.embedded import engines_for
 from app.migrations import upgrade_to_head
 from app.observability import configure_logging
 from app.settings import Settings
@@ -26,35 +23,6 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-@contextmanager
-def engines_for(settings: Settings) -> Iterator[Settings]:
-    """Settings whose URLs point at running engines: the configured ones, or embedded ones started
-    here (and stopped on leaving) when a URL is missing."""
-    if not settings.uses_embedded_engines:
-        yield settings
-        return
-    engines = EmbeddedEngines(settings.data_dir)
-    try:
-        database_url, redis_url = engines.start(
-            settings.database_url is None, settings.redis_url is None
-        )
-        export_urls(database_url, redis_url)
-        structlog.get_logger("app.cli").info(
-            "embedded_engines_started",
-            data_dir=str(settings.data_dir.resolve()),
-            postgres=database_url is not None,
-            redis=redis_url is not None,
-        )
-        yield settings.model_copy(
-            update={
-                "database_url": settings.database_url or database_url,
-                "redis_url": settings.redis_url or redis_url,
-            }
-        )
-    finally:
-        engines.stop()
 
 
 class _ShutdownComplete(Exception):
@@ -86,7 +54,7 @@ def serve(
     # embedded engines are stopped cleanly and the exit status is 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_after_graceful_shutdown)
-    with contextlib.suppress(_ShutdownComplete), engines_for(settings) as running:
+    with contextlib.suppress(_ShutdownComplete), engines_for(settings, export=True) as running:
         if (migrate or embedded) and running.database_url:
             upgrade_to_head(running.database_url)
         uvicorn.run(

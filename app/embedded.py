@@ -14,13 +14,18 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
+import structlog
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from app.settings import Settings
 
 # A unix socket path longer than this is refused by the kernel (sun_path is 108 bytes).
 _MAX_SOCKET_PATH = 100
@@ -198,3 +203,34 @@ def export_urls(database_url: str | None, redis_url: str | None) -> None:
         os.environ["DATABASE_URL"] = database_url
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
+
+
+@contextmanager
+def engines_for(settings: Settings, export: bool = False) -> Iterator[Settings]:
+    """Settings whose URLs point at running engines: the configured ones, or embedded ones started
+    here (and stopped on leaving) when a URL is missing. `export` hands their URLs to child
+    processes (the server's workers) through the environment."""
+    if not settings.uses_embedded_engines:
+        yield settings
+        return
+    engines = EmbeddedEngines(settings.data_dir)
+    try:
+        database_url, redis_url = engines.start(
+            settings.database_url is None, settings.redis_url is None
+        )
+        if export:
+            export_urls(database_url, redis_url)
+        structlog.get_logger("app.embedded").info(
+            "embedded_engines_started",
+            data_dir=str(settings.data_dir.resolve()),
+            postgres=database_url is not None,
+            redis=redis_url is not None,
+        )
+        yield settings.model_copy(
+            update={
+                "database_url": settings.database_url or database_url,
+                "redis_url": settings.redis_url or redis_url,
+            }
+        )
+    finally:
+        engines.stop()

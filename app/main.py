@@ -10,7 +10,18 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from app.api import auth, bindings, courses, districts, health, me, schools, students, terms
+from app.api import (
+    auth,
+    bindings,
+    courses,
+    districts,
+    health,
+    imports,
+    me,
+    schools,
+    students,
+    terms,
+)
 from app.api.docs import install_offline_docs
 from app.api.problems import install_problem_handlers
 from app.observability import RequestContextMiddleware, configure_logging
@@ -37,7 +48,7 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 def build_api_router() -> APIRouter:
     """Every resource router of API v1, under one prefix."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, districts, schools, terms, courses, students, bindings):
+    for module in (auth, me, districts, schools, terms, courses, students, bindings, imports):
         router.include_router(module.router)
     return router
 

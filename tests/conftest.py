@@ -23,10 +23,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import Base
+from app.embedded import engines_for
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
-from tests.support.engines import EngineUrls, create_database, drop_database, start_engines
+from tests.support.engines import EngineUrls, create_database, drop_database
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +39,15 @@ _test_numbers = itertools.count()
 @pytest.fixture(scope="session")
 def engines() -> Iterator[EngineUrls]:
     data_dir = Path(os.environ.get("KEHOU_TEST_DATA_DIR", PROJECT_ROOT / ".data" / "test"))
-    urls, embedded = start_engines(data_dir)
-    try:
-        yield urls
-    finally:
-        delete_keys(urls.redis_url, RUN_KEY_PREFIX)
-        if embedded is not None:
-            embedded.stop()
+    configured = Settings(_env_file=None, data_dir=data_dir)
+    with engines_for(configured) as running:
+        assert running.database_url is not None
+        assert running.redis_url is not None
+        urls = EngineUrls(running.database_url, running.redis_url, configured.uses_embedded_engines)
+        try:
+            yield urls
+        finally:
+            delete_keys(urls.redis_url, RUN_KEY_PREFIX)
 
 
 @pytest.fixture(scope="session")

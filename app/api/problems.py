@@ -65,6 +65,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "conflict": 409,
     "stale-version": 409,
     "rule-violation": 422,
+    "import-invalid": 422,
     "unauthenticated": 401,
     "identity-unavailable": 503,
 }

@@ -56,6 +56,12 @@ class RuleViolation(DomainError):
     title_en = "Breaks a rule of the programme"
 
 
+class ImportInvalid(RuleViolation):
+    slug = "import-invalid"
+    title_zh = "导入文件有误,未导入任何数据"
+    title_en = "The file has errors; nothing was imported"
+
+
 class AuthenticationFailed(DomainError):
     slug = "unauthenticated"
     title_zh = "登录失败或登录已过期,请重新登录"

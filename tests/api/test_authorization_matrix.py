@@ -44,6 +44,7 @@ class Call:
     path: str
     json: dict[str, Any] | None = None
     params: dict[str, Any] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 Spec = Callable[[World], Call]
@@ -193,6 +194,12 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/schools/{school_id}/bindings/pending"): lambda w: Call(
         f"/api/v1/schools/{w.school_a}/bindings/pending"
     ),
+    ("POST", "/api/v1/schools/{school_id}/imports"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/imports",
+        files={
+            "file": ("roster.csv", "年级,班级,学号,姓名\n4,1,A0100,新同学\n".encode(), "text/csv")
+        },
+    ),
     ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
         f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
     ),
@@ -232,7 +239,7 @@ async def _call(
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return await client.request(
-        method, call.path, json=call.json, params=call.params, headers=headers
+        method, call.path, json=call.json, params=call.params, files=call.files, headers=headers
     )
 
 

@@ -1,0 +1,112 @@
+"""Roster import through the API: dry run, all-or-nothing commit, Excel and CSV (UTF-8 and GBK)."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from openpyxl import Workbook
+
+from tests.support.world import World
+
+HEADERS = ["年级", "班级", "学号", "姓名", "监护人姓名", "监护人电话", "关系", "随迁子女"]
+GOOD = [
+    [4, 1, "A0101", "陈一", "陈爸爸", "13700000001", "父亲", "是"],
+    [4, 1, "A0102", "陈二", "陈爸爸", "13700000001", "父亲", "否"],  # siblings, one guardian
+    [4, 2, "A0103", "林三", "林妈妈", "13700000003", "母亲", ""],
+    [3, 1, "A0104", "周四", "", "", "", ""],  # class 301 exists already
+]
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: list[list[object]], encoding: str = "utf-8") -> bytes:
+    lines = [",".join(HEADERS)] + [",".join(str(cell) for cell in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+async def upload(
+    client: httpx.AsyncClient, world: World, name: str, content: bytes, dry_run: bool
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/schools/{world.school_a}/imports",
+        params={"dry_run": str(dry_run).lower()},
+        files={"file": (name, content, "application/octet-stream")},
+        headers=world.auth("admin-a"),
+    )
+
+
+async def _student_count(client: httpx.AsyncClient, world: World) -> int:
+    listing = await client.get(
+        f"/api/v1/schools/{world.school_a}/students", headers=world.auth("admin-a")
+    )
+    return int(listing.json()["total"])
+
+
+async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: World) -> None:
+    content = xlsx(GOOD)
+    dry = await upload(client, world, "名单.xlsx", content, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert dry.json() | {"errors": []} == {
+        "dry_run": True, "valid": True, "rows": 4, "classes_created": 2, "students_created": 4,
+        "guardians_created": 2, "bindings_created": 3, "errors": [],
+    }  # fmt: skip
+    assert await _student_count(client, world) == 2
+    committed = await upload(client, world, "名单.xlsx", content, dry_run=False)
+    assert committed.status_code == 200, committed.text
+    assert await _student_count(client, world) == 6
+    students = await client.get(
+        f"/api/v1/schools/{world.school_a}/students",
+        params={"grade": 4},
+        headers=world.auth("admin-a"),
+    )
+    chen = next(s for s in students.json()["items"] if s["student_number"] == "A0101")
+    assert chen["class_name"] == "四年级1班"
+    assert chen["priority"]["migrant_worker_child"] is True
+    again = await upload(client, world, "名单.xlsx", content, dry_run=True)
+    assert {e["message_en"] for e in again.json()["errors"]} == {
+        "a student with this number exists"
+    }
+
+
+async def test_a_file_with_any_bad_row_imports_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    rows = [
+        *GOOD,
+        [9, 1, "A0105", "错年级", "", "", "", ""],
+        [4, 1, "A0001", "重复学号", "", "", "", ""],
+    ]
+    dry = await upload(client, world, "roster.csv", csv_bytes(rows), dry_run=True)
+    assert dry.json()["valid"] is False
+    assert [(e["row"], e["column"]) for e in dry.json()["errors"]] == [(6, "年级"), (7, "学号")]
+    refused = await upload(client, world, "roster.csv", csv_bytes(rows), dry_run=False)
+    assert refused.status_code == 422
+    assert refused.json()["slug"] == "import-invalid"
+    assert len(refused.json()["errors"]) == 2
+    assert await _student_count(client, world) == 2
+
+
+async def test_a_gbk_csv_from_excel_on_windows(client: httpx.AsyncClient, world: World) -> None:
+    committed = await upload(client, world, "名单.csv", csv_bytes(GOOD, "gbk"), dry_run=False)
+    assert committed.status_code == 200, committed.text
+    assert committed.json()["students_created"] == 4
+
+
+async def test_unreadable_files_are_422(client: httpx.AsyncClient, world: World) -> None:
+    assert (
+        await upload(client, world, "roster.xlsx", b"not a zip", dry_run=True)
+    ).status_code == 422
+    assert (await upload(client, world, "roster.pdf", b"%PDF", dry_run=True)).status_code == 422
+    missing = await upload(client, world, "r.csv", "姓名,学号\n甲,1\n".encode(), dry_run=True)
+    assert {e["column"] for e in missing.json()["errors"]} == {"年级", "班级"}
