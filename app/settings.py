@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "production"]
 
 MIN_JWT_SECRET_BYTES = 32  # HS256 wants a key at least as long as its hash
-PLACEHOLDER_SECRET = "change-me"  # noqa: S105  (the known placeholder we refuse in production)
+# Long enough for HS256 in development; refused by name in production.
+PLACEHOLDER_SECRET = "change-me-development-only-placeholder"  # noqa: S105
 
 
 class Settings(BaseSettings):

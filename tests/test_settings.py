@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from app.settings import Settings, mask_url_password
+from app.settings import PLACEHOLDER_SECRET, Settings, mask_url_password
 
 STRONG = "a-long-random-secret-from-the-vault-0123456789"
 
@@ -13,13 +13,13 @@ def make(**values: object) -> Settings:
 
 
 def test_development_accepts_the_placeholders() -> None:
-    assert make(environment="development").jwt_secret.get_secret_value() == "change-me"
+    assert make(environment="development").jwt_secret.get_secret_value() == PLACEHOLDER_SECRET
 
 
 @pytest.mark.parametrize("left_alone", ["jwt_secret", "dingtalk_app_secret"])
 def test_production_refuses_a_placeholder_secret(left_alone: str) -> None:
     values: dict[str, object] = {"jwt_secret": STRONG, "dingtalk_app_secret": STRONG}
-    values[left_alone] = "change-me"
+    values[left_alone] = PLACEHOLDER_SECRET
     with pytest.raises(ValidationError, match=left_alone):
         make(environment="production", **values)
 

@@ -1,0 +1,150 @@
+"""Benchmark: import a 5,000-row roster (.xlsx) into one school, dry run and commit.
+
+    uv run python loadtests/bench_import.py [--rows 5000] [--limit-s 10]
+
+Runs on DATABASE_URL / REDIS_URL when set, else on the embedded engines. It creates a database of
+its own, drives the real app (HTTP stack in-process: routing, auth, multipart, validation,
+transaction) and prints the timings. Exit status 1 when the commit takes longer than the limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import random
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from openpyxl import Workbook
+
+from app.dbadmin import create_database, drop_database
+from app.domain.access import Role
+from app.embedded import engines_for
+from app.main import create_app
+from app.migrations import upgrade_to_head
+from app.models import District, RoleGrant, School, User
+from app.settings import Settings
+
+HEADERS = [
+    "年级",
+    "班级",
+    "学号",
+    "姓名",
+    "监护人姓名",
+    "监护人电话",
+    "关系",
+    "随迁子女",
+    "单亲",
+    "留守",
+    "困难家庭",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "子轩梓涵浩然欣怡宇轩雨桐俊杰思远佳琪博文"
+
+
+def roster_xlsx(rows: int, seed: int = 7) -> bytes:
+    """A school's roster: 6 grades, classes of 40, one guardian per family (some siblings)."""
+    rng = random.Random(seed)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(HEADERS)
+    per_grade = -(-rows // 6)
+    for index in range(rows):
+        grade = index // per_grade + 1
+        class_number = (index % per_grade) // 40 + 1
+        surname = rng.choice(SURNAMES)
+        family = index - 1 if index and rng.random() < 0.05 else index  # about 5% siblings
+        sheet.append(
+            [
+                grade, class_number, f"S{index:06d}", surname + rng.choice(GIVEN) + rng.choice(GIVEN),
+                surname + "家长", f"139{family:08d}", rng.choice(["父亲", "母亲", "祖父母"]),
+                "是" if rng.random() < 0.1 else "否", "否", "是" if rng.random() < 0.05 else "否", "否",
+            ]
+        )  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def _seed(app: object) -> int:
+    sessionmaker = app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    async with sessionmaker() as session, session.begin():
+        district = District(name="基准区", code="bench")
+        session.add(district)
+        await session.flush()
+        school = School(district_id=district.id, name="基准小学", code="bench")
+        admin = User(name="admin", dev_login="bench-admin")
+        session.add_all([school, admin])
+        await session.flush()
+        session.add(RoleGrant(user_id=admin.id, role=Role.SCHOOL_ADMIN, school_id=school.id))
+        return school.id
+
+
+async def run(settings: Settings, rows: int) -> dict[str, float]:
+    content = roster_xlsx(rows)
+    app = create_app(settings)
+    timings: dict[str, float] = {}
+    async with app.router.lifespan_context(app):
+        school_id = await _seed(app)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", timeout=120
+        ) as client:
+            login = await client.post(
+                "/api/v1/auth/dingtalk", json={"auth_code": "dev:bench-admin"}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            for label, dry_run in (("dry run", True), ("commit", False)):
+                started = time.perf_counter()
+                response = await client.post(
+                    f"/api/v1/schools/{school_id}/imports",
+                    params={"dry_run": str(dry_run).lower()},
+                    files={"file": ("roster.xlsx", content, "application/octet-stream")},
+                    headers=headers,
+                )
+                timings[label] = time.perf_counter() - started
+                report = response.json()
+                if response.status_code != 200 or report["students_created"] != rows:
+                    raise SystemExit(
+                        f"{label} failed: {response.status_code} {response.text[:500]}"
+                    )
+            listing = await client.get(
+                f"/api/v1/schools/{school_id}/students", params={"size": 1}, headers=headers
+            )
+            if listing.json()["total"] != rows:
+                raise SystemExit(f"expected {rows} students, found {listing.json()['total']}")
+    timings["file bytes"] = len(content)
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--limit-s", type=float, default=10.0)
+    args = parser.parse_args()
+    base = Settings(log_level="WARNING", access_log=False, data_dir=Path(".data/bench"))
+    with engines_for(base) as running:
+        assert running.database_url is not None
+        database_url = create_database(running.database_url, prefix="kehou_bench")
+        try:
+            upgrade_to_head(database_url)
+            timings = asyncio.run(
+                run(running.model_copy(update={"database_url": database_url}), args.rows)
+            )
+        finally:
+            drop_database(database_url)
+    print(f"roster import, {args.rows} rows ({timings['file bytes'] / 1024:.0f} KiB .xlsx)")
+    print(f"  dry run : {timings['dry run']:6.2f} s")
+    print(f"  commit  : {timings['commit']:6.2f} s   (limit {args.limit_s:.0f} s)")
+    met = timings["commit"] <= args.limit_s
+    print("  target met" if met else "  TARGET MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
