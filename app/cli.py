@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import signal
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from app.demo import DemoOptions, build_demo
 from app.embedded import engines_for
 from app.migrations import upgrade_to_head
 from app.observability import configure_logging
@@ -44,6 +46,12 @@ def serve(
             help="Upgrade the database to the newest migration first (always on embedded)."
         ),
     ] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Build a demo district first (see `kehou demo`).")
+    ] = False,
+    demo_manifest: Annotated[Path, typer.Option(help="Where --demo writes its manifest.")] = Path(
+        ".data/demo-manifest.json"
+    ),
 ) -> None:
     """Serve the API. Without DATABASE_URL / REDIS_URL, starts embedded Postgres and Redis."""
     settings = Settings()
@@ -55,8 +63,12 @@ def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_after_graceful_shutdown)
     with contextlib.suppress(_ShutdownComplete), engines_for(settings, export=True) as running:
-        if (migrate or embedded) and running.database_url:
+        if (migrate or embedded or demo) and running.database_url:
             upgrade_to_head(running.database_url)
+        if demo and running.database_url:
+            _write_manifest(
+                asyncio.run(build_demo(running.database_url, DemoOptions())), demo_manifest
+            )
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -85,6 +97,43 @@ def migrate(
 
         command.upgrade(alembic_config(running.database_url), revision)
         typer.echo(f"database at {revision}")
+
+
+@cli.command("demo")
+def demo_command(
+    students: Annotated[int, typer.Option(min=0, help="Students across the two schools.")] = 1680,
+    courses: Annotated[int, typer.Option(min=0, help="Extension courses per school term.")] = 25,
+    opens_in: Annotated[
+        int, typer.Option(min=0, help="Seconds until the window opens; 0 = now.")
+    ] = 300,
+    window: Annotated[
+        int,
+        typer.Option(min=60, help="Window length in seconds (24 h); round two follows, as long."),
+    ] = 24 * 3600,
+    manifest: Annotated[Path | None, typer.Option(help="Write the JSON manifest here.")] = None,
+) -> None:
+    """Build a demo district (2 schools, families, a term, courses) on the configured engines."""
+    settings = Settings()
+    configure_logging("WARNING", settings.log_json)
+    options = DemoOptions(students=students, courses=courses, opens_in_s=opens_in, window_s=window)
+    with engines_for(settings) as running:
+        assert running.database_url is not None
+        upgrade_to_head(running.database_url)
+        built = asyncio.run(build_demo(running.database_url, options))
+    if manifest is not None:
+        _write_manifest(built, manifest)
+    parents = built["parents"]
+    typer.echo(
+        f"demo district {built['district_id']}: {len(built['schools'])} schools, "
+        f"{sum(len(p['children']) for p in parents)} bound children "
+        f"({sum(c['ready'] for p in parents for c in p['children'])} ready), "
+        f"{len(built['courses'])} courses; district admin {built['district_admin']}"
+    )
+
+
+def _write_manifest(built: dict[str, object], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(built, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 @cli.command()
