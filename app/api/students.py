@@ -16,6 +16,7 @@ from app.api.schemas.students import (
     BindingCodeOut,
     BindingOut,
     GuardianIn,
+    GuardianOut,
     InsuranceIn,
     InsuranceOut,
     PriorityFlags,
@@ -139,6 +140,41 @@ async def add_guardian(
         session, actor.principal, student_id, guardian, body.relation
     )
     return BindingOut.model_validate(binding)
+
+
+@router.get(
+    "/students/{student_id}/guardians",
+    summary="A child's guardians · 监护人",
+    description=(
+        "Families see names and relations; phone numbers only the class teacher and administrators; "
+        "the ID number, masked, administrators alone.\n\n"
+        "家长可见姓名与关系;电话仅班主任与管理员可见;身份证号(脱敏)仅管理员可见。"
+    ),
+    response_model=list[GuardianOut],
+    responses=READ_ERRORS,
+)
+async def list_guardians(
+    student_id: int, session: SessionDep, actor: CurrentUser
+) -> list[GuardianOut]:
+    views = await people.list_guardians(session, actor.principal, student_id)
+    return [
+        GuardianOut(
+            binding_id=v.binding.id,
+            user_id=v.user.id,
+            name=v.user.name,
+            relation=v.binding.relation,
+            status=v.binding.status,
+            phone=v.user.phone if v.show_contact else None,
+            id_number_masked=mask_id_number(v.user.id_number) if v.show_identity else None,
+        )
+        for v in views
+    ]
+
+
+def mask_id_number(id_number: str | None) -> str | None:
+    if not id_number:
+        return None
+    return "*" * (len(id_number) - 4) + id_number[-4:]
 
 
 @router.post(

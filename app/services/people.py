@@ -157,6 +157,32 @@ async def children_of(session: AsyncSession, user_id: int) -> Sequence[tuple[Stu
     return [(student, school_class) for student, school_class in rows]
 
 
+@dataclass(frozen=True)
+class GuardianView:
+    binding: Guardianship
+    user: User
+    show_contact: bool
+    show_identity: bool
+
+
+async def list_guardians(
+    session: AsyncSession, principal: Principal, student_id: int
+) -> list[GuardianView]:
+    """A child's guardians. Families see names and relations; phones go to the class teacher and
+    administrators, the ID number (masked) to administrators alone."""
+    view = await get_student(session, principal, student_id)
+    scope = await school_scope(session, view.student.school_id)
+    rows = await session.execute(
+        select(Guardianship, User)
+        .join(User, User.id == Guardianship.user_id)
+        .where(Guardianship.student_id == student_id)
+        .order_by(Guardianship.id)
+    )
+    contact = view.sensitive_visible
+    identity = principal.administers_school(scope)
+    return [GuardianView(binding, user, contact, identity) for binding, user in rows]
+
+
 async def add_guardian(
     session: AsyncSession, principal: Principal, student_id: int, guardian: User, relation: str
 ) -> Guardianship:

@@ -13,10 +13,7 @@ for a route that no longer exists, fails the test.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +23,7 @@ from starlette.routing import Mount
 
 from app.main import create_app
 from app.settings import Settings
+from tests.support.route_catalog import CATALOG, Call
 from tests.support.world import World
 
 TABLE = Path(__file__).with_name("authorization_matrix.csv")
@@ -36,173 +34,6 @@ CALLERS = {
     "other_class_teacher": "teacher-a302",
     "other_school_admin": "admin-b",
     "district_admin": "district-admin",
-}
-
-
-@dataclass(frozen=True)
-class Call:
-    path: str
-    json: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
-    files: dict[str, tuple[str, bytes, str]] | None = None
-
-
-Spec = Callable[[World], Call]
-
-NEW_TERM = {
-    "name": "2027春",
-    "starts_on": "2027-02-20",
-    "ends_on": "2027-07-01",
-    "opens_at": "2027-02-10T11:00:00+08:00",
-}
-NEW_COURSE = {"kind": "extension", "name": "围棋", "grades": [3], "weekdays": [1], "capacity": 20}
-
-CATALOG: dict[tuple[str, str], Spec] = {
-    ("GET", "/healthz"): lambda w: Call("/healthz"),
-    ("GET", "/readyz"): lambda w: Call("/readyz"),
-    ("GET", "/metrics"): lambda w: Call("/metrics"),
-    ("GET", "/openapi.json"): lambda w: Call("/openapi.json"),
-    ("GET", "/docs"): lambda w: Call("/docs"),
-    ("GET", "/redoc"): lambda w: Call("/redoc"),
-    ("POST", "/api/v1/auth/dingtalk"): lambda w: Call(
-        "/api/v1/auth/dingtalk", {"auth_code": "dev:parent-1"}
-    ),
-    ("POST", "/api/v1/auth/refresh"): lambda w: Call(
-        "/api/v1/auth/refresh", {"refresh_token": "not-a-real-refresh-token"}
-    ),
-    ("GET", "/api/v1/me"): lambda w: Call("/api/v1/me"),
-    ("GET", "/api/v1/districts/{district_id}"): lambda w: Call(
-        f"/api/v1/districts/{w.district_id}"
-    ),
-    ("GET", "/api/v1/districts/{district_id}/schools"): lambda w: Call(
-        f"/api/v1/districts/{w.district_id}/schools"
-    ),
-    ("POST", "/api/v1/districts/{district_id}/schools"): lambda w: Call(
-        f"/api/v1/districts/{w.district_id}/schools", {"name": "新校", "code": "new-school"}
-    ),
-    ("GET", "/api/v1/districts/{district_id}/calendar-overrides"): lambda w: Call(
-        f"/api/v1/districts/{w.district_id}/calendar-overrides"
-    ),
-    ("POST", "/api/v1/districts/{district_id}/calendar-overrides"): lambda w: Call(
-        f"/api/v1/districts/{w.district_id}/calendar-overrides",
-        {"on_date": "2026-11-14", "is_workday": True, "follows_weekday": 5, "name": "调休"},
-    ),
-    ("GET", "/api/v1/schools/{school_id}"): lambda w: Call(f"/api/v1/schools/{w.school_a}"),
-    ("PATCH", "/api/v1/schools/{school_id}"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}", {"version": 1, "name": "溪尾中心小学(新)"}
-    ),
-    ("GET", "/api/v1/schools/{school_id}/classes"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/classes"
-    ),
-    ("POST", "/api/v1/schools/{school_id}/classes"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/classes", {"grade": 4, "number": 1}
-    ),
-    ("PATCH", "/api/v1/classes/{class_id}"): lambda w: Call(
-        f"/api/v1/classes/{w.class_a301}", {"version": 1, "class_teacher_id": None}
-    ),
-    ("GET", "/api/v1/schools/{school_id}/staff"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/staff"
-    ),
-    ("POST", "/api/v1/schools/{school_id}/staff"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/staff", {"role": "duty_leader", "user_id": w.users["care-a"]}
-    ),
-    ("DELETE", "/api/v1/staff/{grant_id}"): lambda w: Call(f"/api/v1/staff/{w.care_grant_a}"),
-    ("GET", "/api/v1/schools/{school_id}/terms"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/terms"
-    ),
-    ("POST", "/api/v1/schools/{school_id}/terms"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/terms", NEW_TERM
-    ),
-    ("GET", "/api/v1/terms/{term_id}"): lambda w: Call(f"/api/v1/terms/{w.term_a}"),
-    ("PATCH", "/api/v1/terms/{term_id}"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}", {"version": 1, "max_extension_courses": 2}
-    ),
-    ("PUT", "/api/v1/terms/{term_id}/grade-schedules/{grade}"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/grade-schedules/5",
-        {
-            "start_time": "16:00",
-            "end_time": "17:30",
-            "summer_end_time": "18:00",
-            "weekdays": [1, 2, 3, 4, 5],
-        },
-    ),
-    ("GET", "/api/v1/terms/{term_id}/calendar"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/calendar"
-    ),
-    ("GET", "/api/v1/terms/{term_id}/suspensions"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/suspensions"
-    ),
-    ("POST", "/api/v1/terms/{term_id}/suspensions"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/suspensions", {"on_date": "2026-11-11", "reason": "秋游"}
-    ),
-    ("DELETE", "/api/v1/suspensions/{suspension_id}"): lambda w: Call(
-        f"/api/v1/suspensions/{w.suspension_a}"
-    ),
-    ("GET", "/api/v1/terms/{term_id}/courses"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/courses", params={"student_id": w.student_1}
-    ),
-    ("POST", "/api/v1/terms/{term_id}/courses"): lambda w: Call(
-        f"/api/v1/terms/{w.term_a}/courses", NEW_COURSE
-    ),
-    ("GET", "/api/v1/courses/{course_id}"): lambda w: Call(f"/api/v1/courses/{w.course_a}"),
-    ("PATCH", "/api/v1/courses/{course_id}"): lambda w: Call(
-        f"/api/v1/courses/{w.course_a}", {"version": 1, "room": "201"}
-    ),
-    ("GET", "/api/v1/schools/{school_id}/students"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/students"
-    ),
-    ("POST", "/api/v1/schools/{school_id}/students"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/students",
-        {"class_id": w.class_a301, "name": "新同学", "student_number": "A0099"},
-    ),
-    ("GET", "/api/v1/students/{student_id}"): lambda w: Call(f"/api/v1/students/{w.student_1}"),
-    ("PATCH", "/api/v1/students/{student_id}"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}", {"version": 1, "name": "王小明"}
-    ),
-    ("POST", "/api/v1/students/{student_id}/guardians"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}/guardians",
-        {"guardian": {"name": "王爸爸"}, "relation": "father"},
-    ),
-    ("POST", "/api/v1/students/{student_id}/binding-codes"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}/binding-codes"
-    ),
-    ("POST", "/api/v1/students/{student_id}/agreements"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}/agreements",
-        {"term_id": w.term_a, "agreement_version": "v2"},
-    ),
-    ("POST", "/api/v1/students/{student_id}/insurance"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}/insurance",
-        {
-            "insurer": "平安",
-            "policy_number": "X",
-            "valid_from": "2026-09-01",
-            "valid_to": "2027-08-31",
-        },
-    ),
-    ("GET", "/api/v1/students/{student_id}/readiness"): lambda w: Call(
-        f"/api/v1/students/{w.student_1}/readiness", params={"term_id": w.term_a}
-    ),
-    ("POST", "/api/v1/bindings"): lambda w: Call(
-        "/api/v1/bindings",
-        {
-            "school_id": w.school_a,
-            "student_number": "A0001",
-            "student_name": "王小明",
-            "relation": "other",
-        },
-    ),
-    ("GET", "/api/v1/schools/{school_id}/bindings/pending"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/bindings/pending"
-    ),
-    ("POST", "/api/v1/schools/{school_id}/imports"): lambda w: Call(
-        f"/api/v1/schools/{w.school_a}/imports",
-        files={
-            "file": ("roster.csv", "年级,班级,学号,姓名\n4,1,A0100,新同学\n".encode(), "text/csv")
-        },
-    ),
-    ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
-        f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
-    ),
 }
 
 

@@ -139,3 +139,19 @@ class ReadinessOut(ResponseBody):
     missing: list[Prerequisite] = Field(
         description="binding (绑定), agreement (协议), insurance (学平险)"
     )
+
+
+class GuardianOut(ResponseBody):
+    binding_id: int
+    user_id: int
+    name: str
+    relation: str
+    status: BindingStatus
+    phone: str | None = Field(
+        default=None, description="Only for administrators and the class teacher"
+    )
+    id_number_masked: str | None = Field(
+        default=None,
+        examples=["**************1234"],
+        description="Last four digits, administrators only",
+    )
