@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody
 from app.domain.access import Role
 
 
 class DingTalkLogin(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"auth_code": "a1b2c3d4e5f6"}]},
+    )
+
     auth_code: str = Field(
         min_length=1,
         max_length=200,
@@ -19,6 +25,14 @@ class DingTalkLogin(RequestBody):
 
 
 class RefreshRequest(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"refresh_token": "4fRk1m0yQ2xGx9hW8Qp3sD7tLm5nB1vC2zX6aS8dF0g"}]
+        },
+    )
+
     refresh_token: str = Field(min_length=16, max_length=200)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
 from app.domain.eligibility import Ineligibility
@@ -15,6 +15,25 @@ DEFAULT_FEE_FEN = 2000  # 20 yuan per 40-minute lesson
 
 
 class CourseIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "extension",
+                    "name": "少儿编程",
+                    "grades": [3, 4],
+                    "weekdays": [2, 4],
+                    "start_time": "16:00",
+                    "end_time": "16:40",
+                    "capacity": 30,
+                    "room": "科技楼201",
+                }
+            ]
+        },
+    )
+
     kind: CourseKind = Field(
         examples=["extension"], description="basic (基础托管) / extension (拓展课) / hybrid"
     )
@@ -75,6 +94,12 @@ class CourseIn(RequestBody):
 
 
 class CourseUpdate(VersionedUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"version": 1, "capacity": 35, "room": "科技楼202"}]},
+    )
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     teacher_id: int | None = None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 from app.domain.access import Role
@@ -14,11 +14,23 @@ class DistrictOut(ResponseBody):
 
 
 class SchoolIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"name": "溪尾中心小学", "code": "xiwei"}]},
+    )
+
     name: str = Field(min_length=1, max_length=100, examples=["溪尾中心小学"])
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["xiwei"])
 
 
 class SchoolUpdate(VersionedUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"version": 3, "name": "溪尾中心小学(本部)"}]},
+    )
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     code: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
 
@@ -33,12 +45,24 @@ class SchoolOut(ResponseBody):
 
 
 class ClassIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"grade": 3, "number": 2, "class_teacher_id": 17}]},
+    )
+
     grade: int = Field(ge=1, le=6, examples=[3], description="Grade 1–6 · 年级")
     number: int = Field(ge=1, le=99, examples=[2], description="Class number in the grade · 班号")
     class_teacher_id: int | None = Field(default=None, description="A class_teacher of the school")
 
 
 class ClassUpdate(VersionedUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"version": 1, "class_teacher_id": 21}]},
+    )
+
     class_teacher_id: int | None = None
 
 
@@ -61,6 +85,23 @@ class NewUser(RequestBody):
 
 
 class StaffIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "role": "care_teacher",
+                    "new_user": {
+                        "name": "李老师",
+                        "phone": "13800138000",
+                        "dingtalk_user_id": "manager7421",
+                    },
+                }
+            ]
+        },
+    )
+
     role: Role = Field(examples=["care_teacher"])
     user_id: int | None = Field(default=None, description="An existing user, or give `new_user`")
     new_user: NewUser | None = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 from app.api.schemas.org import NewUser
@@ -23,6 +23,21 @@ class PriorityFlags(RequestBody):
 
 
 class StudentIn(PriorityFlags):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "class_id": 12,
+                    "name": "王小明",
+                    "student_number": "20230301",
+                    "left_behind": True,
+                }
+            ]
+        },
+    )
+
     class_id: int
     name: str = Field(min_length=1, max_length=50, examples=["王小明"])
     student_number: str = Field(
@@ -31,6 +46,12 @@ class StudentIn(PriorityFlags):
 
 
 class StudentUpdate(VersionedUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"version": 1, "class_id": 13}]},
+    )
+
     class_id: int | None = None
     name: str | None = Field(default=None, min_length=1, max_length=50)
     migrant_worker_child: bool | None = None
@@ -54,6 +75,16 @@ class StudentOut(ResponseBody):
 
 
 class GuardianIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"guardian": {"name": "王爸爸", "phone": "13612345678"}, "relation": "father"}
+            ]
+        },
+    )
+
     guardian: NewUser
     relation: Relation = "guardian"
     id_number: str | None = Field(default=None, max_length=30, description="身份证号 (sensitive)")
@@ -78,6 +109,12 @@ class BindingRequest(RequestBody):
     """Either a school-issued `code` (bound at once) or the school, student number and name
     (waits for the class teacher)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"code": "K7M2Q9XR", "relation": "mother"}]},
+    )
+
     relation: Relation = "guardian"
     code: str | None = Field(default=None, min_length=8, max_length=16)
     school_id: int | None = None
@@ -95,10 +132,22 @@ class BindingRequest(RequestBody):
 
 
 class BindingReview(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"approve": True}]},
+    )
+
     approve: bool
 
 
 class AgreementIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"term_id": 1, "agreement_version": "2026-秋-v1"}]},
+    )
+
     term_id: int
     agreement_version: str = Field(min_length=1, max_length=20, examples=["2026-秋-v1"])
 
@@ -112,6 +161,21 @@ class AgreementOut(ResponseBody):
 
 
 class InsuranceIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "insurer": "中国人寿",
+                    "policy_number": "XPX2026-0001",
+                    "valid_from": "2026-09-01",
+                    "valid_to": "2027-08-31",
+                }
+            ]
+        },
+    )
+
     insurer: str = Field(min_length=1, max_length=100, examples=["中国人寿"])
     policy_number: str = Field(min_length=1, max_length=64)
     valid_from: date

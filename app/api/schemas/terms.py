@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 
@@ -10,6 +10,23 @@ Weekday = Field(ge=1, le=7)
 
 
 class TermIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "2026年秋季学期",
+                    "starts_on": "2026-09-01",
+                    "ends_on": "2027-01-20",
+                    "opens_at": "2026-08-25T11:00:00+08:00",
+                    "summer_starts_on": "2026-09-01",
+                    "summer_ends_on": "2026-09-30",
+                }
+            ]
+        },
+    )
+
     name: str = Field(min_length=1, max_length=100, examples=["2026年秋季学期"])
     starts_on: date = Field(examples=["2026-09-01"])
     ends_on: date = Field(examples=["2027-01-20"])
@@ -35,6 +52,14 @@ class TermIn(RequestBody):
 
 
 class TermUpdate(VersionedUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"version": 2, "grab_opens_at": "2026-08-25T12:00:00+08:00"}]
+        },
+    )
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     starts_on: date | None = None
     ends_on: date | None = None
@@ -58,6 +83,21 @@ class GradeScheduleOut(ResponseBody):
 
 
 class GradeScheduleIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "start_time": "15:05",
+                    "end_time": "17:30",
+                    "summer_end_time": "18:00",
+                    "weekdays": [1, 3, 5],
+                }
+            ]
+        },
+    )
+
     start_time: time
     end_time: time
     summer_end_time: time
@@ -87,6 +127,12 @@ class TermDetail(TermOut):
 
 
 class SuspensionIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"on_date": "2026-10-21", "reason": "秋季运动会"}]},
+    )
+
     on_date: date = Field(examples=["2026-10-21"])
     reason: str = Field(min_length=1, max_length=200, examples=["秋季运动会 · sports day"])
 
@@ -108,6 +154,21 @@ class CalendarOut(ResponseBody):
 
 
 class CalendarOverrideIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "on_date": "2027-02-07",
+                    "is_workday": True,
+                    "follows_weekday": 1,
+                    "name": "春节调休上课",
+                }
+            ]
+        },
+    )
+
     on_date: date = Field(examples=["2027-01-30"])
     is_workday: bool = Field(description="true: a worked day (调休); false: a day off")
     follows_weekday: int | None = Field(

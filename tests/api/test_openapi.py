@@ -1,0 +1,102 @@
+"""The API document is part of the product: school IT reads it at /docs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+import app.main  # noqa: F401  (imports every schema module)
+from app.api.schemas.base import RequestBody
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_every_operation_has_a_bilingual_summary(document: dict[str, Any]) -> None:
+    missing = [
+        f"{method} {path}"
+        for method, path, op in _operations(document)
+        if not op.get("summary")
+        or not CJK.search(op["summary"])
+        or not re.search("[A-Za-z]", op["summary"])
+    ]
+    assert missing == []
+
+
+def test_authenticated_operations_declare_their_problems(document: dict[str, Any]) -> None:
+    missing = []
+    for method, path, op in _operations(document):
+        if not op.get("security"):
+            continue
+        declared = set(op.get("responses", {}))
+        if "401" not in declared:
+            missing.append(f"{method} {path}: 401")
+        if method != "GET" and not {"403", "422"} <= declared and path != "/api/v1/me":
+            missing.append(f"{method} {path}: 403/422")
+        problem = op["responses"].get("401", {}).get("content", {})
+        if "application/problem+json" not in problem:
+            missing.append(f"{method} {path}: 401 as problem+json")
+    assert missing == []
+
+
+def test_request_bodies_refuse_unknown_fields_and_show_examples(document: dict[str, Any]) -> None:
+    loose, without_examples = [], []
+    for method, path, op in _operations(document):
+        content = op.get("requestBody", {}).get("content", {})
+        if "application/json" not in content:
+            continue
+        schema = _resolve(document, content["application/json"]["schema"])
+        if schema.get("additionalProperties") is not False:
+            loose.append(f"{method} {path}")
+        if not schema.get("examples"):
+            without_examples.append(f"{method} {path}")
+    assert loose == []
+    assert without_examples == []
+
+
+def test_the_api_describes_itself_in_both_languages(document: dict[str, Any]) -> None:
+    description = document["info"]["description"]
+    assert CJK.search(description)
+    assert "problem+json" in description
+    assert len(_operations(document)) >= 45
+
+
+def _request_models() -> list[type[RequestBody]]:
+    found: list[type[RequestBody]] = []
+    pending = list(RequestBody.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return found
+
+
+@pytest.mark.parametrize("model", _request_models(), ids=lambda m: m.__name__)
+def test_body_examples_are_valid_requests(model: type[RequestBody]) -> None:
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples", []) if isinstance(extra, dict) else []
+    for example in examples:
+        model.model_validate(example)
