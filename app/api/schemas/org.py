@@ -78,6 +78,12 @@ class ClassOut(ResponseBody):
 
 
 class NewUser(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"name": "李老师", "phone": "13800138000"}]},
+    )
+
     name: str = Field(min_length=1, max_length=100, examples=["李老师"])
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$", examples=["13800138000"])
     dingtalk_user_id: str | None = Field(default=None, max_length=64)

@@ -16,6 +16,12 @@ Relation = Literal["father", "mother", "grandparent", "guardian", "other"]
 class PriorityFlags(RequestBody):
     """Priority groups (优先保障): shown only to the school's administrators and class teacher."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"left_behind": True}]},
+    )
+
     migrant_worker_child: bool = Field(default=False, description="随迁子女")
     single_parent: bool = Field(default=False, description="单亲家庭")
     left_behind: bool = Field(default=False, description="留守儿童")
