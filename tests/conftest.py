@@ -28,6 +28,7 @@ from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.server import COLD_START_LIMIT_S, ServerProcess, start_server
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -134,3 +135,14 @@ async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
     """The small fixed district of `tests.support.world`, everyone signed in."""
     built = await build_world(app.state.resources.sessionmaker)
     return await sign_in_everyone(client, built)
+
+
+@pytest.fixture
+def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
+    """`kehou serve` as a real process on this test's database, ready to answer."""
+    process = start_server(server_env, tmp_path / "server.log")
+    try:
+        process.wait_ready(COLD_START_LIMIT_S)
+        yield process
+    finally:
+        process.terminate()

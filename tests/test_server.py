@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, start_server
-
-COLD_START_LIMIT_S = 30
-
-
-@pytest.fixture
-def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
-    process = start_server(server_env, tmp_path / "server.log")
-    try:
-        process.wait_ready(COLD_START_LIMIT_S)
-        yield process
-    finally:
-        process.terminate()
+from tests.support.server import COLD_START_LIMIT_S, ServerProcess, start_server
 
 
 @pytest.mark.timeout(90)

@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
-from tests.support.server import ServerProcess, start_server
-from tests.test_server import COLD_START_LIMIT_S
+from tests.support.server import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -25,16 +24,6 @@ pytestmark = [
         reason="Debian's chromium is not installed (.ci/run installs it)",
     ),
 ]
-
-
-@pytest.fixture
-def docs_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
-    process = start_server(server_env, tmp_path / "docs-server.log")
-    try:
-        process.wait_ready(COLD_START_LIMIT_S)
-        yield process
-    finally:
-        process.terminate()
 
 
 @pytest.fixture
@@ -81,12 +70,10 @@ def _off_loopback(urls: list[str]) -> list[str]:
     ]
 
 
-def test_swagger_ui_renders_the_operations_offline(
-    docs_server: ServerProcess, browser: Browser
-) -> None:
+def test_swagger_ui_renders_the_operations_offline(server: ServerProcess, browser: Browser) -> None:
     requested: list[str] = []
     page = _watched_page(browser, requested)
-    page.goto(f"{docs_server.base_url}/docs")
+    page.goto(f"{server.base_url}/docs")
     page.wait_for_selector(".opblock-summary-path", timeout=30_000)
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/readyz" in path for path in paths)
@@ -94,10 +81,10 @@ def test_swagger_ui_renders_the_operations_offline(
     assert _off_loopback(requested) == []
 
 
-def test_redoc_renders_offline(docs_server: ServerProcess, browser: Browser) -> None:
+def test_redoc_renders_offline(server: ServerProcess, browser: Browser) -> None:
     requested: list[str] = []
     page = _watched_page(browser, requested)
-    page.goto(f"{docs_server.base_url}/redoc")
+    page.goto(f"{server.base_url}/redoc")
     page.get_by_role("heading", name=re.compile("Readiness")).first.wait_for(timeout=30_000)
     assert any("/docs-assets/redoc.standalone.js" in url for url in requested)
     assert _off_loopback(requested) == []

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+COLD_START_LIMIT_S = 30  # `kehou serve` answers /readyz 200 within this of a cold start
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
