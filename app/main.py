@@ -15,6 +15,7 @@ from app.api import (
     bindings,
     courses,
     districts,
+    enrollments,
     health,
     imports,
     me,
@@ -48,7 +49,9 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 def build_api_router() -> APIRouter:
     """Every resource router of API v1, under one prefix."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, districts, schools, terms, courses, students, bindings, imports):
+    for module in (
+        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments
+    ):  # fmt: skip
         router.include_router(module.router)
     return router
 

@@ -14,7 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import make_engine, make_sessionmaker
 from app.embedded import EmbeddedEngines
+from app.grab.engine import SeatEngine
+from app.grab.persister import Persister
+from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
+from app.grab.service import GrabService
 from app.identity.tokens import TokenSigner
 from app.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.settings import Settings, mask_url_password
@@ -40,14 +44,17 @@ def make_redis(settings: Settings) -> Redis:
 @dataclass
 class Resources:
     settings: Settings
-    engine: AsyncEngine
+    db: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
     scripts: ScriptRegistry
     head_revisions: frozenset[str]
     dingtalk_http: httpx.AsyncClient
     signer: TokenSigner
+    engine: SeatEngine
+    grabs: GrabService
     embedded: EmbeddedEngines | None = field(default=None)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings) -> Resources:
@@ -65,14 +72,16 @@ class Resources:
             )
             assert settings.database_url is not None
             await asyncio.to_thread(upgrade_to_head, settings.database_url)
-        engine = make_engine(settings)
+        db = make_engine(settings)
         redis = make_redis(settings)
         scripts = ScriptRegistry.from_directory()
         await scripts.load_all(redis)
+        sessionmaker = make_sessionmaker(db)
+        seat_engine = SeatEngine(redis, scripts, settings.redis_key_prefix)
         resources = cls(
             settings=settings,
-            engine=engine,
-            sessionmaker=make_sessionmaker(engine),
+            db=db,
+            sessionmaker=sessionmaker,
             redis=redis,
             scripts=scripts,
             head_revisions=head_revisions(),
@@ -85,13 +94,28 @@ class Resources:
                 audience=settings.jwt_audience,
                 ttl=timedelta(seconds=settings.access_token_ttl_s),
             ),
+            engine=seat_engine,
+            grabs=GrabService(sessionmaker, seat_engine),
             embedded=embedded,
         )
         await resources._log_engines()
+        if settings.background_tasks:
+            resources.start_background()
         return resources
 
+    def start_background(self) -> None:
+        poll = self.settings.background_poll_s
+        persister = Persister(self.sessionmaker, self.engine, poll_s=poll)
+        self.tasks.append(asyncio.create_task(persister.run(), name="persister"))
+        lead = timedelta(seconds=self.settings.arm_lead_s)
+        self.tasks.append(
+            asyncio.create_task(
+                keep_armed(self.sessionmaker, self.engine, self.grabs, lead, poll), name="arming"
+            )
+        )
+
     async def _log_engines(self) -> None:
-        async with self.engine.connect() as connection:
+        async with self.db.connect() as connection:
             postgres_version = (await connection.execute(text("SHOW server_version"))).scalar()
         redis_info = await self.redis.info("server")
         log.info(
@@ -105,14 +129,17 @@ class Resources:
         )
 
     async def migrations_at_head(self) -> bool:
-        async with self.engine.connect() as connection:
+        async with self.db.connect() as connection:
             applied = await applied_revisions(connection)
         return applied == self.head_revisions
 
     async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.dingtalk_http.aclose()
         await self.redis.aclose()
         await self.redis.connection_pool.disconnect()
-        await self.engine.dispose()
+        await self.db.dispose()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)

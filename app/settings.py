@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     dingtalk_timeout_s: float = Field(default=5.0, gt=0)
 
+    # Background work of every API process: the persister and the arming scheduler.
+    background_tasks: bool = True
+    arm_lead_s: int = Field(default=600, ge=0, description="Arm a term this long before its grab")
+    background_poll_s: float = Field(default=1.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True

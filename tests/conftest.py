@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import Base
 from app.embedded import engines_for
+from app.grab.arming import arm_term
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
@@ -133,7 +134,9 @@ def server_env(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
     """The small fixed district of `tests.support.world`, everyone signed in."""
-    built = await build_world(app.state.resources.sessionmaker)
+    resources = app.state.resources
+    built = await build_world(resources.sessionmaker)
+    await arm_term(resources.sessionmaker, resources.engine, built.term_a)
     return await sign_in_everyone(client, built)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page
@@ -34,6 +34,9 @@ def course_out(view: CourseView) -> CourseOut:
         start_time=view.slot.start,
         end_time=view.slot.end,
         capacity=course.capacity,
+        seats_left=view.seats_left
+        if view.seats_left is not None
+        else course.capacity - course.seats_taken,
         min_size=course.min_size,
         status=course.status,
         fee_per_session_fen=course.fee_per_session_fen,
@@ -60,12 +63,18 @@ async def list_courses(
     term_id: int,
     session: SessionDep,
     actor: CurrentUser,
+    resources: ResourcesDep,
     paging: PageDep,
     student_id: Annotated[int | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
 ) -> Page[CourseOut]:
+    live = (
+        await resources.engine.seats_left(term_id)
+        if await resources.engine.is_armed(term_id)
+        else None
+    )
     views, total = await courses.list_courses(
-        session, actor.principal, term_id, student_id, kind, paging.page, paging.size
+        session, actor.principal, term_id, student_id, kind, paging.page, paging.size, live
     )
     return Page(
         items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size

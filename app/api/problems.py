@@ -68,6 +68,20 @@ DOMAIN_STATUS: dict[str, int] = {
     "import-invalid": 422,
     "unauthenticated": 401,
     "identity-unavailable": 503,
+    "grab-refused": 409,
+    "course-full": 409,
+    "already-enrolled": 409,
+    "time-conflict": 409,
+    "window-not-open": 409,
+    "window-closed": 409,
+    "not-eligible": 409,
+    "prerequisites-missing": 409,
+    "limit-reached": 409,
+    "not-in-round": 409,
+    "course-cancelled": 409,
+    "engine-rebuilding": 503,
+    "idempotency-key-missing": 400,
+    "rate-limited": 429,
 }
 
 

@@ -3,6 +3,7 @@
 from app.db import Base
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term
 from app.models.course import Course, CourseKind, CourseStatus
+from app.models.enrollment import Enrollment, EnrollmentStatus
 from app.models.org import District, School, SchoolClass
 from app.models.people import (
     Agreement,
@@ -26,6 +27,8 @@ __all__ = [
     "CourseKind",
     "CourseStatus",
     "District",
+    "Enrollment",
+    "EnrollmentStatus",
     "GradeSchedule",
     "Guardianship",
     "Insurance",

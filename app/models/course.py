@@ -28,6 +28,9 @@ class Course(Versioned, Base):
     __tablename__ = "course"
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
         CheckConstraint("min_size >= 0 AND min_size <= capacity", name="min_size_range"),
         CheckConstraint("fee_per_session_fen >= 0", name="fee_not_negative"),
         CheckConstraint("kind <> 'basic' OR fee_per_session_fen = 0", name="basic_is_free"),
@@ -59,6 +62,9 @@ class Course(Versioned, Base):
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)
     capacity: Mapped[int] = mapped_column(Integer)
+    # Confirmed enrollments; kept in the same transaction as each enrollment so that the
+    # capacity check above stands behind the seat engine.
+    seats_taken: Mapped[int] = mapped_column(Integer, server_default="0")
     min_size: Mapped[int] = mapped_column(Integer)
     fee_per_session_fen: Mapped[int] = mapped_column(Integer, server_default="0")
     materials_note: Mapped[str] = mapped_column(Text, server_default="")

@@ -33,6 +33,7 @@ class CourseView:
     sessions: int
     ineligible: Ineligibility | None = None
     checked_for_student: bool = False
+    seats_left: int | None = None
 
 
 def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]) -> TimeSlot:
@@ -63,9 +64,15 @@ def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]
         raise RuleViolation(f"the course contradicts the term's timetable: {error}") from error
 
 
-def _view(course: Course, rules: dict[int, GradeRule], calendar: TermCalendar) -> CourseView:
+def _view(
+    course: Course,
+    rules: dict[int, GradeRule],
+    calendar: TermCalendar,
+    live_seats: dict[int, int] | None = None,
+) -> CourseView:
     slot = _slot(course, rules)
-    return CourseView(course, slot, len(calendar.session_dates(slot.weekdays)))
+    seats = (live_seats or {}).get(course.id, course.capacity - course.seats_taken)
+    return CourseView(course, slot, len(calendar.session_dates(slot.weekdays)), seats_left=seats)
 
 
 async def create_course(
@@ -122,8 +129,10 @@ async def list_courses(
     kind: CourseKind | None,
     page: int,
     size: int,
+    live_seats: dict[int, int] | None = None,
 ) -> tuple[list[CourseView], int]:
-    """The catalogue; with `student_id`, each course says whether that student may take it."""
+    """The catalogue; with `student_id`, each course says whether that student may take it.
+    `live_seats` (from the seat engine while the term is armed) override the database's count."""
     term = await get_or_404(session, Term, term_id, "term")
     scope = await require_reader_of(session, principal, term.school_id)
     grade = None

@@ -69,6 +69,7 @@ async def _call(
     client: httpx.AsyncClient, method: str, call: Call, token: str | None
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers |= call.headers or {}
     return await client.request(
         method, call.path, json=call.json, params=call.params, files=call.files, headers=headers
     )

@@ -18,6 +18,7 @@ class Call:
     json: dict[str, Any] | None = None
     params: dict[str, Any] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
+    headers: dict[str, str] | None = None
 
 
 Spec = Callable[[World], Call]
@@ -176,6 +177,15 @@ CATALOG: dict[tuple[str, str], Spec] = {
             "file": ("roster.csv", "年级,班级,学号,姓名\n4,1,A0100,新同学\n".encode(), "text/csv")
         },
     ),
+    ("POST", "/api/v1/terms/{term_id}/enrollments"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/enrollments",
+        {"student_id": w.student_1, "course_id": w.course_a},
+        headers={"Idempotency-Key": "matrix-attempt-1"},
+    ),
+    ("GET", "/api/v1/students/{student_id}/enrollments"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/enrollments"
+    ),
+    ("POST", "/api/v1/terms/{term_id}/arm"): lambda w: Call(f"/api/v1/terms/{w.term_a}/arm"),
     ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
         f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
     ),

@@ -130,6 +130,7 @@ class CourseOut(ResponseBody):
     end_time: time
     capacity: int
     min_size: int
+    seats_left: int = Field(description="Live while the grab runs · 剩余名额")
     status: CourseStatus = Field(description="open (报名中) / confirmed (开班) / cancelled (撤班)")
     fee_per_session_fen: int
     materials_note: str

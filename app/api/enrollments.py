@@ -1,0 +1,118 @@
+"""The grab (抢课) and enrollments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, status
+from fastapi.responses import JSONResponse
+
+from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page
+from app.api.schemas.enrollments import ArmReportOut, EnrollmentOut, GrabIn
+from app.domain.grab_errors import IdempotencyKeyMissing
+from app.grab.arming import arm_term
+from app.services import enrollments
+from app.services.common import require_admin_of
+from app.services.terms import get_term
+
+router = APIRouter(tags=["enrollments"])
+
+GRAB_DESCRIPTION = """
+Grab a seat in an extension course, first come first served (先到先得, 报满为止). One atomic step
+decides: the window is open (by the server's clock), the child is ready (bound, agreement,
+insurance) and eligible, does not hold the course, has no clashing course, is under the per-student
+limit, and a seat is left.
+
+- `201` with `"status": "confirmed"`: the seat is yours and written to the database.
+- `202` with `"status": "pending"`: the seat is yours and will be written within seconds; it reads
+  as confirmed once written.
+- `409` with a slug: `course-full`, `already-enrolled`, `time-conflict`, `window-not-open`,
+  `window-closed`, `not-eligible`, `prerequisites-missing`, `limit-reached`, `not-in-round`,
+  `course-cancelled`. `403 not-your-child`, `429 rate-limited` and `503 engine-rebuilding` carry
+  `Retry-After`.
+
+Send an `Idempotency-Key` (any unique string per attempt, e.g. a UUID): repeating a request with the
+same key returns the first answer and never takes a second seat.
+
+抢课:先到先得,报满为止。请在请求头携带 `Idempotency-Key`,重试时使用同一值,不会重复占位。
+"""
+
+
+@router.post(
+    "/terms/{term_id}/enrollments",
+    summary="Grab a seat · 抢课",
+    description=GRAB_DESCRIPTION,
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnrollmentOut,
+    responses={
+        202: {"model": EnrollmentOut, "description": "Accepted, being written · 已受理"},
+        **problem_responses(400, 401, 403, 404, 409, 422, 429, 503),
+    },
+)
+async def grab(
+    term_id: int,
+    body: GrabIn,
+    resources: ResourcesDep,
+    user_id: CurrentUserId,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9_.:-]+$",
+            description="Unique per attempt; a retry repeats it · 每次抢课唯一,重试时不变",
+        ),
+    ] = None,
+) -> JSONResponse:
+    if idempotency_key is None:
+        raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
+    outcome = await resources.grabs.grab(
+        term_id, body.student_id, body.course_id, user_id, idempotency_key
+    )
+    answer = EnrollmentOut(
+        id=outcome.enrollment_id,
+        student_id=outcome.student_id,
+        course_id=outcome.course_id,
+        status="confirmed" if outcome.confirmed else "pending",
+        round=outcome.round,
+        created_at=outcome.grabbed_at,
+    )
+    code = status.HTTP_201_CREATED if outcome.confirmed else status.HTTP_202_ACCEPTED
+    return JSONResponse(answer.model_dump(mode="json"), status_code=code)
+
+
+@router.get(
+    "/students/{student_id}/enrollments",
+    summary="A student's enrollments · 已报课程",
+    description="Confirmed, pending, cancelled and dismissed. 包括已报名、写入中、撤班与劝退。",
+    response_model=Page[EnrollmentOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_enrollments(
+    student_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> Page[EnrollmentOut]:
+    rows = await enrollments.of_student(session, actor.principal, resources.engine, student_id)
+    items = [EnrollmentOut.model_validate(row, from_attributes=True) for row in rows]
+    return Page(items=items, total=len(items), page=1, size=max(len(items), 1))
+
+
+@router.post(
+    "/terms/{term_id}/arm",
+    summary="Arm the term · 载入抢课引擎",
+    description=(
+        "Load the term from the database into the seat engine now. It also happens by itself "
+        "shortly before the grab opens and whenever the engine lost its state. Harmless to repeat."
+        "\n\n立即将学期数据载入抢课引擎(抢课开始前会自动载入),可重复执行。"
+    ),
+    response_model=ArmReportOut,
+    responses=problem_responses(401, 403, 404),
+)
+async def arm(
+    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> ArmReportOut:
+    term = await get_term(session, actor.principal, term_id)
+    await require_admin_of(session, actor.principal, term.school_id)
+    report = await arm_term(resources.sessionmaker, resources.engine, term_id)
+    return ArmReportOut.model_validate(report, from_attributes=True)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+
+
+class GrabIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
+    )
+
+    student_id: int = Field(ge=1, le=2**31 - 1)
+    course_id: int = Field(ge=1, le=2**31 - 1)
+
+
+EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed"]
+
+
+class EnrollmentOut(ResponseBody):
+    id: int | None = Field(description="Null while pending · 写入中时为空", examples=[501])
+    student_id: int
+    course_id: int
+    status: EnrollmentState = Field(
+        description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), dismissed"
+    )
+    round: int = Field(examples=[1], description="1, or 2 for the second round · 报名轮次")
+    created_at: SchoolTime = Field(description="When the seat was granted, by the engine's clock")
+
+
+class ArmReportOut(ResponseBody):
+    term_id: int
+    courses: int
+    students: int
+    persisted_first: int = Field(description="Grabs written to Postgres before rebuilding")
+    seconds: float

@@ -1,0 +1,192 @@
+"""Typed wrappers around the seat engine's Lua scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from app.grab.keys import TermKeys
+from app.grab.scripts import ScriptRegistry
+
+IDEMPOTENCY_TTL_S = 7 * 24 * 3600
+
+
+class GrabCode(StrEnum):
+    OK = "ok"
+    COURSE_FULL = "course-full"
+    ALREADY_ENROLLED = "already-enrolled"
+    TIME_CONFLICT = "time-conflict"
+    WINDOW_NOT_OPEN = "window-not-open"
+    WINDOW_CLOSED = "window-closed"
+    NOT_ELIGIBLE = "not-eligible"
+    PREREQUISITES_MISSING = "prerequisites-missing"
+    LIMIT_REACHED = "limit-reached"
+    NOT_IN_ROUND = "not-in-round"
+    COURSE_CANCELLED = "course-cancelled"
+    ENGINE_REBUILDING = "engine-rebuilding"
+    UNKNOWN_COURSE = "unknown-course"
+    UNKNOWN_STUDENT = "unknown-student"
+
+
+@dataclass(frozen=True)
+class GrabResult:
+    code: GrabCode
+    seats_left: int
+    round: int
+    grab_id: str
+    grabbed_at_ms: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ArmedCourse:
+    course_id: int
+    eligible_grades: frozenset[int]
+    weekdays: frozenset[int]
+    start_minute: int
+    end_minute: int
+    cancelled: bool
+    seats_left: int
+
+    def encoded(self) -> str:
+        grades = sum(1 << grade for grade in self.eligible_grades)
+        days = sum(1 << day for day in self.weekdays)
+        status = "cancelled" if self.cancelled else "open"
+        return f"{grades},{days},{self.start_minute},{self.end_minute},{status}"
+
+
+@dataclass(frozen=True)
+class ArmedStudent:
+    student_id: int
+    grade: int
+    ready: bool
+    in_round_two: bool
+    held: tuple[int, ...]
+    guardians: tuple[int, ...]
+
+    def encoded(self) -> str:
+        return f"{self.grade},{int(self.ready)},{int(self.in_round_two)}"
+
+
+@dataclass(frozen=True)
+class ArmedWindow:
+    grab_opens_ms: int
+    closes_ms: int
+    round2_opens_ms: int
+    round2_closes_ms: int
+    max_courses: int
+
+    def mapping(self) -> Mapping[str, int]:
+        return {
+            "grab_opens": self.grab_opens_ms,
+            "closes": self.closes_ms,
+            "round2_opens": self.round2_opens_ms,
+            "round2_closes": self.round2_closes_ms,
+            "max_courses": self.max_courses,
+        }
+
+
+class SeatEngine:
+    def __init__(self, redis: Redis, scripts: ScriptRegistry, key_prefix: str) -> None:
+        self.redis = redis
+        self._grab = scripts["grab"]
+        self._release = scripts["release"]
+        self._arm_swap = scripts["arm_swap"]
+        self._disarm = scripts["disarm"]
+        self.key_prefix = key_prefix
+
+    def keys(self, term_id: int) -> TermKeys:
+        return TermKeys(self.key_prefix, term_id)
+
+    async def grab(
+        self, term_id: int, student_id: int, course_id: int, user_id: int, idempotency_key: str
+    ) -> GrabResult:
+        keys = self.keys(term_id)
+        reply = await self._grab.run(
+            self.redis,
+            [
+                keys.armed,
+                keys.seats,
+                keys.courses,
+                keys.students,
+                keys.held,
+                keys.idempotency(user_id, idempotency_key),
+                keys.stream,
+            ],
+            [student_id, course_id, user_id, idempotency_key, IDEMPOTENCY_TTL_S],
+        )
+        return GrabResult(
+            code=GrabCode(reply[0]),
+            seats_left=int(reply[1]),
+            round=int(reply[2]),
+            grab_id=str(reply[3]),
+            grabbed_at_ms=int(reply[4]),
+            replayed=len(reply) > 5,
+        )
+
+    async def release(
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> bool:
+        """Give the seat back; the grab's idempotent answer goes with it when it is named."""
+        keys = self.keys(term_id)
+        idem = ""
+        if user_id is not None and idempotency_key:
+            idem = keys.idempotency(user_id, idempotency_key)
+        released = await self._release.run(
+            self.redis, [keys.seats, keys.held, idem], [student_id, course_id]
+        )
+        return bool(released)
+
+    async def disarm(self, term_id: int) -> bool:
+        return bool(await self._disarm.run(self.redis, [self.keys(term_id).armed]))
+
+    async def is_armed(self, term_id: int) -> bool:
+        return bool(await self.redis.exists(self.keys(term_id).armed))
+
+    async def arm(
+        self,
+        term_id: int,
+        window: ArmedWindow,
+        courses: list[ArmedCourse],
+        students: list[ArmedStudent],
+    ) -> None:
+        """Build the term's state under staging keys, then swap it in with one script."""
+        keys = self.keys(term_id)
+        names = ("seats", "courses", "students", "held", "guardians", "armed")
+        staging = [keys.staging(name) for name in names]
+        contents: list[Mapping[str, str | int]] = [
+            {str(c.course_id): c.seats_left for c in courses},
+            {str(c.course_id): c.encoded() for c in courses},
+            {str(s.student_id): s.encoded() for s in students},
+            {str(s.student_id): ",".join(map(str, s.held)) for s in students if s.held},
+            {str(s.student_id): ",".join(map(str, s.guardians)) for s in students if s.guardians},
+            dict(window.mapping()),
+        ]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key, content in zip(staging, contents, strict=True):
+                pipe.delete(key)
+                for chunk in _chunks(content, 5000):
+                    pipe.hset(key, mapping=chunk)  # type: ignore[arg-type]
+            await pipe.execute()
+        await self._arm_swap.run(self.redis, [*staging, *keys.armed_state_keys])
+
+    async def seats_left(self, term_id: int) -> dict[int, int]:
+        raw = await self.redis.hgetall(self.keys(term_id).seats)
+        return {int(course_id): int(seats) for course_id, seats in raw.items()}
+
+    async def guardians_of(self, term_id: int, student_id: int) -> set[int]:
+        raw = await self.redis.hget(self.keys(term_id).guardians, str(student_id))
+        return {int(user_id) for user_id in str(raw or "").split(",") if user_id}
+
+
+def _chunks(content: Mapping[str, str | int], size: int) -> list[dict[str, str | int]]:
+    items = list(content.items())
+    return [dict(items[i : i + size]) for i in range(0, len(items), size)]

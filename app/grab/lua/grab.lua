@@ -1,0 +1,92 @@
+-- One grab attempt, atomically: window (by this server's clock), student ready and eligible, not
+-- holding the course, no time conflict, under the limit, a seat left -> take the seat, record the
+-- claim and the idempotent answer, append to the stream.
+--
+-- KEYS: 1 armed, 2 seats, 3 courses, 4 students, 5 held, 6 idempotency key, 7 stream
+-- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s)
+-- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug.
+
+local replay = redis.call('GET', KEYS[6])
+if replay then
+  local code, seats, round, grab_id, at = string.match(replay, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  return {code, tonumber(seats), tonumber(round), grab_id, tonumber(at), 'replay'}
+end
+
+local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses')
+if not armed[1] then
+  return {'engine-rebuilding', -1, 0, '', 0}
+end
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local round
+if now >= tonumber(armed[1]) and now < tonumber(armed[2]) then
+  round = 1
+elseif now >= tonumber(armed[3]) and now < tonumber(armed[4]) then
+  round = 2
+elseif now < tonumber(armed[1]) then
+  return {'window-not-open', -1, 0, '', now}
+else
+  return {'window-closed', -1, 0, '', now}
+end
+
+local student_id, course_id = ARGV[1], ARGV[2]
+local course = redis.call('HGET', KEYS[3], course_id)
+if not course then
+  return {'unknown-course', -1, round, '', now}
+end
+local grades, days, c_start, c_end, status = string.match(course, '^(%d+),(%d+),(%d+),(%d+),(%a+)$')
+grades, days, c_start, c_end = tonumber(grades), tonumber(days), tonumber(c_start), tonumber(c_end)
+if status == 'cancelled' then
+  return {'course-cancelled', -1, round, '', now}
+end
+
+local student = redis.call('HGET', KEYS[4], student_id)
+if not student then
+  return {'unknown-student', -1, round, '', now}
+end
+local grade, ready, in_round2 = string.match(student, '^(%d+),(%d),(%d)$')
+if ready ~= '1' then
+  return {'prerequisites-missing', -1, round, '', now}
+end
+if round == 2 and in_round2 ~= '1' then
+  return {'not-in-round', -1, round, '', now}
+end
+if bit.band(grades, bit.lshift(1, tonumber(grade))) == 0 then
+  return {'not-eligible', -1, round, '', now}
+end
+
+local held = redis.call('HGET', KEYS[5], student_id) or ''
+local count = 0
+for other_id in string.gmatch(held, '%d+') do
+  if other_id == course_id then
+    return {'already-enrolled', -1, round, '', now}
+  end
+  count = count + 1
+  local other = redis.call('HGET', KEYS[3], other_id)
+  if other then
+    local _, o_days, o_start, o_end = string.match(other, '^(%d+),(%d+),(%d+),(%d+),')
+    if bit.band(days, tonumber(o_days)) ~= 0 and c_start < tonumber(o_end) and tonumber(o_start) < c_end then
+      return {'time-conflict', -1, round, '', now}
+    end
+  end
+end
+if count >= tonumber(armed[5]) then
+  return {'limit-reached', -1, round, '', now}
+end
+
+local seats = tonumber(redis.call('HGET', KEYS[2], course_id) or '0')
+if seats <= 0 then
+  return {'course-full', 0, round, '', now}
+end
+
+seats = redis.call('HINCRBY', KEYS[2], course_id, -1)
+if held == '' then
+  redis.call('HSET', KEYS[5], student_id, course_id)
+else
+  redis.call('HSET', KEYS[5], student_id, held .. ',' .. course_id)
+end
+local grab_id = redis.call('XADD', KEYS[7], '*', 'student', student_id, 'course', course_id,
+  'round', round, 'user', ARGV[3], 'key', ARGV[4], 'at', now)
+redis.call('SET', KEYS[6], 'ok|' .. seats .. '|' .. round .. '|' .. grab_id .. '|' .. now, 'EX', tonumber(ARGV[5]))
+return {'ok', seats, round, grab_id, now}

@@ -1,0 +1,187 @@
+"""Writing granted seats to Postgres from the engine's stream.
+
+The API writes each granted seat itself before answering 201. When Postgres could not take it
+(the answer was 202 pending), the grab stays in the term's stream and the persister writes it:
+a consumer group, XACK after the commit, XAUTOCLAIM of entries a dead worker left pending. Every
+insert is idempotent (ON CONFLICT on the grab id and on student+course), so an entry written twice
+is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from redis.exceptions import ResponseError
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.grab.engine import SeatEngine
+from app.models import Term
+
+log = structlog.get_logger("app.grab.persister")
+
+Entries = list[tuple[str, dict[str, str]]]
+GROUP = "persisters"
+BATCH = 500
+STALE_MS = 15_000
+
+_INSERT = text(
+    """
+    WITH granted AS (
+        SELECT * FROM unnest(
+            CAST(:grab_ids AS text[]), CAST(:students AS int[]), CAST(:courses AS int[]),
+            CAST(:rounds AS smallint[]), CAST(:users AS int[]), CAST(:keys AS text[]),
+            CAST(:ats AS timestamptz[])
+        ) AS g(grab_id, student_id, course_id, round, user_id, idempotency_key, grabbed_at)
+    ), inserted AS (
+        INSERT INTO enrollment
+            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
+        SELECT :term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at
+        FROM granted
+        ON CONFLICT DO NOTHING
+        RETURNING course_id
+    ), counted AS (
+        SELECT course_id, count(*) AS taken FROM inserted GROUP BY course_id
+    )
+    UPDATE course SET seats_taken = course.seats_taken + counted.taken
+    FROM counted WHERE course.id = counted.course_id
+    RETURNING course.id
+    """
+)
+
+
+@dataclass(frozen=True)
+class StreamGrab:
+    entry_id: str
+    student_id: int
+    course_id: int
+    round: int
+    user_id: int | None
+    idempotency_key: str
+    grabbed_at: datetime
+
+    @classmethod
+    def from_entry(cls, entry_id: str, fields: dict[str, str]) -> StreamGrab:
+        return cls(
+            entry_id=entry_id,
+            student_id=int(fields["student"]),
+            course_id=int(fields["course"]),
+            round=int(fields["round"]),
+            user_id=int(fields["user"]) if fields.get("user") else None,
+            idempotency_key=fields.get("key", ""),
+            grabbed_at=datetime.fromtimestamp(int(fields["at"]) / 1000, UTC),
+        )
+
+
+async def write_grabs(session: AsyncSession, term_id: int, grabs: Sequence[StreamGrab]) -> None:
+    """Insert the grabs that are not yet in Postgres and count their seats, in one statement."""
+    if not grabs:
+        return
+    await session.execute(
+        _INSERT,
+        {
+            "term_id": term_id,
+            "grab_ids": [g.entry_id for g in grabs],
+            "students": [g.student_id for g in grabs],
+            "courses": [g.course_id for g in grabs],
+            "rounds": [g.round for g in grabs],
+            "users": [g.user_id for g in grabs],
+            "keys": [g.idempotency_key for g in grabs],
+            "ats": [g.grabbed_at for g in grabs],
+        },
+    )
+
+
+async def persist_stream(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, term_id: int
+) -> int:
+    """Write every grab of the term's stream that Postgres lacks (used before re-arming)."""
+    redis = engine.redis
+    stream = engine.keys(term_id).stream
+    total, cursor = 0, "-"
+    while True:
+        entries: Entries = await redis.xrange(stream, min=cursor, max="+", count=BATCH)  # type: ignore[assignment]
+        if cursor != "-" and entries and entries[0][0] == cursor:
+            entries = entries[1:]
+        if not entries:
+            return total
+        grabs = [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries]
+        async with sessionmaker() as session, session.begin():
+            await write_grabs(session, term_id, grabs)
+        total += len(grabs)
+        cursor = entries[-1][0]
+
+
+class Persister:
+    """One worker's consumer in each armed term's stream group."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        engine: SeatEngine,
+        poll_s: float = 0.5,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.engine = engine
+        self.redis = engine.redis
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.poll_s = poll_s
+        self._groups: set[str] = set()
+
+    async def _ensure_group(self, stream: str) -> None:
+        if stream in self._groups:
+            return
+        try:
+            await self.redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        self._groups.add(stream)
+
+    async def _active_terms(self) -> list[int]:
+        async with self.sessionmaker() as session:
+            now = datetime.now(UTC)
+            rows = await session.scalars(
+                select(Term.id).where(Term.opens_at <= now, Term.round2_closes_at >= now)
+            )
+            return list(rows)
+
+    async def run_once(self, term_id: int) -> int:
+        """Read new and stale entries of one term, write them, acknowledge them."""
+        stream = self.engine.keys(term_id).stream
+        await self._ensure_group(stream)
+        entries: Entries = []
+        claimed: Any = await self.redis.xautoclaim(
+            stream, GROUP, self.consumer, min_idle_time=STALE_MS, start_id="0-0", count=BATCH
+        )
+        entries.extend(claimed[1])
+        reply: Any = await self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH)
+        for _, batch in reply or []:
+            entries.extend(batch)
+        entries = [(entry_id, fields) for entry_id, fields in entries if fields]
+        if not entries:
+            return 0
+        grabs = [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries]
+        async with self.sessionmaker() as session, session.begin():
+            await write_grabs(session, term_id, grabs)
+        await self.redis.xack(stream, GROUP, *[g.entry_id for g in grabs])
+        return len(grabs)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                for term_id in await self._active_terms():
+                    while await self.run_once(term_id) == BATCH:
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("persister_retry", error_type=type(error).__name__)
+            await asyncio.sleep(self.poll_s)

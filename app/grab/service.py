@@ -1,0 +1,197 @@
+"""The grab: one atomic engine call, then the seat written to Postgres before the answer.
+
+The grab owns its transaction instead of using the request's: whether the commit happened decides
+the answer (201 confirmed, or 202 pending when Postgres could not take it and the persister will).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.domain.errors import NotFound, NotYourChild, RuleViolation
+from app.domain.grab_errors import REFUSALS, AlreadyEnrolled, CourseFull, EngineRebuilding
+from app.grab.arming import arm_term
+from app.grab.engine import GrabCode, GrabResult, SeatEngine
+from app.models import Course, CourseKind, Enrollment
+
+log = structlog.get_logger("app.grab")
+RETRY_AFTER_S = 2
+REARM_LOCK_S = 60
+
+_CALLER = text(
+    """
+    SELECT EXISTS (
+               SELECT 1 FROM guardianship
+               WHERE student_id = :s AND user_id = :u AND status = 'confirmed'
+           ),
+           (SELECT school_id FROM term WHERE id = :t),
+           (SELECT school_id FROM student WHERE id = :s)
+    """
+)
+
+_WRITE = text(
+    """
+    WITH inserted AS (
+        INSERT INTO enrollment
+            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
+        VALUES (:term_id, :student_id, :course_id, :round, :user_id, :key, :grab_id, :grabbed_at)
+        ON CONFLICT (term_id, grab_id) DO NOTHING
+        RETURNING id, course_id
+    ), counted AS (
+        UPDATE course SET seats_taken = seats_taken + 1
+        WHERE id = (SELECT course_id FROM inserted)
+        RETURNING id
+    )
+    SELECT id FROM inserted
+    """
+)
+
+
+@dataclass(frozen=True)
+class GrabOutcome:
+    enrollment_id: int | None  # None while pending
+    student_id: int
+    course_id: int
+    round: int
+    confirmed: bool
+    grabbed_at: datetime
+    grab_id: str
+
+
+class GrabService:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine) -> None:
+        self.sessionmaker = sessionmaker
+        self.engine = engine
+        self._rearming: set[int] = set()
+
+    async def _check_caller(self, term_id: int, student_id: int, user_id: int) -> None:
+        """The caller must be bound to the student (else 403, whether or not the student exists),
+        and the term must exist (404) and be the student's school's (422). Checked in Postgres;
+        only when Postgres is unreachable, against the bindings the term was armed with, so that
+        grabs go on (as pending) through a short database outage."""
+        try:
+            async with self.sessionmaker() as session:
+                row = (
+                    await session.execute(_CALLER, {"s": student_id, "u": user_id, "t": term_id})
+                ).one()
+        except (OperationalError, DBAPIError, OSError) as error:
+            log.warning("binding_check_fallback", error_type=type(error).__name__)
+            if user_id not in await self.engine.guardians_of(term_id, student_id):
+                raise NotYourChild() from error
+            return
+        bound, term_school, student_school = row
+        if not bound:
+            raise NotYourChild()
+        if term_school is None:
+            raise NotFound(f"no term {term_id}")
+        if term_school != student_school:
+            raise RuleViolation(f"term {term_id} is not a term of the student's school")
+
+    async def grab(
+        self, term_id: int, student_id: int, course_id: int, user_id: int, idempotency_key: str
+    ) -> GrabOutcome:
+        await self._check_caller(term_id, student_id, user_id)
+        result = await self.engine.grab(term_id, student_id, course_id, user_id, idempotency_key)
+        if result.code in (GrabCode.ENGINE_REBUILDING, GrabCode.UNKNOWN_STUDENT):
+            await self.rearm_soon(term_id)
+            raise EngineRebuilding(retry_after=RETRY_AFTER_S)
+        if result.code is GrabCode.UNKNOWN_COURSE:
+            await self._explain_unknown(term_id, student_id, course_id)
+        if result.code is not GrabCode.OK:
+            raise REFUSALS[result.code.value]()
+        return await self._write(term_id, student_id, course_id, user_id, idempotency_key, result)
+
+    async def _write(
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int,
+        idempotency_key: str,
+        result: GrabResult,
+    ) -> GrabOutcome:
+        grabbed_at = datetime.fromtimestamp(result.grabbed_at_ms / 1000, UTC)
+        outcome = GrabOutcome(
+            None, student_id, course_id, result.round, False, grabbed_at, result.grab_id
+        )
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                enrollment_id = await session.scalar(
+                    _WRITE,
+                    {
+                        "term_id": term_id,
+                        "student_id": student_id,
+                        "course_id": course_id,
+                        "round": result.round,
+                        "user_id": user_id,
+                        "key": idempotency_key,
+                        "grab_id": result.grab_id,
+                        "grabbed_at": grabbed_at,
+                    },
+                )
+                if enrollment_id is None:  # written before: a replay, or the persister was first
+                    enrollment_id = await session.scalar(
+                        select(Enrollment.id).where(
+                            Enrollment.term_id == term_id, Enrollment.grab_id == result.grab_id
+                        )
+                    )
+        except IntegrityError as error:
+            # Postgres disagrees with the engine: the second line of defence held. Give the seat
+            # back so that Redis and Postgres agree again, and refuse.
+            await self.engine.release(term_id, student_id, course_id, user_id, idempotency_key)
+            log.error("engine_postgres_disagree", term_id=term_id, course_id=course_id)
+            if "seats_within_capacity" in str(error.orig):
+                raise CourseFull() from error
+            raise AlreadyEnrolled() from error
+        except (OperationalError, DBAPIError, OSError) as error:
+            log.warning("grab_pending", term_id=term_id, error_type=type(error).__name__)
+            return outcome
+        return GrabOutcome(
+            enrollment_id, student_id, course_id, result.round, True, grabbed_at, result.grab_id
+        )
+
+    async def _explain_unknown(self, term_id: int, student_id: int, course_id: int) -> None:
+        async with self.sessionmaker() as session:
+            course = await session.get(Course, course_id)
+            if course is None:
+                raise NotFound(f"no course {course_id}")
+            if course.term_id != term_id:
+                raise RuleViolation(f"course {course_id} belongs to another term")
+            if course.kind is CourseKind.BASIC:
+                raise RuleViolation("basic care is applied for, not grabbed")
+        # The course exists in this term but the engine does not know it: armed before it was
+        # added. Rebuild.
+        await self.rearm_soon(term_id)
+        raise EngineRebuilding(retry_after=RETRY_AFTER_S)
+
+    async def rearm_soon(self, term_id: int) -> None:
+        """Start one re-arm of the term across all workers (a Redis lock), in the background."""
+        if term_id in self._rearming:
+            return
+        lock = self.engine.keys(term_id).rearm_lock
+        if not await self.engine.redis.set(lock, "1", nx=True, ex=REARM_LOCK_S):
+            return
+        self._rearming.add(term_id)
+
+        async def rearm() -> None:
+            try:
+                await arm_term(self.sessionmaker, self.engine, term_id)
+            except Exception as error:
+                log.error("rearm_failed", term_id=term_id, error_type=type(error).__name__)
+            finally:
+                self._rearming.discard(term_id)
+                await self.engine.redis.delete(lock)
+
+        task = asyncio.create_task(rearm())
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[None]] = set()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.models.base import created_at_column
+from app.models.people import enum_column
+
+
+class EnrollmentStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED_BY_SCHOOL = "cancelled_by_school"  # the course was cancelled (撤班)
+    DISMISSED = "dismissed"  # 劝退, or the place given up (视作自动放弃)
+
+
+class Enrollment(Base):
+    """A student's seat in a course. Written once the seat engine granted it; UNIQUE(student,
+    course) and the course's seats_taken ≤ capacity check stand behind the engine."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        UniqueConstraint("student_id", "course_id"),
+        UniqueConstraint("term_id", "grab_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_column(EnrollmentStatus, "enrollment_status"),
+        server_default=EnrollmentStatus.CONFIRMED.value,
+    )
+    round: Mapped[int] = mapped_column(SmallInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # The seat engine's stream entry id: the same grab is written once, by whoever comes first.
+    grab_id: Mapped[str | None] = mapped_column(String(40))
+    grabbed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
