@@ -137,6 +137,7 @@ class Resources:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.grabs.close()
         await self.dingtalk_http.aclose()
         await self.redis.aclose()
         await self.redis.connection_pool.disconnect()

@@ -70,6 +70,7 @@ class GrabService:
         self.sessionmaker = sessionmaker
         self.engine = engine
         self._rearming: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def _check_caller(self, term_id: int, student_id: int, user_id: int) -> None:
         """The caller must be bound to the student (else 403, whether or not the student exists),
@@ -190,8 +191,11 @@ class GrabService:
                 await self.engine.redis.delete(lock)
 
         task = asyncio.create_task(rearm())
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-
-_background: set[asyncio.Task[None]] = set()
+    async def close(self) -> None:
+        """Stop re-arms still running (they hold database sessions)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.problems import DOMAIN_STATUS, PROBLEM_MEDIA_TYPE, install_problem_handlers
 import app.domain.grab_errors  # noqa: F401  (registers the grab refusals)
+from app.api.problems import DOMAIN_STATUS, PROBLEM_MEDIA_TYPE, install_problem_handlers
 from app.domain.errors import DomainError
 
 LEAKY_MESSAGE = "SELECT password FROM guardians -- internal"

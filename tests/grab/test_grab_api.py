@@ -1,0 +1,262 @@
+"""The grab through the API, in process, on real Postgres and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import time
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.models import Course, CourseKind, Enrollment
+from app.resources import Resources
+from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.world import World
+
+MON, TUE, WED = 1, 2, 3
+
+
+@pytest.fixture
+def resources(app: FastAPI) -> Resources:
+    return app.state.resources  # type: ignore[no-any-return]
+
+
+async def grab(
+    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int, key: str | None = None
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/terms/{term_id}/enrollments",
+        json={"student_id": family.student_id, "course_id": course_id},
+        headers={**family.headers, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
+
+
+async def counts(resources: Resources, term_id: int, course_id: int) -> tuple[int, int, int]:
+    """(enrollment rows, course.seats_taken, seats left in Redis) of one course."""
+    async with resources.sessionmaker() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course_id)
+        )
+        taken = await session.scalar(select(Course.seats_taken).where(Course.id == course_id))
+    left = (await resources.engine.seats_left(term_id)).get(course_id, -1)
+    return int(rows or 0), int(taken or 0), left
+
+
+@pytest.fixture
+async def families(resources: Resources, world: World) -> list[Family]:
+    added = await add_families(resources, world.school_a, world.class_a301, world.term_a, 6)
+    await open_and_arm(resources, world.term_a)
+    return added
+
+
+async def test_a_grab_is_confirmed_written_and_replayable(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    await open_and_arm(resources, world.term_a)
+    first = await grab(client, world.term_a, families[0], world.course_a, key="attempt-1")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["status"] == "confirmed"
+    assert body["round"] == 1
+    assert body["id"] is not None
+    assert body["created_at"].endswith("+08:00")
+    replay = await grab(client, world.term_a, families[0], world.course_a, key="attempt-1")
+    assert (replay.status_code, replay.json()) == (201, body)
+    other_key = await grab(client, world.term_a, families[0], world.course_a)
+    assert (other_key.status_code, other_key.json()["slug"]) == (409, "already-enrolled")
+    assert await counts(resources, world.term_a, world.course_a) == (1, 1, 29)
+    listing = await client.get(
+        f"/api/v1/students/{families[0].student_id}/enrollments", headers=families[0].headers
+    )
+    assert [(e["course_id"], e["status"]) for e in listing.json()["items"]] == [
+        (world.course_a, "confirmed")
+    ]
+    courses = await client.get(f"/api/v1/terms/{world.term_a}/courses", headers=families[0].headers)
+    assert courses.json()["items"][0]["seats_left"] == 29
+
+
+async def test_the_idempotency_key_is_required(
+    client: httpx.AsyncClient, world: World, families: list[Family]
+) -> None:
+    response = await client.post(
+        f"/api/v1/terms/{world.term_a}/enrollments",
+        json={"student_id": families[0].student_id, "course_id": world.course_a},
+        headers=families[0].headers,
+    )
+    assert (response.status_code, response.json()["slug"]) == (400, "idempotency-key-missing")
+
+
+async def test_bad_targets_change_no_counter(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    other_term_course = await add_course(
+        resources, world.term_b, 10, [MON], time(16, 0), time(16, 40)
+    )
+    basic = await add_course(
+        resources, world.term_a, 40, [MON], time(15, 50), time(17, 30), kind=CourseKind.BASIC
+    )
+    someone_else = Family(world.student_2, families[0].user_id, families[0].token)
+    nobody = Family(999_999, families[0].user_id, families[0].token)
+    cases = [
+        (await grab(client, world.term_a, someone_else, world.course_a), 403, "not-your-child"),
+        (await grab(client, world.term_a, nobody, world.course_a), 403, "not-your-child"),
+        (await grab(client, world.term_a, families[0], 999_999), 404, "not-found"),
+        (await grab(client, world.term_a, families[0], other_term_course), 422, "rule-violation"),
+        (await grab(client, world.term_a, families[0], basic), 422, "rule-violation"),
+        (await grab(client, 999_999, families[0], world.course_a), 404, "not-found"),
+        (await grab(client, world.term_b, families[0], world.course_a), 422, "rule-violation"),
+    ]
+    for response, status, slug in cases:
+        assert (response.status_code, response.json()["slug"]) == (status, slug), response.text
+    malformed = await client.post(
+        f"/api/v1/terms/{world.term_a}/enrollments",
+        json={"student_id": "eleven", "course_id": world.course_a},
+        headers={**families[0].headers, "Idempotency-Key": "k"},
+    )
+    assert malformed.status_code == 422
+    assert await counts(resources, world.term_a, world.course_a) == (0, 0, 30)
+
+
+async def test_refusals_name_the_rule(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    clash = await add_course(resources, world.term_a, 20, [TUE], time(16, 20), time(17, 0))
+    grade_five = await add_course(
+        resources, world.term_a, 20, [WED], time(16, 0), time(16, 40), grades=[5, 6]
+    )
+    tiny = await add_course(resources, world.term_a, 1, [MON], time(16, 0), time(16, 40))
+    extra = await add_course(resources, world.term_a, 20, [WED], time(16, 50), time(17, 30))
+    unready = (
+        await add_families(
+            resources, world.school_a, world.class_a301, world.term_a, 1, ready=False
+        )
+    )[0]
+    await open_and_arm(resources, world.term_a, max_courses=2)
+    a, b = families[0], families[1]
+    assert (await grab(client, world.term_a, a, world.course_a)).status_code == 201
+    expectations = [
+        (await grab(client, world.term_a, a, clash), "time-conflict"),
+        (await grab(client, world.term_a, a, grade_five), "not-eligible"),
+        (await grab(client, world.term_a, unready, world.course_a), "prerequisites-missing"),
+        (await grab(client, world.term_a, b, tiny), None),
+        (await grab(client, world.term_a, a, tiny), "course-full"),
+        (await grab(client, world.term_a, a, extra), None),
+        (
+            await grab(
+                client,
+                world.term_a,
+                a,
+                await add_course(resources, world.term_a, 5, [5], time(16, 0), time(16, 40)),
+            ),
+            "engine-rebuilding",
+        ),
+    ]
+    await asyncio.sleep(0.5)  # the engine re-arms itself for the course added after arming
+    expectations.append((await grab(client, world.term_a, families[2], extra), None))
+    for response, slug in expectations:
+        if slug is None:
+            assert response.status_code == 201, response.text
+        else:
+            assert response.json()["slug"] == slug, response.text
+    limit = await add_course(resources, world.term_a, 5, [MON], time(16, 50), time(17, 30))
+    await open_and_arm(resources, world.term_a, max_courses=2)
+    assert (await grab(client, world.term_a, a, limit)).json()["slug"] == "limit-reached"
+
+
+@pytest.mark.parametrize(
+    ("phase", "slug"),
+    [("before", "window-not-open"), ("after", "window-closed"), ("between", "window-closed")],
+)
+async def test_outside_the_window_nobody_grabs(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    world: World,
+    families: list[Family],
+    phase: str,
+    slug: str,
+) -> None:
+    await open_and_arm(resources, world.term_a, phase)
+    response = await grab(client, world.term_a, families[0], world.course_a)
+    assert (response.status_code, response.json()["slug"]) == (409, slug)
+
+
+async def test_round_two_is_only_for_students_of_cancelled_courses(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    await open_and_arm(resources, world.term_a, "round2")
+    response = await grab(client, world.term_a, families[0], world.course_a)
+    assert response.json()["slug"] == "not-in-round"
+
+
+async def test_a_lost_engine_answers_503_then_rebuilds_itself(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    assert (await grab(client, world.term_a, families[0], world.course_a)).status_code == 201
+    keys = resources.engine.keys(world.term_a)
+    await resources.engine.redis.delete(*keys.armed_state_keys)  # as if Redis restarted empty
+    lost = await grab(client, world.term_a, families[1], world.course_a)
+    assert (lost.status_code, lost.json()["slug"]) == (503, "engine-rebuilding")
+    assert lost.headers["retry-after"] == "2"
+    for _ in range(50):
+        if await resources.engine.is_armed(world.term_a):
+            break
+        await asyncio.sleep(0.05)
+    again = await grab(client, world.term_a, families[1], world.course_a)
+    assert again.status_code == 201, again.text
+    replay_of_first = await grab(client, world.term_a, families[0], world.course_a)
+    assert replay_of_first.json()["slug"] == "already-enrolled"  # rebuilt from Postgres
+    assert await counts(resources, world.term_a, world.course_a) == (2, 2, 28)
+
+
+async def test_a_flushed_script_cache_is_invisible(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    await resources.engine.redis.script_flush()
+    response = await grab(client, world.term_a, families[0], world.course_a)
+    assert response.status_code == 201, response.text
+
+
+async def test_concurrent_grabs_never_oversell(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    course = await add_course(resources, world.term_a, 7, [MON], time(16, 0), time(16, 40))
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 60)
+    await open_and_arm(resources, world.term_a)
+    answers = await asyncio.gather(*(grab(client, world.term_a, f, course) for f in crowd))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 7
+    assert {a.json()["slug"] for a in answers if a.status_code != 201} == {"course-full"}
+    assert await counts(resources, world.term_a, course) == (7, 7, 0)
+
+
+async def test_one_student_fifty_times_at_once(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    same_key = await asyncio.gather(
+        *(grab(client, world.term_a, families[0], world.course_a, "same") for _ in range(50))
+    )
+    bodies = {a.text for a in same_key}
+    assert len(bodies) == 1
+    assert same_key[0].status_code == 201
+    replays = await asyncio.gather(
+        *(grab(client, world.term_a, families[0], world.course_a, "same") for _ in range(50))
+    )
+    assert {a.text for a in replays} == bodies
+    assert await counts(resources, world.term_a, world.course_a) == (1, 1, 29)
+
+
+async def test_arming_twice_changes_nothing(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    assert (await grab(client, world.term_a, families[0], world.course_a)).status_code == 201
+    before = await resources.engine.redis.hgetall(resources.engine.keys(world.term_a).held)
+    arm = await client.post(f"/api/v1/terms/{world.term_a}/arm", headers=world.auth("admin-a"))
+    assert arm.status_code == 200, arm.text
+    assert arm.json()["courses"] == 1
+    await client.post(f"/api/v1/terms/{world.term_a}/arm", headers=world.auth("admin-a"))
+    after = await resources.engine.redis.hgetall(resources.engine.keys(world.term_a).held)
+    assert before == after
+    assert await counts(resources, world.term_a, world.course_a) == (1, 1, 29)
