@@ -128,6 +128,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "REDIS_URL": settings.redis_url or "",
         "KEHOU_REDIS_KEY_PREFIX": settings.redis_key_prefix,
         "KEHOU_ENVIRONMENT": "test",
+        "KEHOU_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "KEHOU_ACCESS_LOG": "false",
     }
 
 

@@ -1,0 +1,90 @@
+"""The opening second over real HTTP: 500 families grab one course of 30 at once, against a
+server with two worker processes. Ten rounds, each on a fresh course."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.models import Course, Enrollment
+from app.resources import Resources
+from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.server import COLD_START_LIMIT_S, ServerProcess, start_server
+from tests.support.world import World
+
+STUDENTS = 500
+CAPACITY = 30
+ROUNDS = 10
+SLOTS = [
+    (day, start, end)
+    for day in range(1, 6)
+    for start, end in ((time(16, 0), time(16, 40)), (time(16, 50), time(17, 30)))
+]
+
+
+@pytest.fixture
+def two_workers(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
+    process = start_server(server_env, tmp_path / "race-server.log", workers=2)
+    try:
+        process.wait_ready(COLD_START_LIMIT_S)
+        yield process
+    finally:
+        process.terminate()
+
+
+async def _grab(
+    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int
+) -> tuple[int, str]:
+    response = await client.post(
+        f"/api/v1/terms/{term_id}/enrollments",
+        json={"student_id": family.student_id, "course_id": course_id},
+        headers={**family.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    slug = response.json().get("slug", response.json().get("status"))
+    return response.status_code, str(slug)
+
+
+@pytest.mark.timeout(300)
+async def test_five_hundred_at_once_exactly_thirty_win(
+    app: FastAPI, world: World, two_workers: ServerProcess
+) -> None:
+    resources: Resources = app.state.resources
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, STUDENTS)
+    courses = [
+        await add_course(resources, world.term_a, CAPACITY, [day], start, end)
+        for day, start, end in SLOTS[:ROUNDS]
+    ]
+    await open_and_arm(resources, world.term_a, max_courses=ROUNDS + 1)
+    limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
+    async with httpx.AsyncClient(
+        base_url=two_workers.base_url, limits=limits, timeout=60
+    ) as client:
+        for course_id in courses:
+            answers = Counter(
+                await asyncio.gather(*(_grab(client, world.term_a, f, course_id) for f in crowd))
+            )
+            assert answers == {
+                (201, "confirmed"): CAPACITY,
+                (409, "course-full"): STUDENTS - CAPACITY,
+            }, answers
+            async with resources.sessionmaker() as session:
+                rows = await session.scalar(
+                    select(func.count())
+                    .select_from(Enrollment)
+                    .where(Enrollment.course_id == course_id)
+                )
+                taken = await session.scalar(
+                    select(Course.seats_taken).where(Course.id == course_id)
+                )
+            left = (await resources.engine.seats_left(world.term_a))[course_id]
+            assert (rows, taken, left) == (CAPACITY, CAPACITY, 0)
+    assert "Traceback" not in two_workers.log()
