@@ -106,6 +106,13 @@ async def _empty_tables(database_url: str) -> None:
 
 
 @pytest.fixture
+async def clean_tables(settings: Settings) -> AsyncIterator[None]:
+    """For tests that build an app of their own: empty every table afterwards."""
+    yield
+    await _empty_tables(settings.database_url or "")
+
+
+@pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):

@@ -22,7 +22,7 @@ PRIVILEGED = ("admin-a", "teacher-a301", "district-admin")
 
 
 async def test_sensitive_data_stays_with_the_roles_that_need_it(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    settings: Settings, capsys: pytest.CaptureFixture[str], clean_tables: None
 ) -> None:
     app = create_app(settings)
     answers: dict[str, list[str]] = {}

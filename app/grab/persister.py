@@ -127,12 +127,15 @@ class Persister:
         sessionmaker: async_sessionmaker[AsyncSession],
         engine: SeatEngine,
         poll_s: float = 0.5,
+        stale_ms: int = STALE_MS,
+        consumer: str | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.engine = engine
         self.redis = engine.redis
-        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self.poll_s = poll_s
+        self.stale_ms = stale_ms
         self._groups: set[str] = set()
 
     async def _ensure_group(self, stream: str) -> None:
@@ -153,25 +156,31 @@ class Persister:
             )
             return list(rows)
 
-    async def run_once(self, term_id: int) -> int:
-        """Read new and stale entries of one term, write them, acknowledge them."""
+    async def read(self, term_id: int) -> list[StreamGrab]:
+        """Claim entries a dead consumer left pending too long, then read new ones."""
         stream = self.engine.keys(term_id).stream
         await self._ensure_group(stream)
         entries: Entries = []
         claimed: Any = await self.redis.xautoclaim(
-            stream, GROUP, self.consumer, min_idle_time=STALE_MS, start_id="0-0", count=BATCH
+            stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0", count=BATCH
         )
         entries.extend(claimed[1])
         reply: Any = await self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH)
         for _, batch in reply or []:
             entries.extend(batch)
-        entries = [(entry_id, fields) for entry_id, fields in entries if fields]
-        if not entries:
-            return 0
-        grabs = [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries]
+        return [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries if fields]
+
+    async def write_and_ack(self, term_id: int, grabs: list[StreamGrab]) -> None:
+        """Acknowledge only after the commit: a crash in between leaves the entries pending,
+        and whoever claims them writes them again, which the inserts make harmless."""
         async with self.sessionmaker() as session, session.begin():
             await write_grabs(session, term_id, grabs)
-        await self.redis.xack(stream, GROUP, *[g.entry_id for g in grabs])
+        await self.redis.xack(self.engine.keys(term_id).stream, GROUP, *[g.entry_id for g in grabs])
+
+    async def run_once(self, term_id: int) -> int:
+        grabs = await self.read(term_id)
+        if grabs:
+            await self.write_and_ack(term_id, grabs)
         return len(grabs)
 
     async def run(self) -> None:

@@ -18,6 +18,7 @@ from redis.exceptions import NoScriptError
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 ScriptArg = str | int | float | bytes
+RELOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -99,7 +101,14 @@ class GrabService:
         self, term_id: int, student_id: int, course_id: int, user_id: int, idempotency_key: str
     ) -> GrabOutcome:
         await self._check_caller(term_id, student_id, user_id)
-        result = await self.engine.grab(term_id, student_id, course_id, user_id, idempotency_key)
+        try:
+            result = await self.engine.grab(
+                term_id, student_id, course_id, user_id, idempotency_key
+            )
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis is away (restarting, failing over): nothing was taken; come back shortly.
+            log.warning("engine_unreachable", term_id=term_id, error_type=type(error).__name__)
+            raise EngineRebuilding(retry_after=RETRY_AFTER_S) from error
         if result.code in (GrabCode.ENGINE_REBUILDING, GrabCode.UNKNOWN_STUDENT):
             await self.rearm_soon(term_id)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S)
@@ -177,8 +186,11 @@ class GrabService:
         if term_id in self._rearming:
             return
         lock = self.engine.keys(term_id).rearm_lock
-        if not await self.engine.redis.set(lock, "1", nx=True, ex=REARM_LOCK_S):
-            return
+        try:
+            if not await self.engine.redis.set(lock, "1", nx=True, ex=REARM_LOCK_S):
+                return
+        except (RedisConnectionError, RedisTimeoutError):
+            return  # the next grab or the scheduler tries again once Redis is back
         self._rearming.add(term_id)
 
         async def rearm() -> None:

@@ -1,0 +1,194 @@
+"""Faults, each on a throwaway server of its own (never the shared ones): Redis killed and back
+empty, the script cache flushed again and again, a persister dying between write and ack."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from datetime import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.embedded import RedisServer
+from app.grab.persister import GROUP, Persister, write_grabs
+from app.main import create_app
+from app.models import Course, Enrollment
+from app.resources import Resources
+from app.settings import Settings
+from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.world import World, build_world
+
+REDIS_BINARY = "/usr/bin/redis-server"
+SLOTS = [(1, time(16, 0), time(16, 40)), (2, time(16, 0), time(16, 40)), (3, time(16, 0), time(16, 40)),
+         (4, time(16, 0), time(16, 40)), (5, time(16, 0), time(16, 40))]  # fmt: skip
+
+needs_redis_binary = pytest.mark.skipif(
+    not Path(REDIS_BINARY).exists(), reason="needs the machine's redis-server"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def grab_until_answered(
+    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int, tries: int = 100
+) -> httpx.Response:
+    """As a well-behaved mini-app: the same Idempotency-Key on every retry, backing off on 503."""
+    key = uuid.uuid4().hex
+    for _ in range(tries):
+        response = await client.post(
+            f"/api/v1/terms/{term_id}/enrollments",
+            json={"student_id": family.student_id, "course_id": course_id},
+            headers={**family.headers, "Idempotency-Key": key},
+        )
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(0.1)
+    return response
+
+
+async def rows_and_taken(resources: Resources, course_id: int) -> tuple[set[int], int]:
+    async with resources.sessionmaker() as session:
+        students = set(
+            await session.scalars(
+                select(Enrollment.student_id).where(Enrollment.course_id == course_id)
+            )
+        )
+        taken = await session.scalar(select(Course.seats_taken).where(Course.id == course_id))
+    return students, int(taken or 0)
+
+
+@pytest.mark.timeout(180)
+async def test_flushing_scripts_every_100ms_during_1000_grabs_gives_no_5xx(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    resources: Resources = app.state.resources
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
+    courses = [
+        await add_course(resources, world.term_a, 150, [day], start, end)
+        for day, start, end in SLOTS
+    ]
+    await open_and_arm(resources, world.term_a, max_courses=5)
+    stop = asyncio.Event()
+
+    async def flusher() -> int:
+        flushes = 0
+        while not stop.is_set():
+            await resources.engine.redis.script_flush()
+            flushes += 1
+            await asyncio.sleep(0.1)
+        return flushes
+
+    flushing = asyncio.create_task(flusher())
+    gate = asyncio.Semaphore(50)
+
+    async def attempt(family: Family, course_id: int) -> int:
+        async with gate:
+            return (
+                await grab_until_answered(client, world.term_a, family, course_id, tries=1)
+            ).status_code
+
+    statuses = await asyncio.gather(*(attempt(f, c) for f in crowd for c in courses))
+    stop.set()
+    flushes = await flushing
+    assert len(statuses) == 1000
+    assert flushes >= 3
+    assert [s for s in statuses if s >= 500] == []
+    assert statuses.count(201) == 5 * 150
+    for course_id in courses:
+        students, taken = await rows_and_taken(resources, course_id)
+        assert len(students) == taken == 150
+
+
+@pytest.fixture
+async def throwaway_redis(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    server = RedisServer(REDIS_BINARY, tmp_path / "redis", port=free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@needs_redis_binary
+@pytest.mark.timeout(180)
+async def test_redis_killed_and_back_empty_loses_no_acknowledged_grab(
+    settings: Settings, throwaway_redis: RedisServer, clean_tables: None
+) -> None:
+    app = create_app(settings.model_copy(update={"redis_url": throwaway_redis.url}))
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        world = await build_world(resources.sessionmaker)
+        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 300)
+        course = await add_course(resources, world.term_a, 120, [1], time(16, 0), time(16, 40))
+        await open_and_arm(resources, world.term_a)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", timeout=60
+        ) as client:
+            gate = asyncio.Semaphore(40)
+            answered = 0
+
+            async def attempt(family: Family) -> tuple[int, int]:
+                nonlocal answered
+                async with gate:
+                    response = await grab_until_answered(client, world.term_a, family, course)
+                    answered += 1
+                    return family.student_id, response.status_code
+
+            async def crash_midway() -> None:
+                while answered < 60:
+                    await asyncio.sleep(0.005)
+                throwaway_redis.kill()  # SIGKILL: no save, no goodbye
+                await asyncio.sleep(0.3)
+                throwaway_redis.start()  # back, and empty
+
+            crashing = asyncio.create_task(crash_midway())
+            results = await asyncio.gather(*(attempt(f) for f in crowd))
+            await crashing
+        acknowledged = {student for student, status in results if status in (201, 202)}
+        refused = [status for _, status in results if status not in (201, 202, 409)]
+        students, taken = await rows_and_taken(resources, course)
+        left = (await resources.engine.seats_left(world.term_a))[course]
+    assert refused == []
+    assert acknowledged - students == set()  # no acknowledged grab missing
+    assert len(students) == taken <= 120  # no oversell
+    assert left == 120 - taken  # Redis and Postgres agree after the re-arm
+    assert len(acknowledged) == 120  # every seat found a taker: the crowd outnumbers them
+
+
+async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
+    app: FastAPI, world: World
+) -> None:
+    resources: Resources = app.state.resources
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 20)
+    course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    for family in crowd:  # granted by the engine, never written by the API (as after a 202)
+        result = await resources.engine.grab(
+            world.term_a, family.student_id, course, family.user_id, "k"
+        )
+        assert result.code == "ok"
+    first = Persister(resources.sessionmaker, resources.engine, consumer="dies")
+    grabs = await first.read(world.term_a)
+    assert len(grabs) == 20
+    half = grabs[:10]
+    async with resources.sessionmaker() as session, session.begin():  # writes half, then dies
+        await write_grabs(session, world.term_a, half)
+    stream = resources.engine.keys(world.term_a).stream
+    pending = await resources.engine.redis.xpending(stream, GROUP)
+    assert pending["pending"] == 20
+    survivor = Persister(resources.sessionmaker, resources.engine, consumer="survives", stale_ms=0)
+    assert await survivor.run_once(world.term_a) == 20
+    students, taken = await rows_and_taken(resources, course)
+    assert len(students) == taken == 20
+    assert (await resources.engine.redis.xpending(stream, GROUP))["pending"] == 0
+    assert await survivor.run_once(world.term_a) == 0
