@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.embedded import RedisServer
 from app.grab.persister import GROUP, Persister, write_grabs
