@@ -136,17 +136,19 @@ async def test_redis_killed_and_back_empty_loses_no_acknowledged_grab(
         ) as client:
             gate = asyncio.Semaphore(40)
             answered = 0
+            midway = asyncio.Event()
 
             async def attempt(family: Family) -> tuple[int, int]:
                 nonlocal answered
                 async with gate:
                     response = await grab_until_answered(client, world.term_a, family, course)
                     answered += 1
+                    if answered == 60:
+                        midway.set()
                     return family.student_id, response.status_code
 
             async def crash_midway() -> None:
-                while answered < 60:
-                    await asyncio.sleep(0.005)
+                await midway.wait()
                 throwaway_redis.kill()  # SIGKILL: no save, no goodbye
                 await asyncio.sleep(0.3)
                 throwaway_redis.start()  # back, and empty
