@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import time
 from pathlib import Path
 
@@ -18,10 +18,13 @@ from sqlalchemy import select
 from app.embedded import RedisServer
 from app.grab.persister import GROUP, Persister, write_grabs
 from app.main import create_app
+from app.migrations import upgrade_to_head
 from app.models import Course, Enrollment
 from app.resources import Resources
 from app.settings import Settings
+from tests.support import throwaway_postgres as throwaway
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.throwaway_postgres import ThrowawayPostgres
 from tests.support.world import World, build_world
 
 REDIS_BINARY = "/usr/bin/redis-server"
@@ -194,3 +197,72 @@ async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
     assert len(students) == taken == 20
     assert (await resources.engine.redis.xpending(stream, GROUP))["pending"] == 0
     assert await survivor.run_once(world.term_a) == 0
+
+
+@pytest.fixture
+def throwaway_postgres(tmp_path: Path) -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres(tmp_path / "pg", free_port()).init()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.timeout(240)
+async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
+    settings: Settings, throwaway_postgres: ThrowawayPostgres
+) -> None:
+    await asyncio.to_thread(upgrade_to_head, throwaway_postgres.url)
+    fast = settings.model_copy(
+        update={
+            "database_url": throwaway_postgres.url,
+            "background_poll_s": 0.2,
+            "db_pool_timeout_s": 2.0,
+        }
+    )
+    app = create_app(fast)
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        world = await build_world(resources.sessionmaker)
+        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
+        course = await add_course(resources, world.term_a, 150, [1], time(16, 0), time(16, 40))
+        await open_and_arm(resources, world.term_a)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", timeout=60
+        ) as client:
+            gate = asyncio.Semaphore(20)
+            answered = 0
+            midway = asyncio.Event()
+
+            async def attempt(family: Family) -> tuple[int, int]:
+                nonlocal answered
+                async with gate:
+                    response = await grab_until_answered(client, world.term_a, family, course)
+                    answered += 1
+                    if answered == 50:
+                        midway.set()
+                    return family.student_id, response.status_code
+
+            async def outage() -> None:
+                await midway.wait()
+                await asyncio.to_thread(throwaway_postgres.stop_immediately)
+                await asyncio.sleep(1.0)
+                await asyncio.to_thread(throwaway_postgres.start)
+
+            stopping = asyncio.create_task(outage())
+            results = await asyncio.gather(*(attempt(f) for f in crowd))
+            await stopping
+        statuses = [status for _, status in results]
+        acknowledged = {student for student, status in results if status in (201, 202)}
+        for _ in range(100):  # the persister writes what was pending
+            students, taken = await rows_and_taken(resources, course)
+            if acknowledged <= students:
+                break
+            await asyncio.sleep(0.1)
+    assert [s for s in statuses if s >= 500] == []
+    assert statuses.count(202) > 0, "the outage should have produced pending answers"
+    assert acknowledged == students  # every 201 and 202 is a row, and no row without an answer
+    assert len(students) == taken == len(acknowledged)
