@@ -79,6 +79,7 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=settings.graceful_shutdown_s,
             proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
 
 

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import make_engine, make_sessionmaker
 from app.embedded import EmbeddedEngines
+from app.grab.broadcast import SeatBroadcaster
 from app.grab.engine import SeatEngine
 from app.grab.persister import Persister
+from app.grab.ratelimit import GrabGate
 from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
@@ -53,6 +55,8 @@ class Resources:
     signer: TokenSigner
     engine: SeatEngine
     grabs: GrabService
+    gate: GrabGate
+    seats: SeatBroadcaster
     embedded: EmbeddedEngines | None = field(default=None)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -96,6 +100,14 @@ class Resources:
             ),
             engine=seat_engine,
             grabs=GrabService(sessionmaker, seat_engine),
+            gate=GrabGate(
+                redis,
+                settings.redis_url or "",
+                settings.redis_key_prefix,
+                settings.grab_limit_per_parent,
+                settings.grab_limit_per_ip,
+            ),
+            seats=SeatBroadcaster(seat_engine),
             embedded=embedded,
         )
         await resources._log_engines()
@@ -138,6 +150,7 @@ class Resources:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.grabs.close()
+        await self.seats.close()
         await self.dingtalk_http.aclose()
         await self.redis.aclose()
         await self.redis.connection_pool.disconnect()

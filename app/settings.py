@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     dingtalk_timeout_s: float = Field(default=5.0, gt=0)
 
+    # Grab fairness (moving windows, `limits` notation). Per parent first; per address generous,
+    # as many families share a carrier's NAT. Raise it for a rehearsal from one machine.
+    grab_limit_per_parent: str = "20/minute"
+    grab_limit_per_ip: str = "5000/minute"
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Background work of every API process: the persister and the arming scheduler.
     background_tasks: bool = True
     arm_lead_s: int = Field(default=600, ge=0, description="Arm a term this long before its grab")

@@ -51,15 +51,11 @@ async def test_sensitive_data_stays_with_the_roles_that_need_it(
                 headers=admin,
             )
             assert imported.status_code == 200, imported.text
-            documentation = {
-                "/openapi.json",
-                "/docs",
-                "/redoc",
-            }  # describe the fields, hold no data
+            documentation = {"/openapi.json", "/docs", "/redoc"}  # describe fields, hold no data
             reads = [
                 (method, spec)
                 for (method, path), spec in CATALOG.items()
-                if method == "GET" and path not in documentation
+                if method == "GET" and path not in documentation and not spec(world).endless
             ]
             for login in UNPRIVILEGED + PRIVILEGED:
                 answers[login] = []

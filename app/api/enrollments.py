@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
 
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
@@ -54,6 +57,7 @@ same key returns the first answer and never takes a second seat.
 async def grab(
     term_id: int,
     body: GrabIn,
+    request: Request,
     resources: ResourcesDep,
     user_id: CurrentUserId,
     idempotency_key: Annotated[
@@ -116,3 +120,37 @@ async def arm(
     await require_admin_of(session, actor.principal, term.school_id)
     report = await arm_term(resources.sessionmaker, resources.engine, term_id)
     return ArmReportOut.model_validate(report, from_attributes=True)
+
+
+@router.get(
+    "/terms/{term_id}/seats/stream",
+    summary="Live seat counts · 实时剩余名额",
+    description=(
+        "Server-sent events (`text/event-stream`). Each `seats` event's data is "
+        '`{"<course_id>": seats_left, ...}` for the term\'s extension courses; it comes at once, '
+        "then whenever counts change, at most a few times a second.\n\n"
+        "以 SSE 推送各课程剩余名额,名额变化时更新(每秒至多数次)。"
+    ),
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {
+                "text/event-stream": {"example": 'event: seats\ndata: {"7": 12, "8": 0}\n\n'}
+            }
+        },
+        **problem_responses(401, 403, 404),
+    },
+)
+async def seat_stream(
+    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> EventSourceResponse:
+    await get_term(session, actor.principal, term_id)
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        async for seats in resources.seats.subscribe(term_id):
+            yield {
+                "event": "seats",
+                "data": json.dumps({str(k): v for k, v in sorted(seats.items())}),
+            }
+
+    return EventSourceResponse(events(), ping=15)

@@ -19,6 +19,7 @@ class Call:
     params: dict[str, Any] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
     headers: dict[str, str] | None = None
+    endless: bool = False  # a stream: allowed means it stays open
 
 
 Spec = Callable[[World], Call]
@@ -186,6 +187,9 @@ CATALOG: dict[tuple[str, str], Spec] = {
         f"/api/v1/students/{w.student_1}/enrollments"
     ),
     ("POST", "/api/v1/terms/{term_id}/arm"): lambda w: Call(f"/api/v1/terms/{w.term_a}/arm"),
+    ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
+    ),
     ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
         f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
     ),

@@ -1,0 +1,85 @@
+"""Fairness at the opening second: per-parent and per-IP moving windows (the `limits` library on
+Redis), and one grab in flight per parent.
+
+Limits bind per parent first. The per-IP limit stays generous because many families share one
+mobile carrier's NAT address; a rehearsal from one machine lifts it in configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from limits import RateLimitItem, parse
+from limits.aio.storage import RedisClusterStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from app.domain.grab_errors import RateLimited
+
+log = structlog.get_logger("app.grab.ratelimit")
+IN_FLIGHT_TTL_MS = 10_000
+
+
+def limits_storage_uri(redis_url: str) -> str:
+    for scheme, replacement in (
+        ("unix://", "async+redis+unix://"),
+        ("rediss://", "async+rediss://"),
+        ("redis+cluster://", "async+redis+cluster://"),
+        ("redis://", "async+redis://"),
+    ):
+        if redis_url.startswith(scheme):
+            return replacement + redis_url[len(scheme) :]
+    raise ValueError(f"unsupported Redis URL for rate limits: {redis_url.split('://')[0]}")
+
+
+class GrabGate:
+    def __init__(
+        self, redis: Redis, redis_url: str, key_prefix: str, per_parent: str, per_ip: str
+    ) -> None:
+        uri = limits_storage_uri(redis_url)
+        storage_type = RedisClusterStorage if "+cluster" in uri else RedisStorage
+        storage = storage_type(uri, implementation="redispy", key_prefix=f"{key_prefix}limits")
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.per_parent: RateLimitItem = parse(per_parent)
+        self.per_ip: RateLimitItem = parse(per_ip)
+        self.redis = redis
+        self.key_prefix = key_prefix
+
+    async def _retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
+        stats = await self.limiter.get_window_stats(item, *identifiers)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def _check(self, user_id: int, client_ip: str) -> None:
+        if not await self.limiter.hit(self.per_parent, "parent", str(user_id)):
+            retry = await self._retry_after(self.per_parent, "parent", str(user_id))
+            raise RateLimited(f"at most {self.per_parent} grabs per parent", retry_after=retry)
+        if not await self.limiter.hit(self.per_ip, "ip", client_ip):
+            retry = await self._retry_after(self.per_ip, "ip", client_ip)
+            raise RateLimited(f"at most {self.per_ip} grabs from one address", retry_after=retry)
+
+    @asynccontextmanager
+    async def admit(self, user_id: int, client_ip: str) -> AsyncIterator[None]:
+        """Enter when the parent is under their limits and has no other grab in flight."""
+        in_flight = f"{self.key_prefix}inflight:{user_id}"
+        holding = False
+        try:
+            await self._check(user_id, client_ip)
+            holding = bool(await self.redis.set(in_flight, "1", nx=True, px=IN_FLIGHT_TTL_MS))
+            if not holding:
+                raise RateLimited("one grab at a time per parent", retry_after=1)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis away: the grab itself answers 503; the gate adds no second error.
+            log.warning("rate_limit_unavailable", error_type=type(error).__name__)
+        try:
+            yield
+        finally:
+            if holding:
+                with contextlib.suppress(RedisConnectionError, RedisTimeoutError):
+                    await self.redis.delete(in_flight)  # else it expires by itself
