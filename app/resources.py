@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 import structlog
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,9 +28,22 @@ from app.settings import Settings, mask_url_password
 log = structlog.get_logger("app.resources")
 
 
+CLUSTER_SCHEME = "redis+cluster://"
+
+
 def make_redis(settings: Settings) -> Redis:
+    """A Redis client: `redis+cluster://host:port` for Redis Cluster (any node as the seed),
+    else a single server (`redis://`, `rediss://`, `unix://`)."""
     if settings.redis_url is None:
         raise RuntimeError("no Redis URL: start the embedded engines or set REDIS_URL")
+    if settings.redis_url.startswith(CLUSTER_SCHEME):
+        cluster = RedisCluster.from_url(
+            "redis://" + settings.redis_url.removeprefix(CLUSTER_SCHEME),
+            decode_responses=True,
+            max_connections=settings.redis_max_connections,
+        )
+        # The same commands, routed by key slot; typed as Redis for the code that uses it.
+        return cluster  # type: ignore[return-value]
     # The blocking pool makes a burst wait for a free connection instead of raising once
     # every connection is busy, as redis-py's default pool does.
     pool = BlockingConnectionPool.from_url(
@@ -153,7 +166,8 @@ class Resources:
         await self.seats.close()
         await self.dingtalk_http.aclose()
         await self.redis.aclose()
-        await self.redis.connection_pool.disconnect()
+        if isinstance(self.redis, Redis):
+            await self.redis.connection_pool.disconnect()
         await self.db.dispose()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)

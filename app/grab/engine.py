@@ -170,7 +170,9 @@ class SeatEngine:
             {str(s.student_id): ",".join(map(str, s.guardians)) for s in students if s.guardians},
             dict(window.mapping()),
         ]
-        async with self.redis.pipeline(transaction=True) as pipe:
+        # Not a MULTI: staging keys are invisible to grabs until the swap script, and a
+        # non-transactional pipeline also runs on Redis Cluster.
+        async with self.redis.pipeline(transaction=False) as pipe:
             for key, content in zip(staging, contents, strict=True):
                 pipe.delete(key)
                 for chunk in _chunks(content, 5000):
