@@ -88,7 +88,9 @@ def settings(engines: EngineUrls, database_url: str) -> Settings:
         redis_url=engines.redis_url,
         redis_key_prefix=f"{RUN_KEY_PREFIX}{next(_test_numbers)}:",
         jwt_secret="test-secret-of-at-least-thirty-two-bytes",
+        # Limits are tested on their own; elsewhere they would only get in the way.
         grab_limit_per_ip="1000000/minute",
+        grab_limit_per_parent="1000000/minute",
         log_level="INFO",
     )
 
@@ -139,6 +141,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "KEHOU_JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "KEHOU_ACCESS_LOG": "false",
         "KEHOU_GRAB_LIMIT_PER_IP": settings.grab_limit_per_ip,
+        "KEHOU_GRAB_LIMIT_PER_PARENT": settings.grab_limit_per_parent,
     }
 
 

@@ -72,9 +72,11 @@ async def grab(
 ) -> JSONResponse:
     if idempotency_key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
-    outcome = await resources.grabs.grab(
-        term_id, body.student_id, body.course_id, user_id, idempotency_key
-    )
+    client_ip = request.client.host if request.client else "unknown"
+    async with resources.gate.admit(user_id, client_ip, idempotency_key):
+        outcome = await resources.grabs.grab(
+            term_id, body.student_id, body.course_id, user_id, idempotency_key
+        )
     answer = EnrollmentOut(
         id=outcome.enrollment_id,
         student_id=outcome.student_id,

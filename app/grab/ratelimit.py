@@ -7,6 +7,7 @@ mobile carrier's NAT address; a rehearsal from one machine lifts it in configura
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import time
@@ -25,6 +26,8 @@ from app.domain.grab_errors import RateLimited
 
 log = structlog.get_logger("app.grab.ratelimit")
 IN_FLIGHT_TTL_MS = 10_000
+SAME_ATTEMPT_WAITS = 200
+SAME_ATTEMPT_POLL_S = 0.01
 
 
 def limits_storage_uri(redis_url: str) -> str:
@@ -44,8 +47,14 @@ class GrabGate:
         self, redis: Redis, redis_url: str, key_prefix: str, per_parent: str, per_ip: str
     ) -> None:
         uri = limits_storage_uri(redis_url)
-        storage_type = RedisClusterStorage if "+cluster" in uri else RedisStorage
-        storage = storage_type(uri, implementation="redispy", key_prefix=f"{key_prefix}limits")
+        prefix = f"{key_prefix}limits"
+        storage: RedisStorage | RedisClusterStorage
+        if "+cluster" in uri:
+            # With redis-py 8, limits' redis-py cluster storage failed on its first call here
+            # (a connection without a writer); its coredis one works.
+            storage = RedisClusterStorage(uri, implementation="coredis", key_prefix=prefix)
+        else:
+            storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix)
         self.limiter = MovingWindowRateLimiter(storage)
         self.per_parent: RateLimitItem = parse(per_parent)
         self.per_ip: RateLimitItem = parse(per_ip)
@@ -64,16 +73,27 @@ class GrabGate:
             retry = await self._retry_after(self.per_ip, "ip", client_ip)
             raise RateLimited(f"at most {self.per_ip} grabs from one address", retry_after=retry)
 
+    async def _take_turn(self, in_flight: str, attempt: str) -> bool:
+        """Hold the parent's single turn. A resend of the attempt in flight (same Idempotency-Key)
+        waits for it and then goes through, to be answered with the first answer; a different
+        attempt is turned away."""
+        for _ in range(SAME_ATTEMPT_WAITS):
+            if await self.redis.set(in_flight, attempt, nx=True, px=IN_FLIGHT_TTL_MS):
+                return True
+            holder = await self.redis.get(in_flight)
+            if holder is not None and holder != attempt:
+                raise RateLimited("one grab at a time per parent", retry_after=1)
+            await asyncio.sleep(SAME_ATTEMPT_POLL_S)
+        return False
+
     @asynccontextmanager
-    async def admit(self, user_id: int, client_ip: str) -> AsyncIterator[None]:
+    async def admit(self, user_id: int, client_ip: str, attempt: str) -> AsyncIterator[None]:
         """Enter when the parent is under their limits and has no other grab in flight."""
         in_flight = f"{self.key_prefix}inflight:{user_id}"
         holding = False
         try:
             await self._check(user_id, client_ip)
-            holding = bool(await self.redis.set(in_flight, "1", nx=True, px=IN_FLIGHT_TTL_MS))
-            if not holding:
-                raise RateLimited("one grab at a time per parent", retry_after=1)
+            holding = await self._take_turn(in_flight, attempt)
         except (RedisConnectionError, RedisTimeoutError) as error:
             # Redis away: the grab itself answers 503; the gate adds no second error.
             log.warning("rate_limit_unavailable", error_type=type(error).__name__)

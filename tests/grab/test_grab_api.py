@@ -11,10 +11,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from app.main import create_app
 from app.models import Course, CourseKind, Enrollment
 from app.resources import Resources
+from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
-from tests.support.world import World
+from tests.support.world import World, build_world
 
 MON, TUE, WED = 1, 2, 3
 
@@ -260,3 +262,81 @@ async def test_arming_twice_changes_nothing(
     after = await resources.engine.redis.hgetall(resources.engine.keys(world.term_a).held)
     assert before == after
     assert await counts(resources, world.term_a, world.course_a) == (1, 1, 29)
+
+
+async def test_two_hundred_students_grab_two_clashing_courses_at_once(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    first = await add_course(resources, world.term_a, 300, [MON], time(16, 0), time(16, 40))
+    second = await add_course(resources, world.term_a, 300, [MON], time(16, 30), time(17, 10))
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
+    await open_and_arm(resources, world.term_a)
+    answers = await asyncio.gather(
+        *(
+            grab(client, world.term_a, family, course)
+            for family in crowd
+            for course in (first, second)
+        )
+    )
+    assert [a.status_code for a in answers if a.status_code >= 500] == []
+    refusals = {a.json()["slug"] for a in answers if a.status_code != 201}
+    assert refusals <= {"time-conflict", "rate-limited"}  # the gate runs one grab per parent
+    # Past the gate, straight at the engine: both grabs of each student truly at once.
+    outcomes = await asyncio.gather(
+        *(
+            resources.grabs.grab(world.term_a, f.student_id, course, f.user_id, uuid.uuid4().hex)
+            for f in crowd
+            for course in (first, second)
+        ),
+        return_exceptions=True,
+    )
+    failures = {type(o).__name__ for o in outcomes if isinstance(o, BaseException)}
+    assert failures <= {"TimeConflict", "AlreadyEnrolled"}
+    async with resources.sessionmaker() as session:
+        held = list(
+            await session.scalars(
+                select(Enrollment.student_id).where(Enrollment.course_id.in_([first, second]))
+            )
+        )
+    assert len(held) == len(set(held)) == 200  # each holds exactly one of the two
+
+
+async def test_grab_limits_bind_per_parent_and_one_at_a_time(
+    settings: Settings, clean_tables: None
+) -> None:
+    strict = settings.model_copy(
+        update={"grab_limit_per_parent": "3/minute", "background_tasks": False}
+    )
+    app = create_app(strict)
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        world = await build_world(resources.sessionmaker)
+        family = (await add_families(resources, world.school_a, world.class_a301, world.term_a, 1))[
+            0
+        ]
+        await open_and_arm(resources, world.term_a)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            statuses = [
+                (await grab(client, world.term_a, family, world.course_a)).status_code
+                for _ in range(3)
+            ]
+            limited = await grab(client, world.term_a, family, world.course_a)
+    assert statuses == [201, 409, 409]
+    assert (limited.status_code, limited.json()["slug"]) == (429, "rate-limited")
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+
+
+async def test_a_second_grab_while_one_is_in_flight_is_turned_away(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    marker = f"{resources.settings.redis_key_prefix}inflight:{families[0].user_id}"
+    await resources.gate.redis.set(marker, "another-attempt", px=2000)  # the first still runs
+    busy = await grab(client, world.term_a, families[0], world.course_a)
+    assert (busy.status_code, busy.json()["slug"], busy.headers["retry-after"]) == (
+        429,
+        "rate-limited",
+        "1",
+    )
+    await resources.gate.redis.delete(marker)
+    assert (await grab(client, world.term_a, families[0], world.course_a)).status_code == 201
