@@ -15,8 +15,10 @@ import uvicorn
 
 from app.demo import DemoOptions, build_demo
 from app.embedded import engines_for
+from app.grab.arming import ArmReport, arm_term
 from app.migrations import upgrade_to_head
 from app.observability import configure_logging
+from app.resources import Resources
 from app.settings import Settings
 
 cli = typer.Typer(
@@ -135,6 +137,27 @@ def demo_command(
 def _write_manifest(built: dict[str, object], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(built, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+@cli.command()
+def arm(term: Annotated[int, typer.Option("--term", help="The term to arm.")]) -> None:
+    """Load a term from Postgres into the seat engine now (harmless to repeat)."""
+    settings = Settings()
+    configure_logging("WARNING", settings.log_json)
+    with engines_for(settings) as running:
+        report = asyncio.run(_arm(running, term))
+    typer.echo(
+        f"term {report.term_id} armed: {report.courses} courses, {report.students} students, "
+        f"{report.persisted_first} grabs written first, {report.seconds:.2f} s"
+    )
+
+
+async def _arm(settings: Settings, term_id: int) -> ArmReport:
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    try:
+        return await arm_term(resources.sessionmaker, resources.engine, term_id)
+    finally:
+        await resources.close()
 
 
 @cli.command()

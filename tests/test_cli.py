@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -8,8 +9,10 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.resources import Resources
 from app.settings import Settings
 from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.world import build_world
 
 runner = CliRunner()
 
@@ -73,3 +76,25 @@ def test_migrate_brings_a_new_database_to_head(
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     result = runner.invoke(cli, ["check"])
     assert _documents(result.output)["connectivity"]["migrations"] == "at-head"  # type: ignore[index]
+
+
+def test_arm_loads_a_term_into_the_engine(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clean_tables: None
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("KEHOU_REDIS_KEY_PREFIX", settings.redis_key_prefix)
+    missing = runner.invoke(cli, ["arm", "--term", "999999"])
+    assert missing.exit_code != 0
+    term_id = asyncio.run(_seed_term(settings))
+    result = runner.invoke(cli, ["arm", "--term", str(term_id)])
+    assert result.exit_code == 0, result.output
+    assert f"term {term_id} armed: 1 courses, 2 students" in result.output  # school A's two
+
+
+async def _seed_term(settings: Settings) -> int:
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    try:
+        return (await build_world(resources.sessionmaker)).term_a
+    finally:
+        await resources.close()
