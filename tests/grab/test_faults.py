@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import time
 from pathlib import Path
 
@@ -27,13 +27,8 @@ from tests.support.grabbing import Family, add_course, add_families, open_and_ar
 from tests.support.throwaway_postgres import ThrowawayPostgres
 from tests.support.world import World, build_world
 
-REDIS_BINARY = "/usr/bin/redis-server"
 SLOTS = [(1, time(16, 0), time(16, 40)), (2, time(16, 0), time(16, 40)), (3, time(16, 0), time(16, 40)),
          (4, time(16, 0), time(16, 40)), (5, time(16, 0), time(16, 40))]  # fmt: skip
-
-needs_redis_binary = pytest.mark.skipif(
-    not Path(REDIS_BINARY).exists(), reason="needs the machine's redis-server"
-)
 
 
 def free_port() -> int:
@@ -59,6 +54,43 @@ async def grab_until_answered(
     return response
 
 
+async def crowd_through_a_fault(
+    app: FastAPI,
+    term_id: int,
+    crowd: list[Family],
+    course: int,
+    fault: Callable[[], Awaitable[None]],
+    *,
+    after: int,
+    concurrency: int,
+) -> list[tuple[int, int]]:
+    """Every family grabs `course` (retrying on 503 like the mini-app); `fault` strikes once
+    `after` answers have come back. Returns (student, status) per family."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as client:
+        gate = asyncio.Semaphore(concurrency)
+        answered = 0
+        midway = asyncio.Event()
+
+        async def attempt(family: Family) -> tuple[int, int]:
+            nonlocal answered
+            async with gate:
+                response = await grab_until_answered(client, term_id, family, course)
+                answered += 1
+                if answered == after:
+                    midway.set()
+                return family.student_id, response.status_code
+
+        async def strike() -> None:
+            await midway.wait()
+            await fault()
+
+        striking = asyncio.create_task(strike())
+        results = await asyncio.gather(*(attempt(f) for f in crowd))
+        await striking
+    return results
+
+
 async def rows_and_taken(resources: Resources, course_id: int) -> tuple[set[int], int]:
     async with resources.sessionmaker() as session:
         students = set(
@@ -72,97 +104,76 @@ async def rows_and_taken(resources: Resources, course_id: int) -> tuple[set[int]
 
 @pytest.mark.timeout(180)
 async def test_flushing_scripts_every_100ms_during_1000_grabs_gives_no_5xx(
-    app: FastAPI, client: httpx.AsyncClient, world: World
+    scratch_settings: Settings, clean_tables: None
 ) -> None:
-    resources: Resources = app.state.resources
-    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
-    courses = [
-        await add_course(resources, world.term_a, 150, [day], start, end)
-        for day, start, end in SLOTS
-    ]
-    await open_and_arm(resources, world.term_a, max_courses=5)
-    stop = asyncio.Event()
+    app = create_app(scratch_settings)  # SCRIPT FLUSH hits the whole server: a Redis of its own
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        world = await build_world(resources.sessionmaker)
+        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
+        courses = [
+            await add_course(resources, world.term_a, 150, [day], start, end)
+            for day, start, end in SLOTS
+        ]
+        await open_and_arm(resources, world.term_a, max_courses=5)
+        stop = asyncio.Event()
 
-    async def flusher() -> int:
-        flushes = 0
-        while not stop.is_set():
-            await resources.engine.redis.script_flush()
-            flushes += 1
-            await asyncio.sleep(0.1)
-        return flushes
+        async def flusher() -> int:
+            flushes = 0
+            while not stop.is_set():
+                await resources.engine.redis.script_flush()
+                flushes += 1
+                await asyncio.sleep(0.1)
+            return flushes
 
-    flushing = asyncio.create_task(flusher())
-    gate = asyncio.Semaphore(50)
+        flushing = asyncio.create_task(flusher())
+        gate = asyncio.Semaphore(50)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", timeout=60
+        ) as client:
 
-    async def one_family(family: Family) -> list[int]:
-        """A family's five grabs one after another, as the mini-app sends them."""
-        async with gate:
-            return [
-                (
-                    await grab_until_answered(client, world.term_a, family, course, tries=1)
-                ).status_code
-                for course in courses
-            ]
+            async def one_family(family: Family) -> list[int]:
+                """A family's five grabs one after another, as the mini-app sends them."""
+                async with gate:
+                    return [
+                        (
+                            await grab_until_answered(client, world.term_a, family, c, tries=1)
+                        ).status_code
+                        for c in courses
+                    ]
 
-    statuses = [s for family in await asyncio.gather(*map(one_family, crowd)) for s in family]
-    stop.set()
-    flushes = await flushing
+            statuses = [s for f in await asyncio.gather(*map(one_family, crowd)) for s in f]
+        stop.set()
+        flushes = await flushing
+        taken_per_course = [await rows_and_taken(resources, course_id) for course_id in courses]
     assert len(statuses) == 1000
     assert flushes >= 3
     assert [s for s in statuses if s >= 500] == []
     assert statuses.count(201) == 5 * 150
-    for course_id in courses:
-        students, taken = await rows_and_taken(resources, course_id)
-        assert len(students) == taken == 150
+    assert [(len(students), taken) for students, taken in taken_per_course] == [(150, 150)] * 5
 
 
-@pytest.fixture
-async def throwaway_redis(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    server = RedisServer(REDIS_BINARY, tmp_path / "redis", port=free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@needs_redis_binary
 @pytest.mark.timeout(180)
 async def test_redis_killed_and_back_empty_loses_no_acknowledged_grab(
-    settings: Settings, throwaway_redis: RedisServer, clean_tables: None
+    scratch_settings: Settings, scratch_redis: RedisServer, clean_tables: None
 ) -> None:
-    app = create_app(settings.model_copy(update={"redis_url": throwaway_redis.url}))
+    app = create_app(scratch_settings)
     async with app.router.lifespan_context(app):
         resources: Resources = app.state.resources
         world = await build_world(resources.sessionmaker)
         crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 300)
         course = await add_course(resources, world.term_a, 120, [1], time(16, 0), time(16, 40))
         await open_and_arm(resources, world.term_a)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", timeout=60
-        ) as client:
-            gate = asyncio.Semaphore(40)
-            answered = 0
-            midway = asyncio.Event()
 
-            async def attempt(family: Family) -> tuple[int, int]:
-                nonlocal answered
-                async with gate:
-                    response = await grab_until_answered(client, world.term_a, family, course)
-                    answered += 1
-                    if answered == 60:
-                        midway.set()
-                    return family.student_id, response.status_code
+        async def kill_and_restart_empty() -> None:
+            scratch_redis.kill()  # SIGKILL: no save, no goodbye
+            await asyncio.sleep(0.3)
+            scratch_redis.start()  # back, and empty
 
-            async def crash_midway() -> None:
-                await midway.wait()
-                throwaway_redis.kill()  # SIGKILL: no save, no goodbye
-                await asyncio.sleep(0.3)
-                throwaway_redis.start()  # back, and empty
-
-            crashing = asyncio.create_task(crash_midway())
-            results = await asyncio.gather(*(attempt(f) for f in crowd))
-            await crashing
+        results = await crowd_through_a_fault(
+            app, world.term_a, crowd, course, kill_and_restart_empty, after=60, concurrency=40
+        )
         acknowledged = {student for student, status in results if status in (201, 202)}
         refused = [status for _, status in results if status not in (201, 202, 409)]
         students, taken = await rows_and_taken(resources, course)
@@ -233,32 +244,15 @@ async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
         crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
         course = await add_course(resources, world.term_a, 150, [1], time(16, 0), time(16, 40))
         await open_and_arm(resources, world.term_a)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", timeout=60
-        ) as client:
-            gate = asyncio.Semaphore(20)
-            answered = 0
-            midway = asyncio.Event()
 
-            async def attempt(family: Family) -> tuple[int, int]:
-                nonlocal answered
-                async with gate:
-                    response = await grab_until_answered(client, world.term_a, family, course)
-                    answered += 1
-                    if answered == 50:
-                        midway.set()
-                    return family.student_id, response.status_code
+        async def outage() -> None:
+            await asyncio.to_thread(throwaway_postgres.stop_immediately)
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(throwaway_postgres.start)
 
-            async def outage() -> None:
-                await midway.wait()
-                await asyncio.to_thread(throwaway_postgres.stop_immediately)
-                await asyncio.sleep(1.0)
-                await asyncio.to_thread(throwaway_postgres.start)
-
-            stopping = asyncio.create_task(outage())
-            results = await asyncio.gather(*(attempt(f) for f in crowd))
-            await stopping
+        results = await crowd_through_a_fault(
+            app, world.term_a, crowd, course, outage, after=50, concurrency=20
+        )
         statuses = [status for _, status in results]
         acknowledged = {student for student, status in results if status in (201, 202)}
         for _ in range(100):  # the persister writes what was pending

@@ -213,14 +213,6 @@ async def test_a_lost_engine_answers_503_then_rebuilds_itself(
     assert await counts(resources, world.term_a, world.course_a) == (2, 2, 28)
 
 
-async def test_a_flushed_script_cache_is_invisible(
-    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
-) -> None:
-    await resources.engine.redis.script_flush()
-    response = await grab(client, world.term_a, families[0], world.course_a)
-    assert response.status_code == 201, response.text
-
-
 async def test_concurrent_grabs_never_oversell(
     client: httpx.AsyncClient, resources: Resources, world: World
 ) -> None:

@@ -15,7 +15,8 @@ return value
 """
 
 
-async def test_a_flushed_script_cache_is_reloaded_transparently(settings: Settings) -> None:
+async def test_a_flushed_script_cache_is_reloaded_transparently(scratch_settings: Settings) -> None:
+    settings = scratch_settings
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
     key = f"{settings.redis_key_prefix}{{t:1}}:counter"
     script = LuaScript("counter", COUNTER)

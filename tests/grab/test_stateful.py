@@ -139,8 +139,8 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
 
 
 @pytest.mark.timeout(300)
-def test_engine_invariants_hold_under_any_sequence(settings: Settings) -> None:
-    machine = machine_for(settings)
+def test_engine_invariants_hold_under_any_sequence(scratch_settings: Settings) -> None:
+    machine = machine_for(scratch_settings)  # it flushes scripts: a Redis of its own
     run_state_machine_as_test(
         machine,
         settings=settings_profile(),
