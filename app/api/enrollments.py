@@ -73,7 +73,7 @@ async def grab(
     if idempotency_key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
     client_ip = request.client.host if request.client else "unknown"
-    async with resources.gate.admit(user_id, client_ip, idempotency_key):
+    async with resources.gate.admit(term_id, user_id, client_ip, idempotency_key):
         outcome = await resources.grabs.grab(
             term_id, body.student_id, body.course_id, user_id, idempotency_key
         )

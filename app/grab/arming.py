@@ -153,6 +153,8 @@ async def arm_term(
             round2_opens_ms=_ms(term.round2_opens_at),
             round2_closes_ms=_ms(term.round2_closes_at),
             max_courses=term.max_extension_courses,
+            limit_per_parent=term.grab_limit_per_parent or "",
+            limit_per_ip=term.grab_limit_per_ip or "",
         )
         courses = await _courses(session, term)
         students = await _students(session, term)

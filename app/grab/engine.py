@@ -78,14 +78,18 @@ class ArmedWindow:
     round2_opens_ms: int
     round2_closes_ms: int
     max_courses: int
+    limit_per_parent: str = ""  # empty: the deployment's limit
+    limit_per_ip: str = ""
 
-    def mapping(self) -> Mapping[str, int]:
+    def mapping(self) -> Mapping[str, int | str]:
         return {
             "grab_opens": self.grab_opens_ms,
             "closes": self.closes_ms,
             "round2_opens": self.round2_opens_ms,
             "round2_closes": self.round2_closes_ms,
             "max_courses": self.max_courses,
+            "limit_per_parent": self.limit_per_parent,
+            "limit_per_ip": self.limit_per_ip,
         }
 
 

@@ -23,9 +23,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.domain.grab_errors import RateLimited
+from app.grab.keys import TermKeys
 
 log = structlog.get_logger("app.grab.ratelimit")
 IN_FLIGHT_TTL_MS = 10_000
+TERM_LIMITS_TTL_S = 5.0
 SAME_ATTEMPT_WAITS = 200
 SAME_ATTEMPT_POLL_S = 0.01
 
@@ -60,18 +62,36 @@ class GrabGate:
         self.per_ip: RateLimitItem = parse(per_ip)
         self.redis = redis
         self.key_prefix = key_prefix
+        self._term_limits: dict[int, tuple[float, RateLimitItem, RateLimitItem]] = {}
 
     async def _retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
         stats = await self.limiter.get_window_stats(item, *identifiers)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def _check(self, user_id: int, client_ip: str) -> None:
-        if not await self.limiter.hit(self.per_parent, "parent", str(user_id)):
-            retry = await self._retry_after(self.per_parent, "parent", str(user_id))
-            raise RateLimited(f"at most {self.per_parent} grabs per parent", retry_after=retry)
-        if not await self.limiter.hit(self.per_ip, "ip", client_ip):
-            retry = await self._retry_after(self.per_ip, "ip", client_ip)
-            raise RateLimited(f"at most {self.per_ip} grabs from one address", retry_after=retry)
+    async def _limits(self, term_id: int) -> tuple[RateLimitItem, RateLimitItem]:
+        """The term's own limits (armed with it), else the deployment's; cached a few seconds."""
+        cached = self._term_limits.get(term_id)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        per_parent, per_ip = await self.redis.hmget(
+            TermKeys(self.key_prefix, term_id).armed, ["limit_per_parent", "limit_per_ip"]
+        )
+        limits = (
+            parse(str(per_parent)) if per_parent else self.per_parent,
+            parse(str(per_ip)) if per_ip else self.per_ip,
+        )
+        self._term_limits[term_id] = (now + TERM_LIMITS_TTL_S, *limits)
+        return limits
+
+    async def _check(self, term_id: int, user_id: int, client_ip: str) -> None:
+        per_parent, per_ip = await self._limits(term_id)
+        if not await self.limiter.hit(per_parent, "parent", str(user_id)):
+            retry = await self._retry_after(per_parent, "parent", str(user_id))
+            raise RateLimited(f"at most {per_parent} grabs per parent", retry_after=retry)
+        if not await self.limiter.hit(per_ip, "ip", client_ip):
+            retry = await self._retry_after(per_ip, "ip", client_ip)
+            raise RateLimited(f"at most {per_ip} grabs from one address", retry_after=retry)
 
     async def _take_turn(self, in_flight: str, attempt: str) -> bool:
         """Hold the parent's single turn. A resend of the attempt in flight (same Idempotency-Key)
@@ -87,12 +107,14 @@ class GrabGate:
         return False
 
     @asynccontextmanager
-    async def admit(self, user_id: int, client_ip: str, attempt: str) -> AsyncIterator[None]:
+    async def admit(
+        self, term_id: int, user_id: int, client_ip: str, attempt: str
+    ) -> AsyncIterator[None]:
         """Enter when the parent is under their limits and has no other grab in flight."""
         in_flight = f"{self.key_prefix}inflight:{user_id}"
         holding = False
         try:
-            await self._check(user_id, client_ip)
+            await self._check(term_id, user_id, client_ip)
             holding = await self._take_turn(in_flight, attempt)
         except (RedisConnectionError, RedisTimeoutError) as error:
             # Redis away: the grab itself answers 503; the gate adds no second error.

@@ -35,9 +35,7 @@ class LuaScript:
         if loaded != self.sha:
             raise RuntimeError(f"Redis hashed script {self.name} differently: {loaded}")
 
-    async def run(
-        self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()
-    ) -> Any:
+    async def run(self, redis: Redis, keys: Sequence[str], args: Sequence[ScriptArg] = ()) -> Any:
         try:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:

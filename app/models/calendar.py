@@ -55,6 +55,9 @@ class Term(Versioned, Base):
     round2_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     max_extension_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
     withdrawal_allowed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Grab rate limits in `limits` notation ("20/minute"); None keeps the deployment's.
+    grab_limit_per_parent: Mapped[str | None] = mapped_column(String(40))
+    grab_limit_per_ip: Mapped[str | None] = mapped_column(String(40))
     summer_starts_on: Mapped[date | None] = mapped_column(Date)
     summer_ends_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at_column()

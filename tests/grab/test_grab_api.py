@@ -332,3 +332,28 @@ async def test_a_second_grab_while_one_is_in_flight_is_turned_away(
     )
     await resources.gate.redis.delete(marker)
     assert (await grab(client, world.term_a, families[0], world.course_a)).status_code == 201
+
+
+async def test_a_term_sets_its_own_limit(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    term = (await client.get(f"/api/v1/terms/{world.term_a}", headers=world.auth("admin-a"))).json()
+    changed = await client.patch(
+        f"/api/v1/terms/{world.term_a}",
+        json={"version": term["version"], "grab_limit_per_parent": "2/minute"},
+        headers=world.auth("admin-a"),
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["grab_limit_per_parent"] == "2/minute"
+    nonsense = await client.patch(
+        f"/api/v1/terms/{world.term_a}",
+        json={"version": changed.json()["version"], "grab_limit_per_parent": "lots"},
+        headers=world.auth("admin-a"),
+    )
+    assert nonsense.status_code == 422
+    await client.post(f"/api/v1/terms/{world.term_a}/arm", headers=world.auth("admin-a"))
+    statuses = [
+        (await grab(client, world.term_a, families[3], world.course_a)).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [201, 409, 429]

@@ -1,12 +1,27 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Annotated
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from limits import parse
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
 
 Weekday = Field(ge=1, le=7)
+
+
+def _rate_limit(value: str) -> str:
+    try:
+        parse(value)
+    except ValueError as error:
+        raise ValueError("a rate such as 20/minute or 100/hour") from error
+    return value
+
+
+RateLimit = Annotated[
+    str, Field(max_length=40, examples=["20/minute"]), AfterValidator(_rate_limit)
+]
 
 
 class TermIn(RequestBody):
@@ -47,6 +62,12 @@ class TermIn(RequestBody):
     )
     max_extension_courses: int = Field(default=3, ge=0, le=20, description="Per student · 每生上限")
     withdrawal_allowed: bool = Field(default=False, description="Default no (不得退报)")
+    grab_limit_per_parent: RateLimit | None = Field(
+        default=None, description="e.g. 20/minute; default: the deployment's · 每位家长抢课频率上限"
+    )
+    grab_limit_per_ip: RateLimit | None = Field(
+        default=None, description="e.g. 5000/minute; default: the deployment's · 每个 IP 频率上限"
+    )
     summer_starts_on: date | None = Field(default=None, description="Summer schedule (夏令时) from")
     summer_ends_on: date | None = None
 
@@ -70,6 +91,8 @@ class TermUpdate(VersionedUpdate):
     round2_closes_at: AwareDatetime | None = None
     max_extension_courses: int | None = Field(default=None, ge=0, le=20)
     withdrawal_allowed: bool | None = None
+    grab_limit_per_parent: RateLimit | None = None
+    grab_limit_per_ip: RateLimit | None = None
     summer_starts_on: date | None = None
     summer_ends_on: date | None = None
 
@@ -117,6 +140,8 @@ class TermOut(ResponseBody):
     round2_closes_at: SchoolTime
     max_extension_courses: int
     withdrawal_allowed: bool
+    grab_limit_per_parent: str | None
+    grab_limit_per_ip: str | None
     summer_starts_on: date | None
     summer_ends_on: date | None
     version: int
