@@ -16,6 +16,7 @@ import uvicorn
 from app.demo import DemoOptions, build_demo
 from app.embedded import engines_for
 from app.grab.arming import ArmReport, arm_term
+from app.grab.reconciler import ReconcileReport, reconcile
 from app.migrations import upgrade_to_head
 from app.observability import configure_logging
 from app.resources import Resources
@@ -156,6 +157,24 @@ async def _arm(settings: Settings, term_id: int) -> ArmReport:
     resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
     try:
         return await arm_term(resources.sessionmaker, resources.engine, term_id)
+    finally:
+        await resources.close()
+
+
+@cli.command("reconcile")
+def reconcile_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
+    """Cancel courses under their minimum, confirm the rest, repair Redis (after a round closes)."""
+    settings = Settings()
+    configure_logging("WARNING", settings.log_json)
+    with engines_for(settings) as running:
+        report = asyncio.run(_reconcile(running, term))
+    typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+
+
+async def _reconcile(settings: Settings, term_id: int) -> ReconcileReport:
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    try:
+        return await reconcile(resources.sessionmaker, resources.engine, term_id)
     finally:
         await resources.close()
 

@@ -13,9 +13,15 @@ from sse_starlette import EventSourceResponse
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page
-from app.api.schemas.enrollments import ArmReportOut, EnrollmentOut, GrabIn
+from app.api.schemas.enrollments import (
+    ArmReportOut,
+    EnrollmentOut,
+    GrabIn,
+    ReconcileReportOut,
+)
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.grab.arming import arm_term
+from app.grab.reconciler import reconcile
 from app.services import enrollments
 from app.services.common import require_admin_of
 from app.services.terms import get_term
@@ -156,3 +162,25 @@ async def seat_stream(
             }
 
     return EventSourceResponse(events(), ping=15)
+
+
+@router.post(
+    "/terms/{term_id}/reconcile",
+    summary="Run the reconciler · 撤班与开班",
+    description=(
+        "After a round closes: every extension course with fewer confirmed students than its minimum "
+        "is cancelled (its students' enrollments become `cancelled_by_school` and they may grab in "
+        "round two); the others are confirmed. Also repairs Redis from Postgres. It runs by itself "
+        "when a round closes; running it again changes nothing. 409 while the window is open.\\n\\n"
+        "报名结束后:不足最低开班人数的课程撤班,其学生进入第二轮报名;其余课程开班。可重复执行。"
+    ),
+    response_model=ReconcileReportOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def run_reconciler(
+    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> ReconcileReportOut:
+    term = await get_term(session, actor.principal, term_id)
+    await require_admin_of(session, actor.principal, term.school_id)
+    report = await reconcile(resources.sessionmaker, resources.engine, term_id, actor.user.id)
+    return ReconcileReportOut.model_validate(report.as_json())

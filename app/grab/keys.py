@@ -53,6 +53,10 @@ class TermKeys:
     def rearm_lock(self) -> str:
         return self._key("rearm-lock")
 
+    @property
+    def reconcile_lock(self) -> str:
+        return self._key("reconcile-lock")
+
     def idempotency(self, user_id: int, key: str) -> str:
         return self._key(f"idem:{user_id}:{key}")
 

@@ -1,4 +1,5 @@
-"""Arms every term shortly before its grab opens, and re-arms one that Redis lost."""
+"""Arms every term shortly before its grab opens, re-arms one that Redis lost, and runs the
+reconciler when a round closes."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.engine import SeatEngine
+from app.grab.reconciler import reconcile
 from app.grab.service import GrabService
-from app.models import Term
+from app.models import ReconcileRun, Term
 
 log = structlog.get_logger("app.grab.scheduler")
+RECONCILE_LOCK_S = 300
+RECONCILE_WITHIN = timedelta(days=7)
 
 
 async def terms_to_arm(
@@ -25,6 +29,40 @@ async def terms_to_arm(
             select(Term.id).where(Term.grab_opens_at <= now + lead, Term.round2_closes_at >= now)
         )
         return list(rows)
+
+
+async def rounds_to_reconcile(
+    sessionmaker: async_sessionmaker[AsyncSession], within: timedelta
+) -> list[int]:
+    """Terms a round of which closed lately and that the reconciler has not run for since."""
+    now = datetime.now(UTC)
+    async with sessionmaker() as session:
+        last_run = (
+            select(func.max(ReconcileRun.round))
+            .where(ReconcileRun.term_id == Term.id)
+            .scalar_subquery()
+        )
+        closed_round = case((Term.round2_closes_at <= now, 2), else_=1)
+        rows = await session.scalars(
+            select(Term.id).where(
+                Term.closes_at <= now,
+                Term.closes_at >= now - within,
+                func.coalesce(last_run, 0) < closed_round,
+            )
+        )
+        return list(rows)
+
+
+async def reconcile_closed_rounds(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, within: timedelta
+) -> None:
+    for term_id in await rounds_to_reconcile(sessionmaker, within):
+        lock = engine.keys(term_id).reconcile_lock
+        if await engine.redis.set(lock, "1", nx=True, ex=RECONCILE_LOCK_S):
+            try:
+                await reconcile(sessionmaker, engine, term_id)
+            finally:
+                await engine.redis.delete(lock)
 
 
 async def keep_armed(
@@ -39,6 +77,7 @@ async def keep_armed(
             for term_id in await terms_to_arm(sessionmaker, lead):
                 if not await engine.is_armed(term_id):
                     await grabs.rearm_soon(term_id)
+            await reconcile_closed_rounds(sessionmaker, engine, RECONCILE_WITHIN)
         except asyncio.CancelledError:
             raise
         except Exception as error:

@@ -16,6 +16,7 @@ from app.models.people import (
     Student,
     User,
 )
+from app.models.reconcile import ReconcileRun
 
 __all__ = [
     "Agreement",
@@ -32,6 +33,7 @@ __all__ = [
     "GradeSchedule",
     "Guardianship",
     "Insurance",
+    "ReconcileRun",
     "RefreshToken",
     "RoleGrant",
     "School",

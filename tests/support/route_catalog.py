@@ -187,6 +187,9 @@ CATALOG: dict[tuple[str, str], Spec] = {
         f"/api/v1/students/{w.student_1}/enrollments"
     ),
     ("POST", "/api/v1/terms/{term_id}/arm"): lambda w: Call(f"/api/v1/terms/{w.term_a}/arm"),
+    ("POST", "/api/v1/terms/{term_id}/reconcile"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/reconcile"
+    ),
     ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
     ),

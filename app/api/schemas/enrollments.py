@@ -36,3 +36,26 @@ class ArmReportOut(ResponseBody):
     students: int
     persisted_first: int = Field(description="Grabs written to Postgres before rebuilding")
     seconds: float
+
+
+class DriftOut(ResponseBody):
+    course_id: int
+    redis_seats_left: int
+    confirmed: int
+    capacity: int
+
+
+class ReconcileReportOut(ResponseBody):
+    run_id: int | None
+    term_id: int
+    round: int = Field(description="The round whose close this run follows · 对应的报名轮次")
+    opened: list[int] = Field(description="Courses confirmed (开班)")
+    cancelled: list[int] = Field(description="Courses cancelled for too few students (撤班)")
+    students_affected: list[int] = Field(
+        description="Students of cancelled courses: round two is theirs"
+    )
+    drift: list[DriftOut] = Field(
+        description="Redis disagreeing with Postgres before the run (repaired)"
+    )
+    grabs_written_first: int
+    finished_at: str

@@ -37,9 +37,6 @@ if not course then
 end
 local grades, days, c_start, c_end, status = string.match(course, '^(%d+),(%d+),(%d+),(%d+),(%a+)$')
 grades, days, c_start, c_end = tonumber(grades), tonumber(days), tonumber(c_start), tonumber(c_end)
-if status == 'cancelled' then
-  return {'course-cancelled', -1, round, '', now}
-end
 
 local student = redis.call('HGET', KEYS[4], student_id)
 if not student then
@@ -51,6 +48,9 @@ if ready ~= '1' then
 end
 if round == 2 and in_round2 ~= '1' then
   return {'not-in-round', -1, round, '', now}
+end
+if status == 'cancelled' then
+  return {'course-cancelled', -1, round, '', now}
 end
 if bit.band(grades, bit.lshift(1, tonumber(grade))) == 0 then
   return {'not-eligible', -1, round, '', now}
