@@ -20,6 +20,7 @@ from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.domain.grab_errors import RateLimited
@@ -116,8 +117,10 @@ class GrabGate:
         try:
             await self._check(term_id, user_id, client_ip)
             holding = await self._take_turn(in_flight, attempt)
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            # Redis away: the grab itself answers 503; the gate adds no second error.
+        except (RedisConnectionError, RedisTimeoutError, NoScriptError) as error:
+            # Redis away, or its script cache just emptied under the limiter's own scripts (a
+            # flush, a restart, a failover): the gate is a fairness guard, so it steps aside for
+            # this request rather than fail it; the grab itself answers 503 if Redis is gone.
             log.warning("rate_limit_unavailable", error_type=type(error).__name__)
         try:
             yield
