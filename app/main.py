@@ -13,6 +13,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from app.api import (
     auth,
     bindings,
+    care,
     courses,
     districts,
     enrollments,
@@ -50,7 +51,7 @@ def build_api_router() -> APIRouter:
     """Every resource router of API v1, under one prefix."""
     router = APIRouter(prefix=API_PREFIX)
     for module in (
-        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments
+        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments, care
     ):  # fmt: skip
         router.include_router(module.router)
     return router

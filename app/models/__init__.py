@@ -2,6 +2,7 @@
 
 from app.db import Base
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term
+from app.models.care import CareApplication, CareApplicationEvent
 from app.models.course import Course, CourseKind, CourseStatus
 from app.models.enrollment import Enrollment, EnrollmentStatus
 from app.models.org import District, School, SchoolClass
@@ -24,6 +25,8 @@ __all__ = [
     "BindingCode",
     "BindingStatus",
     "CalendarOverride",
+    "CareApplication",
+    "CareApplicationEvent",
     "Course",
     "CourseKind",
     "CourseStatus",

@@ -190,6 +190,18 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/terms/{term_id}/reconcile"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/reconcile"
     ),
+    ("POST", "/api/v1/terms/{term_id}/care-applications"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/care-applications", {"student_id": w.student_1}
+    ),
+    ("GET", "/api/v1/terms/{term_id}/care-applications"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/care-applications"
+    ),
+    ("GET", "/api/v1/students/{student_id}/care-applications"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/care-applications"
+    ),
+    ("POST", "/api/v1/care-applications/{application_id}/transitions"): lambda w: Call(
+        f"/api/v1/care-applications/{w.care_application}/transitions", {"action": "withdraw"}
+    ),
     ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
     ),

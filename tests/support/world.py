@@ -12,9 +12,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.access import Role
+from app.domain.applications import ApplicationState
 from app.models import (
     Agreement,
     BindingStatus,
+    CareApplication,
     Course,
     CourseKind,
     District,
@@ -61,6 +63,7 @@ class World:
     suspension_a: int = 0
     care_grant_a: int = 0
     pending_binding: int = 0  # "stranger" asks to be bound to student_1
+    care_application: int = 0  # parent-1 applied for basic care for student_1 in term_a
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -212,6 +215,15 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         )
         session.add_all([suspension, pending])
         await session.flush()
+        application = CareApplication(
+            term_id=terms[0].id,
+            student_id=s1.id,
+            state=ApplicationState.APPLIED,
+            applied_by_id=users["parent-1"].id,
+        )
+        session.add(application)
+        await session.flush()
+        world.care_application = application.id
         world.suspension_a, world.pending_binding = suspension.id, pending.id
         world.care_grant_a = care_grant.id
         world.district_id, world.other_district_id = district.id, other.id

@@ -1,0 +1,123 @@
+"""Basic care by application (基础托管申请): apply, review, approve."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.domain.applications import Action, ApplicationState
+from app.services import care
+
+router = APIRouter(tags=["basic care"])
+
+
+class ApplyIn(RequestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": 11}]})
+
+    student_id: int = Field(ge=1)
+
+
+class TransitionIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"action": "review_approve"}, {"action": "refuse", "reason": "名额已满"}]
+        },
+    )
+
+    action: Action = Field(
+        description="review_approve / review_refuse (class teacher), approve / refuse (school), withdraw (parent)"
+    )
+    reason: str = Field(
+        default="", max_length=500, description="Required for a refusal · 拒绝须说明理由"
+    )
+
+
+class ApplicationOut(ResponseBody):
+    id: int
+    term_id: int
+    student_id: int
+    state: ApplicationState = Field(
+        description="applied → class_approved → approved; or refused / withdrawn"
+    )
+    created_at: SchoolTime
+    decided_at: SchoolTime | None
+
+    @classmethod
+    def of(cls, application: object) -> ApplicationOut:
+        return cls.model_validate(application)
+
+
+@router.post(
+    "/terms/{term_id}/care-applications",
+    summary="Apply for basic care · 申请基础托管",
+    description=(
+        "A parent applies for their child inside the registration window; not first come first "
+        "served. The class teacher reviews, then the school approves.\\n\\n"
+        "家长在报名时间内为孩子申请基础托管(非先到先得),经班主任审核、学校审批。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def apply(
+    term_id: int, body: ApplyIn, session: SessionDep, actor: CurrentUser
+) -> ApplicationOut:
+    return ApplicationOut.of(await care.apply(session, actor.principal, term_id, body.student_id))
+
+
+@router.get(
+    "/terms/{term_id}/care-applications",
+    summary="Applications to review · 托管申请列表",
+    description="Administrators see the school's; class teachers their own classes'. 班主任仅见本班。",
+    response_model=Page[ApplicationOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_for_term(
+    term_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    paging: PageDep,
+    state: ApplicationState | None = None,
+) -> Page[ApplicationOut]:
+    rows, total = await care.of_term(
+        session, actor.principal, term_id, state, paging.page, paging.size
+    )
+    items = [ApplicationOut.of(r) for r in rows]
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
+
+
+@router.get(
+    "/students/{student_id}/care-applications",
+    summary="A child's applications · 孩子的托管申请",
+    response_model=list[ApplicationOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_for_student(
+    student_id: int, session: SessionDep, actor: CurrentUser
+) -> list[ApplicationOut]:
+    return [
+        ApplicationOut.of(r) for r in await care.of_student(session, actor.principal, student_id)
+    ]
+
+
+@router.post(
+    "/care-applications/{application_id}/transitions",
+    summary="Review, approve, refuse or withdraw · 审核申请",
+    description=(
+        "Moves an application one step. A step the application's state does not allow is 409; a "
+        "step the caller's role may not take is 403; a refusal without a reason is 409.\\n\\n"
+        "班主任审核、学校审批、家长撤回;拒绝须说明理由。"
+    ),
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def act(
+    application_id: int, body: TransitionIn, session: SessionDep, actor: CurrentUser
+) -> ApplicationOut:
+    application = await care.act(session, actor.principal, application_id, body.action, body.reason)
+    return ApplicationOut.of(application)

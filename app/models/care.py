@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.domain.applications import ApplicationState
+from app.models.base import created_at_column
+from app.models.people import enum_column
+
+
+class CareApplication(Base):
+    """A parent's application for free basic care (基础托管) in a term."""
+
+    __tablename__ = "care_application"
+    __table_args__ = (UniqueConstraint("term_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column(ApplicationState, "application_state")
+    )
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class CareApplicationEvent(Base):
+    """Every step of an application, with who took it, when and why: append-only."""
+
+    __tablename__ = "care_application_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("care_application.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = created_at_column()

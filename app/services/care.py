@@ -1,0 +1,142 @@
+"""Basic care by application: a parent applies inside the window, the class teacher reviews,
+the school approves. Every step is logged with actor, time and reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal, Role, SchoolScope
+from app.domain.applications import TRANSITIONS, Action, ApplicationState, transition
+from app.domain.errors import PermissionDenied, RuleViolation
+from app.domain.grab_errors import WindowClosed, WindowNotOpen
+from app.models import CareApplication, CareApplicationEvent, Student, Term
+from app.services.common import (
+    flush_or_conflict,
+    get_or_404,
+    paginate,
+    require_staff_of,
+    school_scope,
+)
+from app.services.people import act_for_student, get_student
+
+DECIDED = (ApplicationState.APPROVED, ApplicationState.REFUSED, ApplicationState.WITHDRAWN)
+
+
+def _log(
+    application: CareApplication, actor_id: int, action: str, before: str | None, reason: str
+) -> CareApplicationEvent:
+    return CareApplicationEvent(
+        application_id=application.id,
+        actor_id=actor_id,
+        action=action,
+        from_state=before,
+        to_state=application.state.value,
+        reason=reason,
+    )
+
+
+async def apply(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    student_id: int,
+    now: datetime | None = None,
+) -> CareApplication:
+    student = await act_for_student(session, principal, student_id)
+    term = await get_or_404(session, Term, term_id, "term")
+    if term.school_id != student.school_id:
+        raise RuleViolation(f"term {term_id} is not a term of the student's school")
+    moment = now or datetime.now(UTC)
+    if moment < term.opens_at:
+        raise WindowNotOpen()
+    if moment >= term.closes_at:
+        raise WindowClosed()
+    application = CareApplication(
+        term_id=term_id,
+        student_id=student_id,
+        state=ApplicationState.APPLIED,
+        applied_by_id=principal.user_id,
+    )
+    session.add(application)
+    await flush_or_conflict(session, "this child has applied for this term already")
+    session.add(_log(application, principal.user_id, "apply", None, ""))
+    await session.flush()
+    return application
+
+
+def _roles_here(
+    principal: Principal, student_id: int, class_id: int, scope: SchoolScope
+) -> set[Role]:
+    roles = set()
+    if principal.acts_for(student_id):
+        roles.add(Role.PARENT)
+    if principal.teaches_class(class_id):
+        roles.add(Role.CLASS_TEACHER)
+    if principal.administers_school(scope):
+        roles.add(Role.SCHOOL_ADMIN)
+    return roles
+
+
+async def act(
+    session: AsyncSession, principal: Principal, application_id: int, action: Action, reason: str
+) -> CareApplication:
+    application = await get_or_404(session, CareApplication, application_id, "application")
+    student = await get_or_404(session, Student, application.student_id, "student")
+    scope = await school_scope(session, student.school_id)
+    roles = _roles_here(principal, student.id, student.class_id, scope)
+    if not roles:
+        raise PermissionDenied("this application is not yours to act on")
+    allowed = next(
+        (t.roles for t in TRANSITIONS if t.source is application.state and t.action is action),
+        frozenset(),
+    )
+    role = next(iter(sorted(roles & allowed) or sorted(roles)))
+    before = application.state.value
+    application.state = transition(application.state, action, role, reason)
+    if application.state in DECIDED:
+        application.decided_at = datetime.now(UTC)
+    session.add(_log(application, principal.user_id, action.value, before, reason))
+    await session.flush()
+    return application
+
+
+async def of_term(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    state: ApplicationState | None,
+    page: int,
+    size: int,
+) -> tuple[Sequence[CareApplication], int]:
+    """Administrators see the school's; a class teacher their own classes'."""
+    term = await get_or_404(session, Term, term_id, "term")
+    scope = await require_staff_of(session, principal, term.school_id)
+    statement = (
+        select(CareApplication)
+        .join(Student, Student.id == CareApplication.student_id)
+        .where(CareApplication.term_id == term_id)
+        .order_by(CareApplication.id)
+    )
+    if state is not None:
+        statement = statement.where(CareApplication.state == state)
+    if not principal.administers_school(scope):
+        if not principal.classes_taught:
+            raise PermissionDenied("only administrators and class teachers review applications")
+        statement = statement.where(Student.class_id.in_(principal.classes_taught))
+    return await paginate(session, statement, page, size)
+
+
+async def of_student(
+    session: AsyncSession, principal: Principal, student_id: int
+) -> Sequence[CareApplication]:
+    await get_student(session, principal, student_id)
+    rows = await session.scalars(
+        select(CareApplication)
+        .where(CareApplication.student_id == student_id)
+        .order_by(CareApplication.id)
+    )
+    return rows.all()
