@@ -34,9 +34,7 @@ def course_out(view: CourseView) -> CourseOut:
         start_time=view.slot.start,
         end_time=view.slot.end,
         capacity=course.capacity,
-        seats_left=view.seats_left
-        if view.seats_left is not None
-        else course.capacity - course.seats_taken,
+        seats_left=view.seats_left,
         min_size=course.min_size,
         status=course.status,
         fee_per_session_fen=course.fee_per_session_fen,

@@ -22,6 +22,7 @@ from app.api.schemas.terms import (
 from app.domain.schedule import GradeRule
 from app.models import Term
 from app.services import terms
+from app.services.calendar import grade_rules
 
 router = APIRouter(tags=["terms"])
 READ_ERRORS = problem_responses(401, 403, 404)
@@ -39,7 +40,7 @@ def _schedule_out(rule: GradeRule) -> GradeScheduleOut:
 
 
 async def _detail(session: SessionDep, term: Term) -> TermDetail:
-    rules = await terms.term_schedule(session, term.id)
+    rules = await grade_rules(session, term.id)
     return TermDetail(
         **TermOut.model_validate(term).model_dump(),
         grade_schedules=[_schedule_out(rules[grade]) for grade in sorted(rules)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -29,28 +29,36 @@ def require(allowed: bool, detail: str = "your role does not allow this") -> Non
         raise PermissionDenied(detail)
 
 
+async def _require_in_school(
+    session: AsyncSession,
+    school_id: int,
+    allowed: Callable[[SchoolScope], bool],
+    detail: str,
+) -> SchoolScope:
+    scope = await school_scope(session, school_id)
+    require(allowed(scope), detail)
+    return scope
+
+
 async def require_admin_of(
     session: AsyncSession, principal: Principal, school_id: int
 ) -> SchoolScope:
-    scope = await school_scope(session, school_id)
-    require(principal.administers_school(scope), "only this school's administrators may do this")
-    return scope
+    detail = "only this school's administrators may do this"
+    return await _require_in_school(session, school_id, principal.administers_school, detail)
 
 
 async def require_reader_of(
     session: AsyncSession, principal: Principal, school_id: int
 ) -> SchoolScope:
-    scope = await school_scope(session, school_id)
-    require(principal.may_read_school(scope), "you are neither staff nor a family of this school")
-    return scope
+    detail = "you are neither staff nor a family of this school"
+    return await _require_in_school(session, school_id, principal.may_read_school, detail)
 
 
 async def require_staff_of(
     session: AsyncSession, principal: Principal, school_id: int
 ) -> SchoolScope:
-    scope = await school_scope(session, school_id)
-    require(principal.is_staff_of(scope), "only this school's staff may see this")
-    return scope
+    detail = "only this school's staff may see this"
+    return await _require_in_school(session, school_id, principal.is_staff_of, detail)
 
 
 async def get_or_404(session: AsyncSession, model: type[Row], row_id: int, label: str) -> Row:

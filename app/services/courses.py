@@ -33,7 +33,7 @@ class CourseView:
     sessions: int
     ineligible: Ineligibility | None = None
     checked_for_student: bool = False
-    seats_left: int | None = None
+    seats_left: int = 0
 
 
 def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]) -> TimeSlot:

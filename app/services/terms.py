@@ -13,7 +13,7 @@ from app.domain.errors import RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.window import check_term_dates, plan_window
 from app.models import CalendarOverride, GradeSchedule, Suspension, Term
-from app.services.calendar import grade_rules, term_calendar
+from app.services.calendar import term_calendar
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -95,10 +95,6 @@ async def update_term(
     checked = _checked_window(merged)
     await update_versioned(session, term, {**changes, **checked}, version, "inconsistent term")
     return term
-
-
-async def term_schedule(session: AsyncSession, term_id: int) -> dict[int, GradeRule]:
-    return await grade_rules(session, term_id)
 
 
 async def set_grade_schedule(
