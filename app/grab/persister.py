@@ -157,10 +157,18 @@ class Persister:
             return list(rows)
 
     async def read(self, term_id: int) -> list[StreamGrab]:
-        """Claim entries a dead consumer left pending too long, then read new ones."""
+        """Entries this consumer read but could not write (Postgres was away) come first, at once;
+        then entries a dead consumer left pending too long; then new ones."""
         stream = self.engine.keys(term_id).stream
         await self._ensure_group(stream)
         entries: Entries = []
+        own: Any = await self.redis.xreadgroup(GROUP, self.consumer, {stream: "0"}, count=BATCH)
+        for _, batch in own or []:
+            entries.extend(batch)
+        if entries:
+            return [
+                StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries if fields
+            ]
         claimed: Any = await self.redis.xautoclaim(
             stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0", count=BATCH
         )

@@ -264,3 +264,28 @@ async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
     assert statuses.count(202) > 0, "the outage should have produced pending answers"
     assert acknowledged == students  # every 201 and 202 is a row, and no row without an answer
     assert len(students) == taken == len(acknowledged)
+
+
+async def test_a_persister_retries_what_it_failed_to_write_at_once(
+    app: FastAPI, world: World
+) -> None:
+    resources: Resources = app.state.resources
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 5)
+    course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    for family in crowd:
+        assert (
+            await resources.engine.grab(
+                world.term_a, family.student_id, course, family.user_id, "k"
+            )
+        ).code == "ok"
+    persister = Persister(
+        resources.sessionmaker, resources.engine, consumer="unlucky"
+    )  # stale_ms: 15 s
+    assert (
+        len(await persister.read(world.term_a)) == 5
+    )  # read, then the write fails (Postgres away)
+    assert await persister.run_once(world.term_a) == 5  # retried now, not after 15 s
+    students, taken = await rows_and_taken(resources, course)
+    assert len(students) == taken == 5
+    assert await persister.run_once(world.term_a) == 0
