@@ -59,6 +59,9 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # the middleware below logs requests
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # httpx logs every request's URL at INFO, and DingTalk's take the app secret and the access
+    # token in the query string: never into the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class RequestContextMiddleware:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import make_engine, make_sessionmaker
+from app.dingtalk import DingTalkClient
 from app.embedded import EmbeddedEngines
 from app.grab.broadcast import SeatBroadcaster
 from app.grab.engine import SeatEngine
@@ -23,6 +24,8 @@ from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
 from app.identity.tokens import TokenSigner
 from app.migrations import applied_revisions, head_revisions, upgrade_to_head
+from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
+from app.notify.worker import NoticeWorker
 from app.settings import Settings, mask_url_password
 
 log = structlog.get_logger("app.resources")
@@ -56,6 +59,13 @@ def make_redis(settings: Settings) -> Redis:
     return Redis(connection_pool=pool)
 
 
+def make_notifier(settings: Settings, dingtalk: DingTalkClient) -> Notifier:
+    if settings.notify_via == "dingtalk":
+        assert settings.dingtalk_agent_id is not None  # the settings refuse it otherwise
+        return DingTalkNotifier(dingtalk, settings.dingtalk_agent_id)
+    return LogNotifier()
+
+
 @dataclass
 class Resources:
     settings: Settings
@@ -65,11 +75,13 @@ class Resources:
     scripts: ScriptRegistry
     head_revisions: frozenset[str]
     dingtalk_http: httpx.AsyncClient
+    dingtalk: DingTalkClient
     signer: TokenSigner
     engine: SeatEngine
     grabs: GrabService
     gate: GrabGate
     seats: SeatBroadcaster
+    notifier: Notifier
     embedded: EmbeddedEngines | None = field(default=None)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -95,6 +107,16 @@ class Resources:
         await scripts.load_all(redis)
         sessionmaker = make_sessionmaker(db)
         seat_engine = SeatEngine(redis, scripts, settings.redis_key_prefix)
+        dingtalk_http = httpx.AsyncClient(
+            base_url=settings.dingtalk_base_url, timeout=settings.dingtalk_timeout_s
+        )
+        dingtalk = DingTalkClient(
+            dingtalk_http,
+            redis,
+            settings.dingtalk_app_key,
+            settings.dingtalk_app_secret.get_secret_value(),
+            settings.redis_key_prefix,
+        )
         resources = cls(
             settings=settings,
             db=db,
@@ -102,9 +124,8 @@ class Resources:
             redis=redis,
             scripts=scripts,
             head_revisions=head_revisions(),
-            dingtalk_http=httpx.AsyncClient(
-                base_url=settings.dingtalk_base_url, timeout=settings.dingtalk_timeout_s
-            ),
+            dingtalk_http=dingtalk_http,
+            dingtalk=dingtalk,
             signer=TokenSigner(
                 secret=settings.jwt_secret.get_secret_value(),
                 issuer=settings.jwt_issuer,
@@ -121,6 +142,7 @@ class Resources:
                 settings.grab_limit_per_ip,
             ),
             seats=SeatBroadcaster(seat_engine),
+            notifier=make_notifier(settings, dingtalk),
             embedded=embedded,
         )
         await resources._log_engines()
@@ -130,6 +152,7 @@ class Resources:
 
     def start_background(self) -> None:
         poll = self.settings.background_poll_s
+        self.tasks.append(asyncio.create_task(self.notice_worker().run(poll), name="notices"))
         persister = Persister(self.sessionmaker, self.engine, poll_s=poll)
         self.tasks.append(asyncio.create_task(persister.run(), name="persister"))
         lead = timedelta(seconds=self.settings.arm_lead_s)
@@ -137,6 +160,14 @@ class Resources:
             asyncio.create_task(
                 keep_armed(self.sessionmaker, self.engine, self.grabs, lead, poll), name="arming"
             )
+        )
+
+    def notice_worker(self) -> NoticeWorker:
+        return NoticeWorker(
+            self.sessionmaker,
+            self.notifier,
+            lease=timedelta(seconds=self.settings.notify_lease_s),
+            max_attempts=self.settings.notify_max_attempts,
         )
 
     async def _log_engines(self) -> None:

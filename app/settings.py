@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     dingtalk_app_key: str = ""
     dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     dingtalk_timeout_s: float = Field(default=5.0, gt=0)
+    # Notices to families and staff: DingTalk work notifications (工作通知) from this app's
+    # agent, or only the log (development, rehearsals).
+    notify_via: Literal["dingtalk", "log"] = "log"
+    dingtalk_agent_id: int | None = None
+    notify_lease_s: float = Field(default=60.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1)
 
     # Grab fairness (moving windows, `limits` notation). Per parent first; per address generous,
     # as many families share a carrier's NAT. Raise it for a rehearsal from one machine.
@@ -91,6 +97,10 @@ class Settings(BaseSettings):
                 )
             if len(self.jwt_secret.get_secret_value()) < MIN_JWT_SECRET_BYTES:
                 raise ValueError(f"jwt_secret must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        if self.environment == "production" and self.notify_via != "dingtalk":
+            raise ValueError("production sends notices through DingTalk: set notify_via=dingtalk")
+        if self.notify_via == "dingtalk" and self.dingtalk_agent_id is None:
+            raise ValueError("notify_via=dingtalk needs dingtalk_agent_id (the app's AgentId)")
         if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
             raise ValueError("redis_key_prefix must not contain a hash tag brace")
         return self

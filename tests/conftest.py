@@ -140,6 +140,21 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def quiet_app(settings: Settings, clean_tables: None) -> AsyncIterator[FastAPI]:
+    """No background work (persister, scheduler, notice worker): the test decides what runs."""
+    application = create_app(settings.model_copy(update={"background_tasks": False}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def quiet_client(quiet_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=quiet_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        yield http
+
+
+@pytest.fixture
 def server_env(settings: Settings) -> dict[str, str]:
     """Environment for a `kehou serve` child process on this test's database and key prefix."""
     return {

@@ -12,21 +12,40 @@ def make(**values: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+DINGTALK_NOTICES = {"notify_via": "dingtalk", "dingtalk_agent_id": 4242}
+
+
 def test_development_accepts_the_placeholders() -> None:
     assert make(environment="development").jwt_secret.get_secret_value() == PLACEHOLDER_SECRET
 
 
 @pytest.mark.parametrize("left_alone", ["jwt_secret", "dingtalk_app_secret"])
 def test_production_refuses_a_placeholder_secret(left_alone: str) -> None:
-    values: dict[str, object] = {"jwt_secret": STRONG, "dingtalk_app_secret": STRONG}
+    values: dict[str, object] = {
+        "jwt_secret": STRONG,
+        "dingtalk_app_secret": STRONG,
+        **DINGTALK_NOTICES,
+    }
     values[left_alone] = PLACEHOLDER_SECRET
     with pytest.raises(ValidationError, match=left_alone):
         make(environment="production", **values)
 
 
 def test_production_accepts_real_secrets() -> None:
-    settings = make(environment="production", jwt_secret=STRONG, dingtalk_app_secret=STRONG)
+    settings = make(
+        environment="production", jwt_secret=STRONG, dingtalk_app_secret=STRONG, **DINGTALK_NOTICES
+    )
     assert settings.dev_login_enabled is False
+
+
+def test_production_refuses_notices_that_only_reach_the_log() -> None:
+    with pytest.raises(ValidationError, match="notify_via"):
+        make(environment="production", jwt_secret=STRONG, dingtalk_app_secret=STRONG)
+
+
+def test_dingtalk_notices_need_the_agent_id() -> None:
+    with pytest.raises(ValidationError, match="dingtalk_agent_id"):
+        make(notify_via="dingtalk")
 
 
 def test_urls_come_from_the_unprefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,4 +96,9 @@ def test_mask_url_password(url: str, masked: str) -> None:
 
 def test_production_refuses_a_short_jwt_secret() -> None:
     with pytest.raises(ValidationError, match="at least 32 bytes"):
-        make(environment="production", jwt_secret="short-but-set", dingtalk_app_secret=STRONG)
+        make(
+            environment="production",
+            jwt_secret="short-but-set",
+            dingtalk_app_secret=STRONG,
+            **DINGTALK_NOTICES,
+        )

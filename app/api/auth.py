@@ -23,13 +23,7 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
         if not settings.dev_login_enabled:
             raise AuthenticationFailed("development logins are disabled here")
         return DevProvider()
-    return DingTalkProvider(
-        resources.dingtalk_http,
-        resources.redis,
-        settings.dingtalk_app_key,
-        settings.dingtalk_app_secret.get_secret_value(),
-        settings.redis_key_prefix,
-    )
+    return DingTalkProvider(resources.dingtalk)
 
 
 @router.post(

@@ -3,6 +3,10 @@ cancelled (撤班) exactly once, its enrollments become cancelled by the school 
 the others open (开班). Its students may then grab in round two. It also audits Redis against
 Postgres (seats left + confirmed = capacity, per course) and repairs drift by re-arming.
 
+After round two, a course still under its minimum (one an admin reopened) is cancelled or opened
+anyway, as the term says. The guardians of every cancelled seat are told, in the same transaction
+(the notice outbox), and, after round one, told again when round two opens.
+
 Set-based SQL in one transaction under a Postgres advisory lock: two runs at once are one run and
 an idempotent no-op. Each run stores its report.
 """
@@ -21,7 +25,10 @@ from app.domain.errors import Conflict, NotFound
 from app.grab.arming import arm_term
 from app.grab.engine import SeatEngine
 from app.grab.persister import persist_stream
-from app.models import ReconcileRun, Term
+from app.models import ReconcileRun, Term, UnderMinPolicy
+from app.notify import messages
+from app.notify.messages import CancelledSeat
+from app.notify.outbox import enqueue
 
 log = structlog.get_logger("app.grab.reconciler")
 
@@ -35,6 +42,7 @@ _CANCEL = text(
                 WHERE e.course_id = c.id AND e.status = 'confirmed') AS confirmed
         FROM course c
         WHERE c.term_id = :term_id AND c.status = 'open' AND c.kind IN ('extension', 'hybrid')
+          AND NOT :open_anyway
     )
     UPDATE course SET status = 'cancelled', seats_taken = 0, version = version + 1
     FROM counted
@@ -45,9 +53,16 @@ _CANCEL = text(
 
 _RELEASE = text(
     """
-    UPDATE enrollment SET status = 'cancelled_by_school'
-    WHERE course_id = ANY(:courses) AND status = 'confirmed'
-    RETURNING student_id
+    WITH released AS (
+        UPDATE enrollment SET status = 'cancelled_by_school'
+        WHERE course_id = ANY(:courses) AND status = 'confirmed'
+        RETURNING id, student_id, course_id
+    )
+    SELECT r.id, r.student_id, s.name, g.user_id, c.name, c.min_size
+    FROM released r
+    JOIN student s ON s.id = r.student_id
+    JOIN course c ON c.id = r.course_id
+    LEFT JOIN guardianship g ON g.student_id = r.student_id AND g.status = 'confirmed'
     """
 )
 
@@ -78,11 +93,29 @@ class ReconcileReport:
     students_affected: list[int] = field(default_factory=list)
     drift: list[dict[str, int]] = field(default_factory=list)
     grabs_written_first: int = 0
+    notices: int = 0
     run_id: int | None = None
     finished_at: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+async def _notify_cancelled(
+    session: AsyncSession, term: Term, round_closed: int, seats: list[CancelledSeat]
+) -> int:
+    """Tell the guardians of every cancelled seat, and, after round one, when round two opens."""
+    last_round = round_closed == 2
+    notices = [
+        messages.course_cancelled(seat, term.round2_opens_at, term.round2_closes_at, last_round)
+        for seat in seats
+    ]
+    if not last_round:
+        notices += [
+            messages.round_two_opens(term.id, seat, term.round2_opens_at, term.round2_closes_at)
+            for seat in seats
+        ]
+    return await enqueue(session, notices)
 
 
 def closed_round(term: Term, now: datetime) -> int:
@@ -131,10 +164,22 @@ async def reconcile(
     async with sessionmaker() as session, session.begin():
         await session.execute(_LOCK, {"term_id": term_id})
         report.drift = await _drift(session, engine, term_id)
-        report.cancelled = sorted(await session.scalars(_CANCEL, {"term_id": term_id}))
+        term = await session.get(Term, term_id)
+        assert term is not None
+        open_anyway = round_closed == 2 and term.under_min_after_round2 is UnderMinPolicy.OPEN
+        report.cancelled = sorted(
+            await session.scalars(_CANCEL, {"term_id": term_id, "open_anyway": open_anyway})
+        )
         if report.cancelled:
-            affected = await session.scalars(_RELEASE, {"courses": report.cancelled})
-            report.students_affected = sorted(set(affected))
+            released = await session.execute(_RELEASE, {"courses": report.cancelled})
+            seats = [CancelledSeat(*row) for row in released.all()]
+            report.students_affected = sorted({seat.student_id for seat in seats})
+            report.notices = await _notify_cancelled(
+                session,
+                term,
+                round_closed,
+                [seat for seat in seats if seat.guardian_id is not None],
+            )
         report.opened = sorted(await session.scalars(_OPEN, {"term_id": term_id}))
         report.finished_at = datetime.now(UTC).isoformat()
         run = ReconcileRun(

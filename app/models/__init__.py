@@ -1,10 +1,11 @@
 """ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
 
 from app.db import Base
-from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term
+from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.course import Course, CourseKind, CourseStatus
 from app.models.enrollment import Enrollment, EnrollmentStatus
+from app.models.notification import Notice, NoticeState
 from app.models.org import District, School, SchoolClass
 from app.models.people import (
     Agreement,
@@ -36,6 +37,8 @@ __all__ = [
     "GradeSchedule",
     "Guardianship",
     "Insurance",
+    "Notice",
+    "NoticeState",
     "ReconcileRun",
     "RefreshToken",
     "RoleGrant",
@@ -44,5 +47,6 @@ __all__ = [
     "Student",
     "Suspension",
     "Term",
+    "UnderMinPolicy",
     "User",
 ]

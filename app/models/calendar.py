@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Integer,
     SmallInteger,
     String,
     Time,
@@ -18,6 +20,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.models.base import Versioned, created_at_column
+from app.models.people import enum_column
+
+
+class UnderMinPolicy(enum.StrEnum):
+    CANCEL = "cancel"  # 撤班, as after round one
+    OPEN = "open"  # open anyway with the students it has
 
 
 class Term(Versioned, Base):
@@ -36,6 +44,8 @@ class Term(Versioned, Base):
             name="round2_after_window",
         ),
         CheckConstraint("max_extension_courses >= 0", name="limit_not_negative"),
+        CheckConstraint("basic_care_places >= 0", name="care_places_not_negative"),
+        CheckConstraint("care_group_limit BETWEEN 1 AND 100", name="care_group_limit_range"),
         CheckConstraint(
             "(summer_starts_on IS NULL) = (summer_ends_on IS NULL)"
             " AND (summer_ends_on IS NULL OR summer_ends_on >= summer_starts_on)",
@@ -60,6 +70,16 @@ class Term(Versioned, Base):
     grab_limit_per_ip: Mapped[str | None] = mapped_column(String(40))
     summer_starts_on: Mapped[date | None] = mapped_column(Date)
     summer_ends_on: Mapped[date | None] = mapped_column(Date)
+    # What the reconciler does with a course still under its minimum after round two.
+    under_min_after_round2: Mapped[UnderMinPolicy] = mapped_column(
+        enum_column(UnderMinPolicy, "under_min_policy"),
+        server_default=UnderMinPolicy.CANCEL.value,
+    )
+    # A freed seat goes to the first student waiting for it (beyond the seed; off by default).
+    waitlist_enabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Basic-care places; None: as many as are approved.
+    basic_care_places: Mapped[int | None] = mapped_column(Integer)
+    care_group_limit: Mapped[int] = mapped_column(SmallInteger, server_default="40")
     created_at: Mapped[datetime] = created_at_column()
 
 

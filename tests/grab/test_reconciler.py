@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import time
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.grab.reconciler import reconcile
-from app.main import create_app
-from app.models import Course, CourseStatus, Enrollment, EnrollmentStatus
+from app.models import Course, CourseStatus, Enrollment, EnrollmentStatus, Notice, Term
 from app.resources import Resources
-from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm, set_window
 from tests.support.world import World, build_world, sign_in_everyone
-
-
-@pytest.fixture
-async def quiet_app(settings: Settings, clean_tables: None) -> AsyncIterator[FastAPI]:
-    """No background scheduler: these tests decide when the reconciler runs."""
-    app = create_app(settings.model_copy(update={"background_tasks": False}))
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def quiet_client(quiet_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=quiet_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        yield client
 
 
 async def grab(
@@ -141,6 +122,18 @@ async def test_two_runs_at_once_are_one_run(quiet_app: FastAPI) -> None:
     assert await statuses(resources, world.course_a) == (
         CourseStatus.CANCELLED, 0, [EnrollmentStatus.CANCELLED_BY_SCHOOL] * 3
     )  # fmt: skip
+    # The guardians were told once, in the run's transaction: the cancellation now, round two
+    # when it opens.
+    async with resources.sessionmaker() as session:
+        term = await session.get(Term, world.term_a)
+        notices = (
+            await session.execute(select(Notice.kind, Notice.user_id, Notice.deliver_after))
+        ).all()
+    assert term is not None
+    guardians = sorted(f.user_id for f in crowd)
+    assert sorted(u for k, u, _ in notices if k == "course_cancelled") == guardians
+    assert sorted(u for k, u, _ in notices if k == "round_two_open") == guardians
+    assert {d for k, _, d in notices if k == "round_two_open"} == {term.round2_opens_at}
 
 
 async def test_drift_in_redis_is_found_and_repaired(quiet_app: FastAPI) -> None:

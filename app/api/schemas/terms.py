@@ -7,6 +7,7 @@ from limits import parse
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
+from app.models import UnderMinPolicy
 
 Weekday = Field(ge=1, le=7)
 
@@ -70,6 +71,22 @@ class TermIn(RequestBody):
     )
     summer_starts_on: date | None = Field(default=None, description="Summer schedule (夏令时) from")
     summer_ends_on: date | None = None
+    under_min_after_round2: UnderMinPolicy = Field(
+        default=UnderMinPolicy.CANCEL,
+        description=(
+            "A course still under its minimum after round two: cancel (撤班) or open anyway "
+            "(照常开班) · 第二轮后仍不足最低人数的课程如何处理"
+        ),
+    )
+    waitlist_enabled: bool = Field(
+        default=False, description="A freed seat goes to the first waiting student · 候补"
+    )
+    basic_care_places: int | None = Field(
+        default=None, ge=0, description="Basic-care places; none: unlimited · 基础托管名额"
+    )
+    care_group_limit: int = Field(
+        default=40, ge=1, le=100, description="Students per basic-care group · 每组人数上限"
+    )
 
 
 class TermUpdate(VersionedUpdate):
@@ -95,6 +112,10 @@ class TermUpdate(VersionedUpdate):
     grab_limit_per_ip: RateLimit | None = None
     summer_starts_on: date | None = None
     summer_ends_on: date | None = None
+    under_min_after_round2: UnderMinPolicy | None = None
+    waitlist_enabled: bool | None = None
+    basic_care_places: int | None = Field(default=None, ge=0)
+    care_group_limit: int | None = Field(default=None, ge=1, le=100)
 
 
 class GradeScheduleOut(ResponseBody):
@@ -144,6 +165,10 @@ class TermOut(ResponseBody):
     grab_limit_per_ip: str | None
     summer_starts_on: date | None
     summer_ends_on: date | None
+    under_min_after_round2: UnderMinPolicy
+    waitlist_enabled: bool
+    basic_care_places: int | None
+    care_group_limit: int
     version: int
 
 

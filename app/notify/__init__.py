@@ -1,0 +1,1 @@
+"""Notices to families and staff: a transactional outbox delivered by a worker through a Notifier."""
