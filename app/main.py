@@ -14,15 +14,19 @@ from app.api import (
     auth,
     bindings,
     care,
+    care_groups,
     courses,
     districts,
     enrollments,
     health,
     imports,
     me,
+    overrides,
+    publications,
     schools,
     students,
     terms,
+    waitlist,
 )
 from app.api.docs import install_offline_docs
 from app.api.problems import install_problem_handlers
@@ -51,7 +55,8 @@ def build_api_router() -> APIRouter:
     """Every resource router of API v1, under one prefix."""
     router = APIRouter(prefix=API_PREFIX)
     for module in (
-        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments, care
+        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments, care,
+        care_groups, overrides, waitlist, publications,
     ):  # fmt: skip
         router.include_router(module.router)
     return router

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import AuthenticationFailed
+from app.grab.arming import arm_term
 from app.models import User
 from app.resources import Resources
 from app.services.identity import load_principal
@@ -89,3 +90,28 @@ def get_current_user_id(
 
 
 CurrentUserId = Annotated[int, Depends(get_current_user_id)]
+
+
+async def _rearm_if_armed(resources: Resources, term_id: int) -> None:
+    if await resources.engine.is_armed(term_id):
+        await arm_term(resources.sessionmaker, resources.engine, term_id)
+
+
+@dataclass(frozen=True)
+class EngineSync:
+    """Brings the seat engine back in line with Postgres after a change made outside the grab
+    (an override, a reopened course). Background tasks run after the answer, hence after the
+    request's commit: the engine is rebuilt from what was committed."""
+
+    background: BackgroundTasks
+    resources: Resources
+
+    def after_commit(self, term_id: int) -> None:
+        self.background.add_task(_rearm_if_armed, self.resources, term_id)
+
+
+def get_engine_sync(background: BackgroundTasks, resources: ResourcesDep) -> EngineSync:
+    return EngineSync(background, resources)
+
+
+EngineSyncDep = Annotated[EngineSync, Depends(get_engine_sync)]

@@ -1,6 +1,7 @@
 """ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
 
 from app.db import Base
+from app.models.audit import AuditEvent, WaitlistEntry, WaitlistState
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.course import Course, CourseKind, CourseStatus
@@ -18,16 +19,26 @@ from app.models.people import (
     Student,
     User,
 )
+from app.models.publication import (
+    CareGroup,
+    CareGroupMember,
+    Objection,
+    Publication,
+    PublicationKind,
+)
 from app.models.reconcile import ReconcileRun
 
 __all__ = [
     "Agreement",
+    "AuditEvent",
     "Base",
     "BindingCode",
     "BindingStatus",
     "CalendarOverride",
     "CareApplication",
     "CareApplicationEvent",
+    "CareGroup",
+    "CareGroupMember",
     "Course",
     "CourseKind",
     "CourseStatus",
@@ -39,6 +50,9 @@ __all__ = [
     "Insurance",
     "Notice",
     "NoticeState",
+    "Objection",
+    "Publication",
+    "PublicationKind",
     "ReconcileRun",
     "RefreshToken",
     "RoleGrant",
@@ -49,4 +63,6 @@ __all__ = [
     "Term",
     "UnderMinPolicy",
     "User",
+    "WaitlistEntry",
+    "WaitlistState",
 ]

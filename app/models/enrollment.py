@@ -8,9 +8,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,12 +28,21 @@ class EnrollmentStatus(enum.StrEnum):
 
 
 class Enrollment(Base):
-    """A student's seat in a course. Written once the seat engine granted it; UNIQUE(student,
-    course) and the course's seats_taken ≤ capacity check stand behind the engine."""
+    """A student's seat in a course. Written once the seat engine granted it; one confirmed seat
+    per student and course, and the course's seats_taken ≤ capacity check, stand behind the
+    engine."""
 
     __tablename__ = "enrollment"
     __table_args__ = (
-        UniqueConstraint("student_id", "course_id"),
+        # One live seat per student and course; the history (a seat cancelled with its course,
+        # then grabbed again when an admin reopened it) stays.
+        Index(
+            "ix_enrollment_one_confirmed_seat",
+            "student_id",
+            "course_id",
+            unique=True,
+            postgresql_where=text("status = 'confirmed'"),
+        ),
         UniqueConstraint("term_id", "grab_id"),
     )
 

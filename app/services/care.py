@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Role, SchoolScope
 from app.domain.applications import TRANSITIONS, Action, ApplicationState, transition
-from app.domain.errors import PermissionDenied, RuleViolation
+from app.domain.errors import Conflict, PermissionDenied, RuleViolation
 from app.domain.grab_errors import WindowClosed, WindowNotOpen
 from app.models import CareApplication, CareApplicationEvent, Student, Term
+from app.services.care_groups import approved_count
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -81,6 +82,13 @@ def _roles_here(
     return roles
 
 
+async def _require_a_place(session: AsyncSession, term_id: int) -> None:
+    term = await get_or_404(session, Term, term_id, "term")
+    places = term.basic_care_places
+    if places is not None and await approved_count(session, term_id) >= places:
+        raise Conflict(f"all {places} basic-care places are taken; refuse, or raise the places")
+
+
 async def act(
     session: AsyncSession, principal: Principal, application_id: int, action: Action, reason: str
 ) -> CareApplication:
@@ -96,6 +104,8 @@ async def act(
     )
     role = next(iter(sorted(roles & allowed) or sorted(roles)))
     before = application.state.value
+    if action is Action.APPROVE:
+        await _require_a_place(session, application.term_id)
     application.state = transition(application.state, action, role, reason)
     if application.state in DECIDED:
         application.decided_at = datetime.now(UTC)

@@ -205,6 +205,62 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
     ),
+    ("POST", "/api/v1/terms/{term_id}/override-enrollments"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/override-enrollments",
+        {"student_id": w.student_1, "course_id": w.course_a, "reason": "补录"},
+    ),
+    ("POST", "/api/v1/enrollments/{enrollment_id}/move"): lambda w: Call(
+        f"/api/v1/enrollments/{w.enrollment_removed}/move",
+        {"to_course_id": w.course_a, "reason": "调课"},
+    ),
+    ("POST", "/api/v1/enrollments/{enrollment_id}/remove"): lambda w: Call(
+        f"/api/v1/enrollments/{w.enrollment_removed}/remove", {"reason": "退出"}
+    ),
+    ("POST", "/api/v1/courses/{course_id}/reopen"): lambda w: Call(
+        f"/api/v1/courses/{w.course_a}/reopen", {"reason": "重新开放"}
+    ),
+    ("GET", "/api/v1/schools/{school_id}/audit-events"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/audit-events"
+    ),
+    ("POST", "/api/v1/terms/{term_id}/waitlist"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/waitlist", {"student_id": w.student_1, "course_id": w.course_a}
+    ),
+    ("GET", "/api/v1/courses/{course_id}/waitlist"): lambda w: Call(
+        f"/api/v1/courses/{w.course_a}/waitlist"
+    ),
+    ("POST", "/api/v1/waitlist/{entry_id}/withdraw"): lambda w: Call(
+        f"/api/v1/waitlist/{w.waitlist_entry}/withdraw"
+    ),
+    ("POST", "/api/v1/terms/{term_id}/care-allocation"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/care-allocation", params={"preview": "true"}
+    ),
+    ("POST", "/api/v1/terms/{term_id}/care-groups"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/care-groups"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/care-groups"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/care-groups"
+    ),
+    ("POST", "/api/v1/care-groups/{group_id}/members"): lambda w: Call(
+        f"/api/v1/care-groups/{w.care_group}/members", {"student_id": w.student_1, "reason": "x"}
+    ),
+    ("POST", "/api/v1/terms/{term_id}/publications"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/publications", {"kind": "courses", "title": "公示"}
+    ),
+    ("GET", "/api/v1/terms/{term_id}/publications"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/publications"
+    ),
+    ("GET", "/api/v1/publications/{publication_id}"): lambda w: Call(
+        f"/api/v1/publications/{w.publication}"
+    ),
+    ("POST", "/api/v1/publications/{publication_id}/objections"): lambda w: Call(
+        f"/api/v1/publications/{w.publication}/objections", {"text": "异议"}
+    ),
+    ("GET", "/api/v1/publications/{publication_id}/objections"): lambda w: Call(
+        f"/api/v1/publications/{w.publication}/objections"
+    ),
+    ("POST", "/api/v1/objections/{objection_id}/answer"): lambda w: Call(
+        f"/api/v1/objections/{w.objection}/answer", {"text": "已核实"}
+    ),
     ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
         f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
     ),

@@ -17,12 +17,19 @@ from app.models import (
     Agreement,
     BindingStatus,
     CareApplication,
+    CareGroup,
+    CareGroupMember,
     Course,
     CourseKind,
     District,
+    Enrollment,
+    EnrollmentStatus,
     GradeSchedule,
     Guardianship,
     Insurance,
+    Objection,
+    Publication,
+    PublicationKind,
     RoleGrant,
     School,
     SchoolClass,
@@ -30,6 +37,7 @@ from app.models import (
     Suspension,
     Term,
     User,
+    WaitlistEntry,
 )
 
 LOGINS = (
@@ -63,6 +71,11 @@ class World:
     suspension_a: int = 0
     care_grant_a: int = 0
     pending_binding: int = 0  # "stranger" asks to be bound to student_1
+    enrollment_removed: int = 0
+    waitlist_entry: int = 0
+    care_group: int = 0  # student 1 in basic-care group 1 of term A
+    publication: int = 0  # up now, with an objection from parent-1
+    objection: int = 0
     care_application: int = 0  # parent-1 applied for basic care for student_1 in term_a
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -224,6 +237,41 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         session.add(application)
         await session.flush()
         world.care_application = application.id
+        # A removed seat (student 2 in course A) and a waiting one (student 1): subjects for the
+        # override and waitlist routes that change nothing else in the world.
+        removed = Enrollment(
+            term_id=terms[0].id, student_id=s2.id, course_id=course.id, round=1,
+            status=EnrollmentStatus.DISMISSED, grabbed_at=datetime.now(UTC),
+        )  # fmt: skip
+        waiting = WaitlistEntry(
+            term_id=terms[0].id, course_id=course.id, student_id=s1.id,
+            user_id=users["parent-1"].id,
+        )  # fmt: skip
+        session.add_all([removed, waiting])
+        await session.flush()
+        world.enrollment_removed, world.waitlist_entry = removed.id, waiting.id
+        group = CareGroup(term_id=terms[0].id, number=1, grades=[3])
+        publication = Publication(
+            term_id=terms[0].id, kind=PublicationKind.COURSES, title="开班名单公示",
+            opens_at=datetime.now(UTC) - timedelta(hours=1),
+            closes_at=datetime.now(UTC) + timedelta(days=3),
+            published_by_id=users["admin-a"].id, snapshot=[],
+        )  # fmt: skip
+        session.add_all([group, publication])
+        await session.flush()
+        objection = Objection(
+            publication_id=publication.id, user_id=users["parent-1"].id, text="名单有误"
+        )
+        session.add_all(
+            [
+                objection,
+                CareGroupMember(group_id=group.id, term_id=terms[0].id, student_id=s1.id),
+            ]
+        )
+        await session.flush()
+        world.care_group, world.publication, world.objection = (
+            group.id, publication.id, objection.id,
+        )  # fmt: skip
         world.suspension_a, world.pending_binding = suspension.id, pending.id
         world.care_grant_a = care_grant.id
         world.district_id, world.other_district_id = district.id, other.id

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.models import Enrollment
 
 
 class GrabIn(RequestBody):
@@ -58,4 +59,19 @@ class ReconcileReportOut(ResponseBody):
         description="Redis disagreeing with Postgres before the run (repaired)"
     )
     grabs_written_first: int
+    notices: int = Field(
+        default=0, description="Notices written for the guardians of cancelled seats · 通知条数"
+    )
     finished_at: str
+
+
+def enrollment_out(enrollment: Enrollment) -> EnrollmentOut:
+    """A written enrollment (an ORM row) as the contract shows it."""
+    return EnrollmentOut(
+        id=enrollment.id,
+        student_id=enrollment.student_id,
+        course_id=enrollment.course_id,
+        status=enrollment.status.value,
+        round=enrollment.round,
+        created_at=enrollment.grabbed_at,
+    )

@@ -1,0 +1,134 @@
+"""Basic care after the applications: places by priority, and the groups (编班)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody
+from app.services import care_groups
+from app.services.care_groups import GroupView
+
+router = APIRouter(tags=["basic care"])
+
+
+class AllocationOut(ResponseBody):
+    places: int = Field(description="The term's basic-care places · 名额")
+    approved_before: int
+    admitted: list[int] = Field(description="Application ids approved, in priority order")
+    refused: list[int] = Field(description="Application ids refused: no place left")
+    applied: bool = Field(description="False for a preview · 预览时为 false")
+
+
+class MemberOut(ResponseBody):
+    student_id: int
+    name: str
+    grade: int
+    class_number: int
+
+
+class GroupOut(ResponseBody):
+    id: int
+    number: int = Field(examples=[1])
+    grades: list[int] = Field(examples=[[3, 4]])
+    size: int
+    members: list[MemberOut]
+
+
+class AssignIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"student_id": 11, "reason": "与同班同学同组便于接送"}]},
+    )
+
+    student_id: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=500, description="For the audit log · 原因")
+
+
+def groups_out(views: list[GroupView]) -> list[GroupOut]:
+    return [
+        GroupOut(
+            id=view.group.id,
+            number=view.group.number,
+            grades=sorted(view.group.grades),
+            size=len(view.members),
+            members=[MemberOut(student_id=s, name=n, grade=g, class_number=c)
+                     for s, n, g, c in view.members],
+        )
+        for view in views
+    ]  # fmt: skip
+
+
+@router.post(
+    "/terms/{term_id}/care-allocation",
+    summary="Allocate basic-care places by priority · 按优先保障分配名额",
+    description=(
+        "When the term limits basic-care places, approve the class-approved applications in "
+        "priority order (children of migrant workers, single-parent, left-behind and low-income "
+        "families first, then lower grades, then order of application) and refuse the rest, "
+        "each with the reason logged. `preview=true` changes nothing.\n\n"
+        "名额不足时,按优先保障顺序(随迁子女、单亲、留守、困难家庭,其次低年级,再按申请先后)批准"
+        "已通过班级审核的申请,其余拒绝并记录原因。`preview=true` 仅预览。"
+    ),
+    response_model=AllocationOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def allocate(
+    term_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    preview: bool = Query(default=False, description="Only show what would happen · 预览"),
+) -> AllocationOut:
+    result = await care_groups.allocate_places(session, actor.principal, term_id, preview)
+    return AllocationOut.model_validate(result)
+
+
+@router.post(
+    "/terms/{term_id}/care-groups",
+    summary="Form the basic-care groups · 编班",
+    description=(
+        "Groups the approved students: a class with 30 or more forms its own group; the rest "
+        "merge within the grade, then with an adjacent grade; no group above the term's limit; "
+        "as few groups as possible. Replaces earlier groups of the term.\n\n"
+        "30 人及以上的班级单独成组;不足的同年级合并,再与相邻年级合并;每组不超过上限,组数尽量少。"
+        "重新编班会替换原有分组。"
+    ),
+    response_model=list[GroupOut],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def form(term_id: int, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
+    return groups_out(await care_groups.form_groups(session, actor.principal, term_id))
+
+
+@router.get(
+    "/terms/{term_id}/care-groups",
+    summary="The basic-care groups · 基础托管分组",
+    description="With full names, for the school's staff. 仅限本校教职工。",
+    response_model=list[GroupOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_groups(term_id: int, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
+    return groups_out(await care_groups.list_groups(session, actor.principal, term_id))
+
+
+@router.post(
+    "/care-groups/{group_id}/members",
+    summary="Move a student into a group · 手动调整分组",
+    description=(
+        "Moves a grouped student into this group. The size limit holds and a group never spans "
+        "grades that are not adjacent; the reason goes to the audit log. An emptied group goes.\n\n"
+        "将学生调入此组;人数上限与相邻年级规则仍然适用,原因记入审计日志。"
+    ),
+    response_model=list[GroupOut],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def assign(
+    group_id: int, body: AssignIn, session: SessionDep, actor: CurrentUser
+) -> list[GroupOut]:
+    views = await care_groups.assign(
+        session, actor.principal, group_id, body.student_id, body.reason
+    )
+    return groups_out(views)

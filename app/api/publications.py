@@ -1,0 +1,185 @@
+"""Publication (公示) of opened courses and basic-care groups, with objections (异议)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.models import Publication, PublicationKind
+from app.services import publications
+
+router = APIRouter(tags=["publication"])
+
+
+class PublishIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"kind": "courses", "title": "2026秋季拓展课程开班名单公示", "days": 3},
+                {"kind": "care_groups", "title": "基础托管分组名单公示", "days": 5},
+            ]
+        },
+    )
+
+    kind: PublicationKind = Field(description="courses (开班名单) / care_groups (基础托管分组)")
+    title: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=3, ge=1, le=30, description="Publication period · 公示天数")
+
+
+class PublicationSummary(ResponseBody):
+    id: int
+    term_id: int
+    kind: PublicationKind
+    title: str
+    opens_at: SchoolTime
+    closes_at: SchoolTime
+
+
+class PublicationOut(PublicationSummary):
+    lists: list[dict[str, Any]] = Field(
+        description=(
+            "Courses or groups with their students. Families see `name` masked (张*明) and "
+            "`class_name`; staff also see ids. 家长端姓名脱敏。"
+        ),
+        examples=[
+            [{"name": "少儿编程", "students": [{"name": "张*明", "class_name": "3年级1班"}]}]
+        ],
+    )
+
+
+class ObjectionIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"text": "孩子已报名但名单中没有", "student_id": 11}]},
+    )
+
+    text: str = Field(min_length=1, max_length=1000)
+    student_id: int | None = Field(default=None, ge=1, description="The child concerned, if any")
+
+
+class AnswerIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"text": "已核实,系统已补录,名单已更新。"}]},
+    )
+
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class ObjectionOut(ResponseBody):
+    id: int
+    publication_id: int
+    user_id: int
+    student_id: int | None
+    text: str
+    answer: str | None
+    answered_at: SchoolTime | None
+    created_at: SchoolTime
+
+
+def publication_out(publication: Publication, lists: list[dict[str, Any]]) -> PublicationOut:
+    summary = PublicationSummary.model_validate(publication)
+    return PublicationOut(**summary.model_dump(), lists=lists)
+
+
+@router.post(
+    "/terms/{term_id}/publications",
+    summary="Publish a list · 发布公示",
+    description=(
+        "Freezes the opened courses with their rosters, or the basic-care groups, and shows them "
+        "to the school's families for `days` days; families may object meanwhile.\n\n"
+        "将开班名单或基础托管分组冻结并向本校家长公示若干天,公示期内可提出异议。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=PublicationOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def publish(
+    term_id: int, body: PublishIn, session: SessionDep, actor: CurrentUser
+) -> PublicationOut:
+    publication = await publications.publish(
+        session, actor.principal, term_id, body.kind, body.title, body.days
+    )
+    return publication_out(publication, publication.snapshot)
+
+
+@router.get(
+    "/terms/{term_id}/publications",
+    summary="A term's publications · 公示列表",
+    description="Families see those up now; staff all. 家长仅见公示期内的。",
+    response_model=list[PublicationSummary],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_for_term(
+    term_id: int, session: SessionDep, actor: CurrentUser
+) -> list[PublicationSummary]:
+    rows = await publications.list_publications(session, actor.principal, term_id)
+    return [PublicationSummary.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/publications/{publication_id}",
+    summary="A publication · 公示内容",
+    description="Families: masked names and classes, while it is up. 家长端姓名脱敏。",
+    response_model=PublicationOut,
+    responses=problem_responses(401, 403, 404),
+)
+async def get_one(publication_id: int, session: SessionDep, actor: CurrentUser) -> PublicationOut:
+    publication, lists = await publications.get_publication(
+        session, actor.principal, publication_id
+    )
+    return publication_out(publication, lists)
+
+
+@router.post(
+    "/publications/{publication_id}/objections",
+    summary="Object to a publication · 提出异议",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ObjectionOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def object_to(
+    publication_id: int, body: ObjectionIn, session: SessionDep, actor: CurrentUser
+) -> ObjectionOut:
+    objection = await publications.object_to(
+        session, actor.principal, publication_id, body.text, body.student_id
+    )
+    return ObjectionOut.model_validate(objection)
+
+
+@router.get(
+    "/publications/{publication_id}/objections",
+    summary="Objections to a publication · 异议列表",
+    description="For the school's staff. 仅限本校教职工。",
+    response_model=list[ObjectionOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def list_objections(
+    publication_id: int, session: SessionDep, actor: CurrentUser
+) -> list[ObjectionOut]:
+    rows = await publications.objections(session, actor.principal, publication_id)
+    return [ObjectionOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/objections/{objection_id}/answer",
+    summary="Answer an objection · 答复异议",
+    description="The family is notified. 答复后通知提出人。",
+    response_model=ObjectionOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def answer(
+    objection_id: int, body: AnswerIn, session: SessionDep, actor: CurrentUser
+) -> ObjectionOut:
+    return ObjectionOut.model_validate(
+        await publications.answer(session, actor.principal, objection_id, body.text)
+    )

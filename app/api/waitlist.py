@@ -1,0 +1,78 @@
+"""The waitlist for full courses (候补), when the term keeps one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.models import WaitlistState
+from app.services import waitlist
+
+router = APIRouter(tags=["waitlist"])
+
+
+class WaitlistIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
+    )
+
+    student_id: int = Field(ge=1)
+    course_id: int = Field(ge=1)
+
+
+class WaitlistEntryOut(ResponseBody):
+    id: int
+    term_id: int
+    course_id: int
+    student_id: int
+    state: WaitlistState = Field(description="waiting (候补中) / admitted (已递补) / withdrawn")
+    created_at: SchoolTime
+    admitted_at: SchoolTime | None
+
+
+@router.post(
+    "/terms/{term_id}/waitlist",
+    summary="Wait for a seat in a full course · 候补",
+    description=(
+        "Only when the term keeps a waitlist and the course is full. When a seat frees, the "
+        "first waiting student who can take it gets it and the family is notified.\n\n"
+        "仅在学期启用候补且课程已满时可用;有名额空出时按候补先后递补,并通知家长。"
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=WaitlistEntryOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def join(
+    term_id: int, body: WaitlistIn, session: SessionDep, actor: CurrentUser
+) -> WaitlistEntryOut:
+    entry = await waitlist.join(session, actor.principal, term_id, body.student_id, body.course_id)
+    return WaitlistEntryOut.model_validate(entry)
+
+
+@router.get(
+    "/courses/{course_id}/waitlist",
+    summary="A course's waitlist · 课程候补名单",
+    description="In order of joining; for the school's staff. 按候补先后排列,仅限本校教职工。",
+    response_model=list[WaitlistEntryOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def of_course(
+    course_id: int, session: SessionDep, actor: CurrentUser
+) -> list[WaitlistEntryOut]:
+    rows = await waitlist.of_course(session, actor.principal, course_id)
+    return [WaitlistEntryOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/waitlist/{entry_id}/withdraw",
+    summary="Leave a waitlist · 取消候补",
+    response_model=WaitlistEntryOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def withdraw(entry_id: int, session: SessionDep, actor: CurrentUser) -> WaitlistEntryOut:
+    return WaitlistEntryOut.model_validate(
+        await waitlist.withdraw(session, actor.principal, entry_id)
+    )

@@ -1,0 +1,221 @@
+"""Basic care when places are short (priority first), and its groups (编班): formed by the pure
+grouping algorithm from the approved applications, then adjusted by hand with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.applications import ApplicationState, Candidate, allocate
+from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.grouping import Applicant, group_students
+from app.domain.overrides import require_reason
+from app.models import (
+    AuditEvent,
+    CareApplication,
+    CareApplicationEvent,
+    CareGroup,
+    CareGroupMember,
+    SchoolClass,
+    Student,
+    Term,
+)
+from app.services.common import get_or_404, require_admin_of, require_staff_of
+
+ALLOCATION_REASON_ADMITTED = "按优先保障顺序分配基础托管名额"
+ALLOCATION_REASON_REFUSED = "基础托管名额已满"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    places: int
+    approved_before: int
+    admitted: list[int]  # application ids
+    refused: list[int]
+    applied: bool  # False for a preview
+
+
+async def approved_count(session: AsyncSession, term_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                CareApplication.term_id == term_id,
+                CareApplication.state == ApplicationState.APPROVED,
+            )
+        )
+        or 0
+    )
+
+
+async def allocate_places(
+    session: AsyncSession, principal: Principal, term_id: int, preview: bool
+) -> Allocation:
+    """Approve the class-approved applications in priority order (随迁子女, 单亲, 留守, 困难家庭,
+    then lower grades, then order of application) up to the term's places; refuse the rest."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    if term.basic_care_places is None:
+        raise RuleViolation("the term sets no limit on basic-care places: approve one by one")
+    rows = await session.execute(
+        select(CareApplication, Student, SchoolClass.grade)
+        .join(Student, Student.id == CareApplication.student_id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(
+            CareApplication.term_id == term_id,
+            CareApplication.state == ApplicationState.CLASS_APPROVED,
+        )
+        .with_for_update(of=CareApplication)
+    )
+    applications = {}
+    candidates = []
+    for application, student, grade in rows:
+        applications[application.id] = application
+        candidates.append(
+            Candidate(
+                application_id=application.id,
+                grade=grade,
+                migrant_worker_child=student.migrant_worker_child,
+                single_parent=student.single_parent,
+                left_behind=student.left_behind,
+                low_income=student.low_income,
+                applied_order=application.id,
+            )
+        )
+    before = await approved_count(session, term_id)
+    admitted, refused = allocate(candidates, max(term.basic_care_places - before, 0))
+    if not preview:
+        for ids, state, reason in (
+            (admitted, ApplicationState.APPROVED, ALLOCATION_REASON_ADMITTED),
+            (refused, ApplicationState.REFUSED, ALLOCATION_REASON_REFUSED),
+        ):
+            for application_id in ids:
+                application = applications[application_id]
+                application.state = state
+                application.decided_at = func.now()
+                session.add(
+                    CareApplicationEvent(
+                        application_id=application_id,
+                        actor_id=principal.user_id,
+                        action="allocate",
+                        from_state=ApplicationState.CLASS_APPROVED.value,
+                        to_state=state.value,
+                        reason=reason,
+                    )
+                )
+        await session.flush()
+    return Allocation(term.basic_care_places, before, admitted, refused, not preview)
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: CareGroup
+    members: list[tuple[int, str, int, int]]  # student id, name, grade, class number
+
+
+async def _views(session: AsyncSession, term_id: int) -> list[GroupView]:
+    groups = list(
+        await session.scalars(
+            select(CareGroup).where(CareGroup.term_id == term_id).order_by(CareGroup.number)
+        )
+    )
+    rows = await session.execute(
+        select(CareGroupMember.group_id, Student.id, Student.name, SchoolClass.grade,
+               SchoolClass.number)
+        .join(Student, Student.id == CareGroupMember.student_id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(CareGroupMember.term_id == term_id)
+        .order_by(SchoolClass.grade, SchoolClass.number, Student.id)
+    )  # fmt: skip
+    members: dict[int, list[tuple[int, str, int, int]]] = {g.id: [] for g in groups}
+    for group_id, student_id, name, grade, number in rows:
+        members[group_id].append((student_id, name, grade, number))
+    return [GroupView(g, members[g.id]) for g in groups]
+
+
+async def form_groups(session: AsyncSession, principal: Principal, term_id: int) -> list[GroupView]:
+    """(Re)form the term's groups from its approved applications; earlier groups are replaced."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    rows = await session.execute(
+        select(Student.id, SchoolClass.grade, SchoolClass.id)
+        .join(CareApplication, CareApplication.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(
+            CareApplication.term_id == term_id,
+            CareApplication.state == ApplicationState.APPROVED,
+        )
+        .order_by(Student.id)
+    )
+    applicants = [Applicant(s, grade, class_id) for s, grade, class_id in rows]
+    if not applicants:
+        raise RuleViolation("no approved applications to group yet")
+    await session.execute(delete(CareGroup).where(CareGroup.term_id == term_id))
+    await session.flush()
+    for number, planned in enumerate(group_students(applicants, term.care_group_limit), 1):
+        group = CareGroup(term_id=term_id, number=number, grades=list(planned.grades))
+        session.add(group)
+        await session.flush()
+        session.add_all(
+            CareGroupMember(group_id=group.id, term_id=term_id, student_id=s)
+            for s in planned.student_ids
+        )
+    await session.flush()
+    return await _views(session, term_id)
+
+
+async def list_groups(session: AsyncSession, principal: Principal, term_id: int) -> list[GroupView]:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    return await _views(session, term_id)
+
+
+async def assign(
+    session: AsyncSession, principal: Principal, group_id: int, student_id: int, reason: str
+) -> list[GroupView]:
+    """Move a grouped student into another group by hand: the size limit holds, and a group
+    never spans grades that are not adjacent."""
+    reason = require_reason(reason)
+    group = await get_or_404(session, CareGroup, group_id, "care group")
+    term = await get_or_404(session, Term, group.term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    member = await session.scalar(
+        select(CareGroupMember)
+        .where(CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id)
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound(f"student {student_id} is in no basic-care group of this term")
+    if member.group_id == group.id:
+        raise Conflict("the student is in that group already")
+    size = await session.scalar(select(func.count()).where(CareGroupMember.group_id == group.id))
+    if (size or 0) >= term.care_group_limit:
+        raise Conflict(f"the group holds {term.care_group_limit} students already")
+    grade = await session.scalar(
+        select(SchoolClass.grade)
+        .join(Student, Student.class_id == SchoolClass.id)
+        .where(Student.id == student_id)
+    )
+    assert grade is not None
+    grades = sorted({*group.grades, grade})
+    if grades[-1] - grades[0] > 1:
+        raise RuleViolation("a group spans at most two adjacent grades")
+    from_group = member.group_id
+    member.group_id = group.id
+    group.grades = grades
+    session.add(
+        AuditEvent(
+            school_id=term.school_id, term_id=term.id, actor_id=principal.user_id,
+            action="care_group_move", student_id=student_id, reason=reason,
+            detail={"from_group_id": from_group, "to_group_id": group.id},
+        )
+    )  # fmt: skip
+    await session.flush()
+    left_behind = await session.scalar(
+        select(func.count()).where(CareGroupMember.group_id == from_group)
+    )
+    if not left_behind:  # as few groups as possible: an emptied group goes
+        await session.execute(delete(CareGroup).where(CareGroup.id == from_group))
+    return await _views(session, term.id)

@@ -1,0 +1,178 @@
+"""Administrators' overrides, each with a reason in the append-only audit log: enrol a student
+outside the window or above capacity, move a student between courses, remove a student (the
+freed seat goes to the waitlist when the term keeps one), reopen a cancelled course for round
+two. Postgres decides; the caller re-arms the seat engine after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.errors import Conflict, RuleViolation
+from app.domain.overrides import require_reason
+from app.models import (
+    AuditEvent,
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Student,
+    Term,
+)
+from app.services.common import get_or_404, paginate, require_admin_of
+from app.services.placement import lock_courses, place
+from app.services.waitlist import admit_next
+
+
+def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    term: Term,
+    action: str,
+    reason: str,
+    student_id: int | None = None,
+    course_id: int | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        AuditEvent(
+            school_id=term.school_id,
+            term_id=term.id,
+            actor_id=principal.user_id,
+            action=action,
+            student_id=student_id,
+            course_id=course_id,
+            reason=reason,
+            detail=detail,
+        )
+    )
+
+
+async def _term_of_admin(session: AsyncSession, principal: Principal, term_id: int) -> Term:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    return term
+
+
+async def enrol(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    student_id: int,
+    course_id: int,
+    reason: str,
+    above_capacity: bool,
+) -> Enrollment:
+    reason = require_reason(reason)
+    term = await _term_of_admin(session, principal, term_id)
+    student = await get_or_404(session, Student, student_id, "student")
+    if student.school_id != term.school_id:
+        raise RuleViolation("the student is not of this term's school")
+    [course] = await lock_courses(session, term.id, [course_id])
+    capacity_before = course.capacity
+    enrollment = await place(
+        session, term, course, student, principal.user_id, datetime.now(UTC), above_capacity
+    )
+    _audit(
+        session, principal, term, "enrol", reason, student.id, course.id,
+        enrollment_id=enrollment.id, capacity_before=capacity_before,
+        capacity_after=course.capacity,
+    )  # fmt: skip
+    await session.flush()
+    return enrollment
+
+
+async def _confirmed_enrollment(
+    session: AsyncSession, principal: Principal, enrollment_id: int
+) -> tuple[Enrollment, Term]:
+    enrollment = await get_or_404(session, Enrollment, enrollment_id, "enrollment")
+    term = await _term_of_admin(session, principal, enrollment.term_id)
+    if enrollment.status is not EnrollmentStatus.CONFIRMED:
+        raise Conflict(f"the enrollment is {enrollment.status.value}, not confirmed")
+    return enrollment, term
+
+
+async def move(
+    session: AsyncSession,
+    principal: Principal,
+    enrollment_id: int,
+    to_course_id: int,
+    reason: str,
+    above_capacity: bool,
+) -> Enrollment:
+    reason = require_reason(reason)
+    enrollment, term = await _confirmed_enrollment(session, principal, enrollment_id)
+    from_course_id = enrollment.course_id
+    if to_course_id == from_course_id:
+        raise RuleViolation("the student is in that course already")
+    courses = {
+        c.id: c for c in await lock_courses(session, term.id, [from_course_id, to_course_id])
+    }
+    student = await get_or_404(session, Student, enrollment.student_id, "student")
+    await place(
+        session, term, courses[to_course_id], student, principal.user_id, datetime.now(UTC),
+        above_capacity, leaving=enrollment,
+    )  # fmt: skip
+    courses[from_course_id].seats_taken -= 1
+    _audit(
+        session, principal, term, "move", reason, student.id, to_course_id,
+        enrollment_id=enrollment.id, from_course_id=from_course_id,
+    )  # fmt: skip
+    await session.flush()
+    await admit_next(session, term, courses[from_course_id])
+    return enrollment
+
+
+async def remove(
+    session: AsyncSession, principal: Principal, enrollment_id: int, reason: str
+) -> Enrollment:
+    reason = require_reason(reason)
+    enrollment, term = await _confirmed_enrollment(session, principal, enrollment_id)
+    [course] = await lock_courses(session, term.id, [enrollment.course_id])
+    enrollment.status = EnrollmentStatus.DISMISSED
+    course.seats_taken -= 1
+    _audit(
+        session, principal, term, "remove", reason, enrollment.student_id, course.id,
+        enrollment_id=enrollment.id,
+    )  # fmt: skip
+    await session.flush()
+    await admit_next(session, term, course)
+    return enrollment
+
+
+async def reopen(
+    session: AsyncSession, principal: Principal, course_id: int, reason: str
+) -> Course:
+    """A cancelled course takes grabs again in round two (its students' old seats stay
+    cancelled; they grab again like everyone in round two)."""
+    reason = require_reason(reason)
+    course = await get_or_404(session, Course, course_id, "course")
+    term = await _term_of_admin(session, principal, course.term_id)
+    if course.status is not CourseStatus.CANCELLED:
+        raise Conflict(f"the course is {course.status.value}, not cancelled")
+    if datetime.now(UTC) >= term.round2_closes_at:
+        raise Conflict("round two is over; a course can be reopened only before it closes")
+    course.status = CourseStatus.OPEN
+    _audit(session, principal, term, "reopen", reason, course_id=course.id)
+    await session.flush()
+    return course
+
+
+async def audit_events(
+    session: AsyncSession,
+    principal: Principal,
+    school_id: int,
+    term_id: int | None,
+    page: int,
+    size: int,
+) -> tuple[Sequence[AuditEvent], int]:
+    await require_admin_of(session, principal, school_id)
+    statement = select(AuditEvent).where(AuditEvent.school_id == school_id)
+    if term_id is not None:
+        statement = statement.where(AuditEvent.term_id == term_id)
+    return await paginate(session, statement.order_by(AuditEvent.id.desc()), page, size)
