@@ -37,10 +37,12 @@ async def grab(
 
 
 async def counts(resources: Resources, term_id: int, course_id: int) -> tuple[int, int, int]:
-    """(enrollment rows, course.seats_taken, seats left in Redis) of one course."""
+    """(confirmed enrollment rows, course.seats_taken, seats left in Redis) of one course."""
     async with resources.sessionmaker() as session:
         rows = await session.scalar(
-            select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course_id)
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.course_id == course_id, Enrollment.status == "confirmed")
         )
         taken = await session.scalar(select(Course.seats_taken).where(Course.id == course_id))
     left = (await resources.engine.seats_left(term_id)).get(course_id, -1)

@@ -35,7 +35,10 @@ async def statuses(
         assert course is not None
         rows = list(
             await session.scalars(
-                select(Enrollment.status).where(Enrollment.course_id == course_id)
+                select(Enrollment.status).where(
+                    Enrollment.course_id == course_id,
+                    Enrollment.status != EnrollmentStatus.DISMISSED,  # the world's removed seat
+                )
             )
         )
     return course.status, course.seats_taken, rows

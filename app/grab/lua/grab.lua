@@ -27,6 +27,13 @@ elseif now >= tonumber(armed[3]) and now < tonumber(armed[4]) then
 elseif now < tonumber(armed[1]) then
   return {'window-not-open', -1, 0, '', now}
 else
+  -- Between the rounds, round two is still to open for the students of cancelled courses.
+  if now < tonumber(armed[3]) then
+    local waiting = redis.call('HGET', KEYS[4], ARGV[1])
+    if waiting and string.sub(waiting, -2) == ',1' then
+      return {'window-not-open', -1, 2, '', now}
+    end
+  end
   return {'window-closed', -1, 0, '', now}
 end
 
