@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 
 import httpx
@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from app.grab.arming import arm_term
+from app.grab.reconciler import last_runs
 from app.main import create_app
 from app.models import Term, User
 from app.resources import Resources
@@ -85,8 +86,8 @@ async def test_the_whole_round_with_the_background_work(
             resources, world.term_a, opens_at=now - hour, grab_opens_at=now - hour,
             closes_at=now + hour, round2_opens_at=now + 2 * hour, round2_closes_at=now + 3 * hour,
         )  # fmt: skip
-        popular = await add_course(resources, world.term_a, 20, [1], _t(16), _t(16, 40))
-        unpopular = await add_course(resources, world.term_a, 20, [3], _t(16), _t(16, 40))
+        popular = await add_course(resources, world.term_a, 20, [1], time(16), time(16, 40))
+        unpopular = await add_course(resources, world.term_a, 20, [3], time(16), time(16, 40))
         families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 22)
         dingtalk_ids = await link_dingtalk(resources, families)
         await arm_term(resources.sessionmaker, resources.engine, world.term_a)
@@ -155,14 +156,10 @@ async def test_the_whole_round_with_the_background_work(
 
         async def reconciled_round_two() -> bool:
             async with resources.sessionmaker() as session:
-                from app.grab.reconciler import last_runs
-
                 return [r.round for r in await last_runs(session, world.term_a)] == [1, 2]
 
         await eventually(reconciled_round_two)
         async with resources.sessionmaker() as session:
-            from app.grab.reconciler import last_runs
-
             runs = await last_runs(session, world.term_a)
         first, second = (r.report for r in runs)
         assert first["cancelled"] == sorted([world.course_a, unpopular])
@@ -173,9 +170,3 @@ async def test_the_whole_round_with_the_background_work(
         assert seats.json()["seats_left"] == 0
         assert dingtalk.dropped_as_repeat == 0
         assert all(n == 1 for n in dingtalk.received.values())
-
-
-def _t(hour: int, minute: int = 0) -> object:
-    from datetime import time
-
-    return time(hour, minute)
