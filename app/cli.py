@@ -16,6 +16,7 @@ import uvicorn
 from app.demo import DemoOptions, build_demo
 from app.embedded import engines_for
 from app.grab.arming import ArmReport, arm_term
+from app.grab.audit import AuditReport, audit_term
 from app.grab.reconciler import ReconcileReport, reconcile
 from app.migrations import upgrade_to_head
 from app.observability import configure_logging
@@ -175,6 +176,26 @@ async def _reconcile(settings: Settings, term_id: int) -> ReconcileReport:
     resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
     try:
         return await reconcile(resources.sessionmaker, resources.engine, term_id)
+    finally:
+        await resources.close()
+
+
+@cli.command("audit")
+def audit_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
+    """Check a term's seat invariants in Postgres and Redis; exit 1 on any breach."""
+    settings = Settings()
+    configure_logging("WARNING", settings.log_json)
+    with engines_for(settings) as running:
+        report = asyncio.run(_audit(running, term))
+    typer.echo("\n".join(report.lines()))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+async def _audit(settings: Settings, term_id: int) -> AuditReport:
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    try:
+        return await audit_term(resources.sessionmaker, resources.engine, term_id)
     finally:
         await resources.close()
 

@@ -98,3 +98,30 @@ async def _seed_term(settings: Settings) -> int:
         return (await build_world(resources.sessionmaker)).term_a
     finally:
         await resources.close()
+
+
+def test_audit_exits_non_zero_on_a_breach(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clean_tables: None
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("KEHOU_REDIS_KEY_PREFIX", settings.redis_key_prefix)
+    term_id = asyncio.run(_seed_term(settings))
+    assert runner.invoke(cli, ["arm", "--term", str(term_id)]).exit_code == 0
+    clean = runner.invoke(cli, ["audit", "--term", str(term_id)])
+    assert clean.exit_code == 0, clean.output
+    assert "ok     Redis seats left + Postgres confirmed = capacity" in clean.output
+    asyncio.run(_drift_seats(settings, term_id))
+    breached = runner.invoke(cli, ["audit", "--term", str(term_id)])
+    assert breached.exit_code == 1
+    assert "BREACH Redis seats left + Postgres confirmed = capacity" in breached.output
+
+
+async def _drift_seats(settings: Settings, term_id: int) -> None:
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    try:
+        seats = resources.engine.keys(term_id).seats
+        course_id = next(iter(await resources.engine.seats_left(term_id)))
+        await resources.redis.hincrby(seats, str(course_id), -1)
+    finally:
+        await resources.close()
