@@ -1,0 +1,482 @@
+"""Benchmark: the grab against its floors and its naive peer, and the opening burst.
+
+    uv run python -m loadtests.bench_grab [--seconds 5] [--workers 1 2] [--connections 64 256]
+
+Needs `wrk` (Debian: apt-get install wrk). Runs the app with 1 and 2 uvicorn workers on the
+machine's Postgres and Redis (DATABASE_URL / REDIS_URL, default 127.0.0.1), in a database and a
+Redis key prefix of its own, and measures in one run, side by side:
+
+  bare      POST that touches nothing (mounted only in the benchmark's app)
+  evalsha   one EVALSHA (ditto): the floor of any Redis-backed grab
+  refusal   the product's grab of a full course (409 course-full)
+  success   the product's grab that takes a seat (201)
+  hot       the product's grab on one hot course of 50 seats (mostly 409)
+  naive     the naive grab on its own hot course of 50 seats: SELECT … FOR UPDATE, INSERT
+
+each as requests/s and p50/p99 at each connection count, plus peak RSS per worker, then the
+opening burst: 2,000 students × 3 choices released at once on a 40-course term (an asyncio client,
+checked against wrk on the EVALSHA endpoint). Prints the table, the ratios and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, insert, select, update
+
+from app.dbadmin import create_database, drop_database
+from app.demo import DemoOptions, build_demo
+from app.grab.arming import arm_term
+from app.migrations import upgrade_to_head
+from app.models import Course, CourseKind, Enrollment, Term, User
+from app.resources import Resources
+from app.settings import Settings
+from loadtests.rawhttp import Outcome, Req, fire
+
+HERE = Path(__file__).resolve().parent
+WRK_SCRIPT = HERE / "wrk" / "requests.lua"
+HOST, PORT = "127.0.0.1", 8765
+JWT_SECRET = secrets.token_urlsafe(32)
+GRADES = [3, 4, 5, 6]
+SLOTS = [(clock(16, 0), clock(16, 40)), (clock(16, 45), clock(17, 25))]
+
+
+@dataclass
+class Bench:
+    settings: Settings
+    resources: Resources
+    burst_term: int
+    term: int  # the term the throughput scenarios use
+    success_courses: list[int]
+    full_course: int
+    hot_course: int
+    naive_course: int
+    families: list[tuple[int, str]]  # (student id, token), ready, grades 3–6, of `term`
+    burst_families: list[tuple[int, str, int]]  # (student, token, grade) of `burst_term`
+    burst_courses: list[dict[str, Any]]
+
+
+async def _courses(resources: Resources, term_id: int) -> dict[str, Any]:
+    def row(name: str, capacity: int, day: int, slot: int) -> dict[str, Any]:
+        start, end = SLOTS[slot]
+        return {
+            "term_id": term_id, "kind": CourseKind.EXTENSION, "name": name, "grades": GRADES,
+            "weekdays": [day], "start_time": start, "end_time": end, "capacity": capacity,
+            "min_size": 0, "fee_per_session_fen": 2000,
+        }  # fmt: skip
+
+    rows = [row(f"不限名额{d}{s}", 1_000_000, d, s) for d in range(1, 6) for s in range(2)]
+    rows += [row("已满", 1, 1, 0), row("热门", 50, 2, 0), row("热门对照", 50, 3, 0)]
+    async with resources.sessionmaker() as session, session.begin():
+        ids = list(await session.scalars(insert(Course).returning(Course.id), rows))
+        await session.execute(
+            update(Term).where(Term.id == term_id).values(max_extension_courses=20)
+        )
+    return {"success": ids[:10], "full": ids[10], "hot": ids[11], "naive": ids[12]}
+
+
+async def _tokens(resources: Resources, logins: list[str]) -> dict[str, str]:
+    async with resources.sessionmaker() as session:
+        rows = await session.execute(
+            select(User.dev_login, User.id).where(User.dev_login.in_(logins))
+        )
+        return {f"dev:{login}": resources.signer.issue(user_id) for login, user_id in rows}
+
+
+async def prepare(settings: Settings) -> Bench:
+    manifest = await build_demo(
+        settings.database_url or "", DemoOptions(students=4600, courses=40, opens_in_s=0)
+    )
+    resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
+    burst_term, term = (school["terms"][0]["id"] for school in manifest["schools"])
+    courses = await _courses(resources, term)
+    tokens = await _tokens(
+        resources, [p["login"].removeprefix("dev:") for p in manifest["parents"]]
+    )
+    families, burst = [], []
+    for parent in manifest["parents"]:
+        child = parent["children"][0]
+        if not child["ready"]:
+            continue
+        if "-s2-" in parent["login"] and child["grade"] in GRADES:
+            families.append((child["id"], tokens[parent["login"]]))
+        elif "-s1-" in parent["login"]:
+            burst.append((child["id"], tokens[parent["login"]], child["grade"]))
+    burst_courses = [
+        c for c in manifest["courses"] if c["term_id"] == burst_term and c["kind"] == "extension"
+    ]
+    bench = Bench(
+        settings, resources, burst_term, term, courses["success"], courses["full"],
+        courses["hot"], courses["naive"], families, burst, burst_courses,
+    )  # fmt: skip
+    await reset(bench)
+    first = bench.families[0]  # holds the full course's one seat
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Course).where(Course.id == bench.full_course).values(capacity=1, seats_taken=1)
+        )
+        await session.execute(
+            insert(Enrollment),
+            {"term_id": term, "student_id": first[0], "course_id": bench.full_course, "round": 1,
+             "grabbed_at": datetime.now(UTC)},
+        )  # fmt: skip
+    await arm_term(resources.sessionmaker, resources.engine, term)
+    await arm_term(resources.sessionmaker, resources.engine, burst_term)
+    return bench
+
+
+async def reset(bench: Bench) -> None:
+    """Give back every seat the measured runs took, and re-arm the term from Postgres."""
+    resources = bench.resources
+    taken = [*bench.success_courses, bench.hot_course, bench.naive_course]
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(delete(Enrollment).where(Enrollment.course_id.in_(taken)))
+        await session.execute(update(Course).where(Course.id.in_(taken)).values(seats_taken=0))
+    await arm_term(resources.sessionmaker, resources.engine, bench.term)
+
+
+# Request files for wrk: path, token, body per line.
+def _lines(rows: list[tuple[str, str, dict[str, int]]]) -> str:
+    return "".join(f"{path}\t{token}\t{json.dumps(body)}\n" for path, token, body in rows)
+
+
+def request_files(bench: Bench, folder: Path) -> dict[str, Path]:
+    grab = f"/api/v1/terms/{bench.term}/enrollments"
+    families = bench.families[1:]  # the first holds the full course
+    scenarios: dict[str, list[tuple[str, str, dict[str, int]]]] = {
+        "bare": [("/bench/bare", "", {})],
+        "evalsha": [("/bench/evalsha", "", {})],
+        "refusal": [
+            (grab, token, {"student_id": s, "course_id": bench.full_course})
+            for s, token in families
+        ],
+        # Course by course, so one family's requests are far apart (one grab in flight each).
+        "success": [
+            (grab, token, {"student_id": s, "course_id": c})
+            for c in bench.success_courses
+            for s, token in families
+        ],
+        "hot": [
+            (grab, token, {"student_id": s, "course_id": bench.hot_course}) for s, token in families
+        ],
+        "naive": [
+            ("/bench/naive-grab", "", {"student_id": s, "course_id": bench.naive_course})
+            for s, _ in families
+        ],
+    }
+    files = {}
+    for name, rows in scenarios.items():
+        files[name] = folder / f"{name}.tsv"
+        files[name].write_text(_lines(rows), encoding="utf-8")
+    return files
+
+
+@dataclass
+class Measure:
+    scenario: str
+    workers: int
+    connections: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+    socket_errors: int
+
+    @property
+    def unexpected(self) -> int:
+        """Answers that are neither the scenario's success nor a refusal: errors."""
+        return self.socket_errors + sum(
+            n for status, n in self.statuses.items() if status not in ("200", "201", "409")
+        )
+
+
+def wrk(url: str, requests: Path, connections: int, seconds: int, run: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_REQUESTS": str(requests), "BENCH_RUN": run}
+    command = [
+        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+        "-s", str(WRK_SCRIPT), url,
+    ]  # fmt: skip
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_RESULT "))
+    result: dict[str, Any] = json.loads(line.removeprefix("WRK_RESULT "))
+    return result
+
+
+class Server:
+    """`uvicorn loadtests.bench_app:create` with N workers, on the benchmark's database."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.workers = workers
+        env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url or "",
+            "REDIS_URL": settings.redis_url or "",
+            "KEHOU_REDIS_KEY_PREFIX": settings.redis_key_prefix,
+            "KEHOU_JWT_SECRET": JWT_SECRET,
+            "KEHOU_GRAB_LIMIT_PER_PARENT": "1000000/minute",
+            "KEHOU_GRAB_LIMIT_PER_IP": "100000000/minute",
+            "KEHOU_LOG_LEVEL": "WARNING",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "loadtests.bench_app:create", "--factory",
+                "--host", HOST, "--port", str(PORT), "--workers", str(workers),
+                "--no-access-log", "--log-level", "warning", "--backlog", "4096",
+            ],
+            env=env, cwd=HERE.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://{HOST}:{PORT}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the server did not start: " + self._stderr())
+            time.sleep(0.3)
+
+    def _stderr(self) -> str:
+        self.process.kill()
+        return (self.process.stderr.read() if self.process.stderr else b"").decode()[-2000:]
+
+    def worker_peak_rss_mb(self) -> list[float]:
+        """VmHWM of every worker process (children of the uvicorn supervisor)."""
+        peaks = []
+        for pid in _children(self.process.pid) or [self.process.pid]:
+            status = Path(f"/proc/{pid}/status").read_text()
+            kib = next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")
+            )
+            peaks.append(kib / 1024)
+        return peaks
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and "spawn_main" in (entry / "cmdline").read_text():
+                found.append(int(entry.name))
+    return found
+
+
+RESET_BEFORE = {"success", "hot", "naive"}
+
+
+async def measure_server(
+    bench: Bench, files: dict[str, Path], workers: int, connections: list[int], seconds: int
+) -> tuple[list[Measure], list[float], Outcome | None, Outcome | None]:
+    server = Server(bench.settings, workers)
+    measures: list[Measure] = []
+    burst = calibration = None
+    try:
+        url = f"http://{HOST}:{PORT}"
+        await asyncio.to_thread(wrk, url, files["refusal"], 64, 1, f"warm-{workers}")
+        for count in connections:
+            for scenario in ("bare", "evalsha", "refusal", "success", "hot", "naive"):
+                if scenario in RESET_BEFORE:
+                    await reset(bench)
+                run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
+                result = await asyncio.to_thread(wrk, url, files[scenario], count, seconds, run)
+                measures.append(
+                    Measure(
+                        scenario, workers, count, result["requests"] / (result["duration_us"] / 1e6),
+                        result["p50_us"] / 1000, result["p99_us"] / 1000, result["statuses"],
+                        result["socket_errors"] + result["timeouts"],
+                    )
+                )  # fmt: skip
+                print(_row(measures[-1]), flush=True)
+        if workers == max(WORKER_CHOICES):
+            calibration = await _calibrate()
+            burst = await _burst(bench)
+        return measures, server.worker_peak_rss_mb(), burst, calibration
+    finally:
+        server.stop()
+
+
+WORKER_CHOICES = (1, 2)
+
+
+async def _calibrate() -> Outcome:
+    """The asyncio client on the EVALSHA endpoint, 64 connections: its figure next to wrk's."""
+    per_connection = [[Req("/bench/evalsha", {}) for _ in range(300)] for _ in range(64)]
+    return await fire(HOST, PORT, per_connection)
+
+
+async def _burst(bench: Bench) -> Outcome:
+    """2,000 students × 3 ranked choices, released at once, one connection per student."""
+    rng = random.Random(11)
+    per_connection = []
+    for index, (student, token, grade) in enumerate(bench.burst_families[:2000]):
+        fitting = [c["id"] for c in bench.burst_courses if grade in c["grades"]]
+        choices = rng.sample(fitting, k=min(3, len(fitting)))
+        per_connection.append(
+            [
+                Req(f"/api/v1/terms/{bench.burst_term}/enrollments",
+                    {"student_id": student, "course_id": course}, token, f"burst-{index}-{n}")
+                for n, course in enumerate(choices)
+            ]
+        )  # fmt: skip
+    return await fire(HOST, PORT, per_connection)
+
+
+def _row(m: Measure) -> str:
+    statuses = " ".join(f"{k}:{v}" for k, v in sorted(m.statuses.items()))
+    return (
+        f"  {m.scenario:<8} workers={m.workers} conns={m.connections:<4} {m.rps:>8.0f} req/s  "
+        f"p50 {m.p50_ms:>6.1f} ms  p99 {m.p99_ms:>7.1f} ms  [{statuses}]"
+        + (f"  errors {m.unexpected}" if m.unexpected else "")
+    )
+
+
+def report(
+    measures: list[Measure],
+    rss: dict[int, list[float]],
+    burst: Outcome | None,
+    calibration: Outcome | None,
+) -> list[str]:
+    """The table, the ratios and the verdict on each target; also returns the unmet ones."""
+    by = {(m.scenario, m.workers, m.connections): m for m in measures}
+    missed = []
+    print("\nratios (same workers and connections)")
+    for workers, connections in sorted({(m.workers, m.connections) for m in measures}):
+        bare = by[("bare", workers, connections)].rps
+        refusal = by[("refusal", workers, connections)].rps / bare
+        success = by[("success", workers, connections)].rps / bare
+        hot = by[("hot", workers, connections)].rps / by[("naive", workers, connections)].rps
+        print(
+            f"  workers={workers} conns={connections:<4} refusal/bare {refusal:5.0%} (≥ 45%)  "
+            f"success/bare {success:5.0%} (≥ 25%)  hot/naive {hot:5.1f}× (≥ 10× at 256)"
+        )
+        if refusal < 0.45:
+            missed.append(f"refusal path {refusal:.0%} of bare (w={workers}, c={connections})")
+        if success < 0.25:
+            missed.append(f"success path {success:.0%} of bare (w={workers}, c={connections})")
+        if connections == 256 and hot < 10:
+            missed.append(f"hot course {hot:.1f}× the naive grab (w={workers})")
+    print("\npeak RSS per worker")
+    for workers, peaks in sorted(rss.items()):
+        print(f"  workers={workers}: " + ", ".join(f"{p:.0f} MB" for p in peaks) + " (≤ 150 MB)")
+        missed += [f"worker RSS {p:.0f} MB (w={workers})" for p in peaks if p > 150]
+    errors = [m for m in measures if m.unexpected]
+    missed += [
+        f"{m.unexpected} errors in {m.scenario} (w={m.workers}, c={m.connections})" for m in errors
+    ]
+    if burst is not None and calibration is not None:
+        workers = max(WORKER_CHOICES)
+        floor = max(m.rps for m in measures if m.scenario == "evalsha" and m.workers == workers)
+        bound = 1.5 * burst.requests / floor
+        refusals = sum(n for status, n in burst.statuses.items() if status == 409)
+        errors_burst = burst.socket_errors + sum(
+            n for status, n in burst.statuses.items() if status not in (201, 202, 409)
+        )
+        client_rps = calibration.requests / calibration.seconds
+        wrk_rps = by[("evalsha", workers, 64)].rps if ("evalsha", workers, 64) in by else 0
+        print(
+            f"\nopening burst (workers={workers}): {burst.requests} requests from "
+            f"{len(burst.latencies) and 2000} students drained in {burst.seconds:.2f} s "
+            f"(≤ {bound:.2f} s = 1.5 × requests ÷ evalsha {floor:.0f} req/s); "
+            f"{burst.statuses.get(201, 0) + burst.statuses.get(202, 0)} seats, {refusals} refusals "
+            f"{dict(burst.slugs)}, {errors_burst} errors; p99 {burst.percentile(0.99) * 1000:.0f} ms"
+        )
+        print(
+            f"  client check: the asyncio client got {client_rps:.0f} req/s from the EVALSHA "
+            f"endpoint at 64 connections, wrk {wrk_rps:.0f} req/s"
+        )
+        if burst.seconds > bound:
+            missed.append(f"burst drained in {burst.seconds:.2f} s > {bound:.2f} s")
+        if errors_burst:
+            missed.append(f"{errors_burst} errors in the burst")
+    return missed
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    bench = await prepare(settings)
+    try:
+        print(
+            f"term {bench.term}: {len(bench.families)} ready families for the throughput runs; "
+            f"term {bench.burst_term}: {len(bench.burst_courses)} courses, "
+            f"{min(2000, len(bench.burst_families))} students for the burst"
+        )
+        measures: list[Measure] = []
+        rss: dict[int, list[float]] = {}
+        burst = calibration = None
+        with tempfile.TemporaryDirectory() as folder:
+            files = request_files(bench, Path(folder))
+            for workers in args.workers:
+                found, rss[workers], b, c = await measure_server(
+                    bench, files, workers, args.connections, args.seconds
+                )
+                measures += found
+                burst, calibration = b or burst, c or calibration
+        missed = report(measures, rss, burst, calibration)
+        print("\ntargets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
+        return 0 if not missed else 1
+    finally:
+        await bench.resources.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=5, help="per measurement")
+    parser.add_argument("--workers", type=int, nargs="+", default=list(WORKER_CHOICES))
+    parser.add_argument("--connections", type=int, nargs="+", default=[64, 256])
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))
+    server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    database_url = create_database(server_url, prefix="kehou_bench_grab")
+    settings = Settings(
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_key_prefix=f"kehou-bench-{uuid.uuid4().hex[:8]}:",
+        jwt_secret=JWT_SECRET,
+        log_level="WARNING",
+        background_tasks=False,
+    )
+    try:
+        upgrade_to_head(database_url)
+        return asyncio.run(run(args, settings))
+    finally:
+        drop_database(database_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""A small asyncio HTTP/1.1 client for the benchmark's opening burst: many keep-alive
+connections, each sending its own requests one after the other, answers read by Content-Length.
+Little more than sockets, so that the client costs far less than the server it measures (its
+figure for the one-EVALSHA endpoint is printed next to wrk's as a check)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Req:
+    path: str
+    body: dict[str, object]
+    token: str = ""
+    key: str = ""
+
+    def encoded(self, host: str) -> bytes:
+        body = json.dumps(self.body).encode()
+        headers = [
+            f"POST {self.path} HTTP/1.1",
+            f"Host: {host}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+        ]
+        if self.token:
+            headers.append(f"Authorization: Bearer {self.token}")
+        if self.key:
+            headers.append(f"Idempotency-Key: {self.key}")
+        return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+
+
+@dataclass
+class Outcome:
+    seconds: float = 0.0
+    statuses: Counter[int] = field(default_factory=Counter)
+    slugs: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    socket_errors: int = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        if line.lower().startswith("content-length:"):
+            length = int(line.split(":", 1)[1])
+    return status, await reader.readexactly(length) if length else b""
+
+
+async def _connection(
+    streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    requests: Sequence[bytes],
+    outcome: Outcome,
+) -> None:
+    reader, writer = streams
+    try:
+        for request in requests:
+            sent = time.perf_counter()
+            writer.write(request)
+            status, body = await _read_answer(reader)
+            outcome.latencies.append(time.perf_counter() - sent)
+            outcome.statuses[status] += 1
+            if status >= 400 and body.startswith(b"{"):
+                outcome.slugs[str(json.loads(body).get("slug", status))] += 1
+    except (OSError, asyncio.IncompleteReadError):
+        outcome.socket_errors += 1
+    finally:
+        writer.close()
+
+
+async def fire(host: str, port: int, per_connection: Sequence[Sequence[Req]]) -> Outcome:
+    """Open one connection per list of requests, then release them all at once: the time from
+    the release until the last answer. Requests are encoded before the release."""
+    address = f"{host}:{port}"
+    encoded = [[request.encoded(address) for request in requests] for requests in per_connection]
+    outcome = Outcome()
+    opened = await asyncio.gather(
+        *(asyncio.open_connection(host, port) for _ in per_connection), return_exceptions=True
+    )
+    began = time.perf_counter()
+    tasks = []
+    for streams, requests in zip(opened, encoded, strict=True):
+        if isinstance(streams, BaseException):
+            outcome.socket_errors += len(requests)
+            continue
+        tasks.append(_connection(streams, requests, outcome))
+    await asyncio.gather(*tasks)
+    outcome.seconds = time.perf_counter() - began
+    return outcome
