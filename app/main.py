@@ -6,9 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, FastAPI
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_fastapi_instrumentator import Instrumentator
+from fastapi import APIRouter, FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
 from app.api import (
     auth,
@@ -30,7 +36,7 @@ from app.api import (
 )
 from app.api.docs import install_offline_docs
 from app.api.problems import install_problem_handlers
-from app.observability import RequestContextMiddleware, configure_logging
+from app.observability import RequestContextMiddleware, RequestMetrics, configure_logging
 from app.resources import Resources
 from app.settings import Settings
 
@@ -94,12 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    registry = _metrics_registry()
+    app.add_middleware(
+        RequestContextMiddleware, access_log=settings.access_log, metrics=RequestMetrics(registry)
+    )
     install_problem_handlers(app)
     install_offline_docs(app, "Kehou 课后托管")
     app.include_router(health.router)
     app.include_router(build_api_router())
-    Instrumentator(
-        excluded_handlers=["/metrics", "/healthz", "/readyz"], registry=_metrics_registry()
-    ).instrument(app).expose(app, include_in_schema=False)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     return app

@@ -136,7 +136,7 @@ class Resources:
             grabs=GrabService(sessionmaker, seat_engine),
             gate=GrabGate(
                 redis,
-                settings.redis_url or "",
+                scripts,
                 settings.redis_key_prefix,
                 settings.grab_limit_per_parent,
                 settings.grab_limit_per_ip,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -224,8 +225,10 @@ def wrk(url: str, requests: Path, connections: int, seconds: int, run: str) -> d
 class Server:
     """`uvicorn loadtests.bench_app:create` with N workers, on the benchmark's database."""
 
-    def __init__(self, settings: Settings, workers: int) -> None:
+    def __init__(self, settings: Settings, workers: int, log_path: Path) -> None:
         self.workers = workers
+        self.log_path = log_path
+        self.log = log_path.open("wb")
         env = {
             **os.environ,
             "DATABASE_URL": settings.database_url or "",
@@ -242,7 +245,7 @@ class Server:
                 "--host", HOST, "--port", str(PORT), "--workers", str(workers),
                 "--no-access-log", "--log-level", "warning", "--backlog", "4096",
             ],
-            env=env, cwd=HERE.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, cwd=HERE.parent, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -258,7 +261,18 @@ class Server:
 
     def _stderr(self) -> str:
         self.process.kill()
-        return (self.process.stderr.read() if self.process.stderr else b"").decode()[-2000:]
+        return self.log_path.read_text(errors="replace")[-2000:]
+
+    def warnings(self) -> dict[str, int]:
+        """The server's warning and error events by name (the log is JSON lines)."""
+        found: dict[str, int] = {}
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"level": "info"' not in line:
+                with contextlib.suppress(ValueError):
+                    event = json.loads(line)
+                    name = f"{event.get('event')} {event.get('error_type', '')}".strip()
+                    found[name] = found.get(name, 0) + 1
+        return found
 
     def worker_peak_rss_mb(self) -> list[float]:
         """VmHWM of every worker process (children of the uvicorn supervisor)."""
@@ -277,6 +291,7 @@ class Server:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -298,7 +313,7 @@ RESET_BEFORE = {"success", "hot", "naive"}
 async def measure_server(
     bench: Bench, files: dict[str, Path], workers: int, connections: list[int], seconds: int
 ) -> tuple[list[Measure], list[float], Outcome | None, Outcome | None]:
-    server = Server(bench.settings, workers)
+    server = Server(bench.settings, workers, files["bare"].parent / f"server-{workers}.log")
     measures: list[Measure] = []
     burst = calibration = None
     try:
@@ -324,6 +339,8 @@ async def measure_server(
         return measures, server.worker_peak_rss_mb(), burst, calibration
     finally:
         server.stop()
+        if server.warnings():
+            print(f"  server warnings (workers={workers}): {server.warnings()}")
 
 
 WORKER_CHOICES = (1, 2)

@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import AuthenticationFailed
-from app.grab.arming import arm_term
+from app.grab.arming import arm_term, refresh_student
 from app.models import User
 from app.resources import Resources
 from app.services.identity import load_principal
 from app.settings import Settings
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -39,14 +39,14 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_redis(resources: ResourcesDep) -> Redis:
+async def get_redis(resources: ResourcesDep) -> Redis:
     return resources.redis
 
 
 RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
-def get_settings(resources: ResourcesDep) -> Settings:
+async def get_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
@@ -78,7 +78,7 @@ async def get_current_user(
 CurrentUser = Annotated[Actor, Depends(get_current_user)]
 
 
-def get_current_user_id(
+async def get_current_user_id(
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:
@@ -100,8 +100,9 @@ async def _rearm_if_armed(resources: Resources, term_id: int) -> None:
 @dataclass(frozen=True)
 class EngineSync:
     """Brings the seat engine back in line with Postgres after a change made outside the grab
-    (an override, a reopened course). Background tasks run after the answer, hence after the
-    request's commit: the engine is rebuilt from what was committed."""
+    (an override, a reopened course, a new binding or agreement during the window). Background
+    tasks run after the answer, hence after the request's commit: the engine follows what was
+    committed."""
 
     background: BackgroundTasks
     resources: Resources
@@ -109,8 +110,15 @@ class EngineSync:
     def after_commit(self, term_id: int) -> None:
         self.background.add_task(_rearm_if_armed, self.resources, term_id)
 
+    def student_changed(self, student_id: int) -> None:
+        """A binding, an agreement or insurance changed what the engine knows of a student."""
+        resources = self.resources
+        self.background.add_task(
+            refresh_student, resources.sessionmaker, resources.engine, student_id
+        )
 
-def get_engine_sync(background: BackgroundTasks, resources: ResourcesDep) -> EngineSync:
+
+async def get_engine_sync(background: BackgroundTasks, resources: ResourcesDep) -> EngineSync:
     return EngineSync(background, resources)
 
 

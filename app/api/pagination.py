@@ -12,7 +12,7 @@ class PageParams:
     size: int
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, description="Page number, from 1 · 页码")] = 1,
     size: Annotated[int, Query(ge=1, le=200, description="Items per page (≤ 200) · 每页条数")] = 50,
 ) -> PageParams:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page
@@ -133,12 +133,17 @@ async def update_student(
     responses=WRITE_ERRORS,
 )
 async def add_guardian(
-    student_id: int, body: GuardianIn, session: SessionDep, actor: CurrentUser
+    student_id: int,
+    body: GuardianIn,
+    session: SessionDep,
+    actor: CurrentUser,
+    sync: EngineSyncDep,
 ) -> BindingOut:
     guardian = User(**body.guardian.model_dump(), id_number=body.id_number)
     binding = await people.add_guardian(
         session, actor.principal, student_id, guardian, body.relation
     )
+    sync.student_changed(student_id)
     return BindingOut.model_validate(binding)
 
 
@@ -201,11 +206,16 @@ async def issue_binding_code(
     responses=WRITE_ERRORS,
 )
 async def sign_agreement(
-    student_id: int, body: AgreementIn, session: SessionDep, actor: CurrentUser
+    student_id: int,
+    body: AgreementIn,
+    session: SessionDep,
+    actor: CurrentUser,
+    sync: EngineSyncDep,
 ) -> AgreementOut:
     agreement = await people.sign_agreement(
         session, actor.principal, student_id, body.term_id, body.agreement_version
     )
+    sync.student_changed(student_id)
     return AgreementOut.model_validate(agreement)
 
 
@@ -218,11 +228,16 @@ async def sign_agreement(
     responses=WRITE_ERRORS,
 )
 async def record_insurance(
-    student_id: int, body: InsuranceIn, session: SessionDep, actor: CurrentUser
+    student_id: int,
+    body: InsuranceIn,
+    session: SessionDep,
+    actor: CurrentUser,
+    sync: EngineSyncDep,
 ) -> InsuranceOut:
     insurance = await people.record_insurance(
         session, actor.principal, student_id, body.model_dump()
     )
+    sync.student_changed(student_id)
     return InsuranceOut.model_validate(insurance)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import String, and_, cast, exists, func, select
@@ -76,7 +76,9 @@ async def _courses(session: AsyncSession, term: Term) -> list[ArmedCourse]:
     return armed
 
 
-async def _students(session: AsyncSession, term: Term) -> list[ArmedStudent]:
+async def _students(
+    session: AsyncSession, term: Term, only: int | None = None
+) -> list[ArmedStudent]:
     bound = exists().where(
         Guardianship.student_id == Student.id, Guardianship.status == BindingStatus.CONFIRMED
     )
@@ -117,7 +119,7 @@ async def _students(session: AsyncSession, term: Term) -> list[ArmedStudent]:
             guardians,
         )
         .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .where(Student.school_id == term.school_id)
+        .where(Student.school_id == term.school_id, *([Student.id == only] if only else []))
     )
     return [
         ArmedStudent(
@@ -130,6 +132,29 @@ async def _students(session: AsyncSession, term: Term) -> list[ArmedStudent]:
         )
         for student_id, grade, ready, round_two, held_csv, guardians_csv in rows
     ]
+
+
+async def refresh_student(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: SeatEngine,
+    student_id: int,
+    now: datetime | None = None,
+) -> list[int]:
+    """Update one student in every armed term of their school whose grab has not closed (after a
+    binding, an agreement or insurance was recorded); the terms updated."""
+    moment = now or datetime.now(UTC)
+    updated = []
+    async with sessionmaker() as session:
+        terms = await session.scalars(
+            select(Term)
+            .join(Student, Student.school_id == Term.school_id)
+            .where(Student.id == student_id, Term.round2_closes_at > moment)
+        )
+        for term in terms.all():
+            students = await _students(session, term, only=student_id)
+            if students and await engine.refresh_student(term.id, students[0]):
+                updated.append(term.id)
+    return updated
 
 
 async def arm_term(

@@ -29,6 +29,7 @@ class GrabCode(StrEnum):
     ENGINE_REBUILDING = "engine-rebuilding"
     UNKNOWN_COURSE = "unknown-course"
     UNKNOWN_STUDENT = "unknown-student"
+    NOT_YOUR_CHILD = "not-your-child"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class SeatEngine:
         self._release = scripts["release"]
         self._arm_swap = scripts["arm_swap"]
         self._disarm = scripts["disarm"]
+        self._refresh_student = scripts["refresh_student"]
         self.key_prefix = key_prefix
 
     def keys(self, term_id: int) -> TermKeys:
@@ -119,6 +121,8 @@ class SeatEngine:
                 keys.held,
                 keys.idempotency(user_id, idempotency_key),
                 keys.stream,
+                keys.guardians,
+                keys.in_flight(user_id),
             ],
             [student_id, course_id, user_id, idempotency_key, IDEMPOTENCY_TTL_S],
         )
@@ -148,6 +152,15 @@ class SeatEngine:
             self.redis, [keys.seats, keys.held, idem], [student_id, course_id]
         )
         return bool(released)
+
+    async def refresh_student(self, term_id: int, student: ArmedStudent) -> bool:
+        keys = self.keys(term_id)
+        updated = await self._refresh_student.run(
+            self.redis,
+            [keys.armed, keys.students, keys.guardians],
+            [student.student_id, student.encoded(), ",".join(map(str, student.guardians))],
+        )
+        return bool(updated)
 
     async def disarm(self, term_id: int) -> bool:
         return bool(await self._disarm.run(self.redis, [self.keys(term_id).armed]))

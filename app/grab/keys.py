@@ -41,7 +41,7 @@ class TermKeys:
 
     @property
     def guardians(self) -> str:
-        """Hash student id → comma-separated user ids bound to the student (fallback check)."""
+        """Hash student id → comma-separated user ids bound to the student."""
         return self._key("guardians")
 
     @property
@@ -56,6 +56,17 @@ class TermKeys:
     @property
     def reconcile_lock(self) -> str:
         return self._key("reconcile-lock")
+
+    def parent_window(self, user_id: int) -> str:
+        """List of a parent's recent grab times (ms), newest first: the moving window."""
+        return self._key(f"rl:parent:{user_id}")
+
+    def address_window(self, client_ip: str) -> str:
+        return self._key(f"rl:ip:{client_ip}")
+
+    def in_flight(self, user_id: int) -> str:
+        """The Idempotency-Key of the parent's grab in flight, if any."""
+        return self._key(f"inflight:{user_id}")
 
     def idempotency(self, user_id: int, key: str) -> str:
         return self._key(f"idem:{user_id}:{key}")

@@ -1,8 +1,10 @@
-"""Fairness at the opening second: per-parent and per-IP moving windows (the `limits` library on
-Redis), and one grab in flight per parent.
+"""Fairness at the opening second: per-parent and per-address moving windows, and one grab in
+flight per parent, decided by one script call (gate.lua) before the grab; the grab gives the
+parent's turn back itself (grab.lua), so an admitted grab costs one extra round trip to Redis.
 
-Limits bind per parent first. The per-IP limit stays generous because many families share one
-mobile carrier's NAT address; a rehearsal from one machine lifts it in configuration.
+Limits bind per parent first. The per-address limit stays generous because many families share
+one mobile carrier's NAT address; a rehearsal from one machine lifts it in configuration. The
+windows live under the term's hash tag: a limit counts a parent's grabs in one term.
 """
 
 from __future__ import annotations
@@ -13,18 +15,17 @@ import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import structlog
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisClusterStorage, RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.domain.grab_errors import RateLimited
 from app.grab.keys import TermKeys
+from app.grab.scripts import ScriptRegistry
 
 log = structlog.get_logger("app.grab.ratelimit")
 IN_FLIGHT_TTL_MS = 10_000
@@ -33,41 +34,35 @@ SAME_ATTEMPT_WAITS = 200
 SAME_ATTEMPT_POLL_S = 0.01
 
 
-def limits_storage_uri(redis_url: str) -> str:
-    for scheme, replacement in (
-        ("unix://", "async+redis+unix://"),
-        ("rediss://", "async+rediss://"),
-        ("redis+cluster://", "async+redis+cluster://"),
-        ("redis://", "async+redis://"),
-    ):
-        if redis_url.startswith(scheme):
-            return replacement + redis_url[len(scheme) :]
-    raise ValueError(f"unsupported Redis URL for rate limits: {redis_url.split('://')[0]}")
+@dataclass
+class Turn:
+    """An admitted attempt. `held`: it holds the parent's turn; `given_back`: the grab script
+    ran and gave the turn back."""
+
+    key: str
+    held: bool = False
+    given_back: bool = False
+
+
+def _window_ms(item: RateLimitItem) -> int:
+    return int(item.get_expiry() * 1000)
 
 
 class GrabGate:
     def __init__(
-        self, redis: Redis, redis_url: str, key_prefix: str, per_parent: str, per_ip: str
+        self,
+        redis: Redis,
+        scripts: ScriptRegistry,
+        key_prefix: str,
+        per_parent: str,
+        per_ip: str,
     ) -> None:
-        uri = limits_storage_uri(redis_url)
-        prefix = f"{key_prefix}limits"
-        storage: RedisStorage | RedisClusterStorage
-        if "+cluster" in uri:
-            # With redis-py 8, limits' redis-py cluster storage failed on its first call here
-            # (a connection without a writer); its coredis one works.
-            storage = RedisClusterStorage(uri, implementation="coredis", key_prefix=prefix)
-        else:
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix)
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.redis = redis
+        self._gate = scripts["gate"]
+        self.key_prefix = key_prefix
         self.per_parent: RateLimitItem = parse(per_parent)
         self.per_ip: RateLimitItem = parse(per_ip)
-        self.redis = redis
-        self.key_prefix = key_prefix
         self._term_limits: dict[int, tuple[float, RateLimitItem, RateLimitItem]] = {}
-
-    async def _retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
-        stats = await self.limiter.get_window_stats(item, *identifiers)
-        return max(1, math.ceil(stats.reset_time - time.time()))
 
     async def _limits(self, term_id: int) -> tuple[RateLimitItem, RateLimitItem]:
         """The term's own limits (armed with it), else the deployment's; cached a few seconds."""
@@ -85,46 +80,47 @@ class GrabGate:
         self._term_limits[term_id] = (now + TERM_LIMITS_TTL_S, *limits)
         return limits
 
-    async def _check(self, term_id: int, user_id: int, client_ip: str) -> None:
-        per_parent, per_ip = await self._limits(term_id)
-        if not await self.limiter.hit(per_parent, "parent", str(user_id)):
-            retry = await self._retry_after(per_parent, "parent", str(user_id))
+    async def _enter(self, keys: TermKeys, turn: Turn, user_id: int, ip: str, attempt: str) -> None:
+        per_parent, per_ip = await self._limits(keys.term_id)
+        code, wait_ms = await self._gate.run(
+            self.redis,
+            [keys.parent_window(user_id), keys.address_window(ip), turn.key],
+            [
+                per_parent.amount, _window_ms(per_parent), per_ip.amount, _window_ms(per_ip),
+                attempt, IN_FLIGHT_TTL_MS,
+            ],
+        )  # fmt: skip
+        retry = max(1, math.ceil(int(wait_ms) / 1000))
+        if code == "ok":
+            turn.held = True
+        elif code == "parent":
             raise RateLimited(f"at most {per_parent} grabs per parent", retry_after=retry)
-        if not await self.limiter.hit(per_ip, "ip", client_ip):
-            retry = await self._retry_after(per_ip, "ip", client_ip)
+        elif code == "address":
             raise RateLimited(f"at most {per_ip} grabs from one address", retry_after=retry)
-
-    async def _take_turn(self, in_flight: str, attempt: str) -> bool:
-        """Hold the parent's single turn. A resend of the attempt in flight (same Idempotency-Key)
-        waits for it and then goes through, to be answered with the first answer; a different
-        attempt is turned away."""
-        for _ in range(SAME_ATTEMPT_WAITS):
-            if await self.redis.set(in_flight, attempt, nx=True, px=IN_FLIGHT_TTL_MS):
-                return True
-            holder = await self.redis.get(in_flight)
-            if holder is not None and holder != attempt:
-                raise RateLimited("one grab at a time per parent", retry_after=1)
-            await asyncio.sleep(SAME_ATTEMPT_POLL_S)
-        return False
+        elif code == "busy":
+            raise RateLimited("one grab at a time per parent", retry_after=retry)
+        else:  # a resend of the attempt in flight: wait for it, then be answered as it was
+            for _ in range(SAME_ATTEMPT_WAITS):
+                if await self.redis.get(turn.key) != attempt:
+                    return
+                await asyncio.sleep(SAME_ATTEMPT_POLL_S)
 
     @asynccontextmanager
     async def admit(
         self, term_id: int, user_id: int, client_ip: str, attempt: str
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[Turn]:
         """Enter when the parent is under their limits and has no other grab in flight."""
-        in_flight = f"{self.key_prefix}inflight:{user_id}"
-        holding = False
+        keys = TermKeys(self.key_prefix, term_id)
+        turn = Turn(keys.in_flight(user_id))
         try:
-            await self._check(term_id, user_id, client_ip)
-            holding = await self._take_turn(in_flight, attempt)
-        except (RedisConnectionError, RedisTimeoutError, NoScriptError) as error:
-            # Redis away, or its script cache just emptied under the limiter's own scripts (a
-            # flush, a restart, a failover): the gate is a fairness guard, so it steps aside for
-            # this request rather than fail it; the grab itself answers 503 if Redis is gone.
+            await self._enter(keys, turn, user_id, client_ip, attempt)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis away: the gate is a fairness guard, so it steps aside for this request
+            # rather than fail it; the grab itself answers 503 if Redis is gone.
             log.warning("rate_limit_unavailable", error_type=type(error).__name__)
         try:
-            yield
+            yield turn
         finally:
-            if holding:
+            if turn.held and not turn.given_back:
                 with contextlib.suppress(RedisConnectionError, RedisTimeoutError):
-                    await self.redis.delete(in_flight)  # else it expires by itself
+                    await self.redis.delete(turn.key)  # else it expires by itself

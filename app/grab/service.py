@@ -2,30 +2,41 @@
 
 The grab owns its transaction instead of using the request's: whether the commit happened decides
 the answer (201 confirmed, or 202 pending when Postgres could not take it and the persister will).
+Concurrent grabs share their commits (app/grab/writer.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.errors import NotFound, NotYourChild, RuleViolation
 from app.domain.grab_errors import REFUSALS, AlreadyEnrolled, CourseFull, EngineRebuilding
-from app.grab.arming import arm_term
+from app.grab.arming import arm_term, refresh_student
 from app.grab.engine import GrabCode, GrabResult, SeatEngine
-from app.models import Course, CourseKind, Enrollment
+from app.grab.persister import StreamGrab
+from app.grab.ratelimit import Turn
+from app.grab.writer import GrabWriter
+from app.models import Course, CourseKind
 
 log = structlog.get_logger("app.grab")
+# Refusals the engine gives from its own copy of who is who; Postgres has the last word on them.
+_ASK_POSTGRES = frozenset(
+    {GrabCode.ENGINE_REBUILDING, GrabCode.UNKNOWN_STUDENT, GrabCode.NOT_YOUR_CHILD}
+)
 RETRY_AFTER_S = 2
 REARM_LOCK_S = 60
+REARM_SETTLE_S = 0.2
+REARM_COOLDOWN_S = 1
 
 _CALLER = text(
     """
@@ -35,23 +46,6 @@ _CALLER = text(
            ),
            (SELECT school_id FROM term WHERE id = :t),
            (SELECT school_id FROM student WHERE id = :s)
-    """
-)
-
-_WRITE = text(
-    """
-    WITH inserted AS (
-        INSERT INTO enrollment
-            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
-        VALUES (:term_id, :student_id, :course_id, :round, :user_id, :key, :grab_id, :grabbed_at)
-        ON CONFLICT (term_id, grab_id) DO NOTHING
-        RETURNING id, course_id
-    ), counted AS (
-        UPDATE course SET seats_taken = seats_taken + 1
-        WHERE id = (SELECT course_id FROM inserted)
-        RETURNING id
-    )
-    SELECT id FROM inserted
     """
 )
 
@@ -71,6 +65,7 @@ class GrabService:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine) -> None:
         self.sessionmaker = sessionmaker
         self.engine = engine
+        self.writer = GrabWriter(sessionmaker)
         self._rearming: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -86,6 +81,8 @@ class GrabService:
                 ).one()
         except (OperationalError, DBAPIError, OSError) as error:
             log.warning("binding_check_fallback", error_type=type(error).__name__)
+            if not await self.engine.is_armed(term_id):
+                raise EngineRebuilding(retry_after=RETRY_AFTER_S) from error
             if user_id not in await self.engine.guardians_of(term_id, student_id):
                 raise NotYourChild() from error
             return
@@ -98,19 +95,32 @@ class GrabService:
             raise RuleViolation(f"term {term_id} is not a term of the student's school")
 
     async def grab(
-        self, term_id: int, student_id: int, course_id: int, user_id: int, idempotency_key: str
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int,
+        idempotency_key: str,
+        turn: Turn | None = None,
     ) -> GrabOutcome:
-        await self._check_caller(term_id, student_id, user_id)
         try:
             result = await self.engine.grab(
                 term_id, student_id, course_id, user_id, idempotency_key
             )
+            if turn is not None:
+                turn.given_back = True  # the script gives the parent's turn back
         except (RedisConnectionError, RedisTimeoutError) as error:
             # Redis is away (restarting, failing over): nothing was taken; come back shortly.
             log.warning("engine_unreachable", term_id=term_id, error_type=type(error).__name__)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S) from error
-        if result.code in (GrabCode.ENGINE_REBUILDING, GrabCode.UNKNOWN_STUDENT):
-            await self.rearm_soon(term_id)
+        if result.code in _ASK_POSTGRES:
+            # The engine's copy cannot vouch for the caller: Postgres decides (403, 404, 422);
+            # when Postgres agrees to the grab, the engine is behind and catches up.
+            await self._check_caller(term_id, student_id, user_id)
+            if result.code is GrabCode.NOT_YOUR_CHILD:
+                await refresh_student(self.sessionmaker, self.engine, student_id)
+            else:
+                await self.rearm_soon(term_id, stale=result.code is GrabCode.UNKNOWN_STUDENT)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S)
         if result.code is GrabCode.UNKNOWN_COURSE:
             await self._explain_unknown(term_id, student_id, course_id)
@@ -131,27 +141,12 @@ class GrabService:
         outcome = GrabOutcome(
             None, student_id, course_id, result.round, False, grabbed_at, result.grab_id
         )
+        grab = StreamGrab(
+            result.grab_id, student_id, course_id, result.round, user_id, idempotency_key,
+            grabbed_at,
+        )  # fmt: skip
         try:
-            async with self.sessionmaker() as session, session.begin():
-                enrollment_id = await session.scalar(
-                    _WRITE,
-                    {
-                        "term_id": term_id,
-                        "student_id": student_id,
-                        "course_id": course_id,
-                        "round": result.round,
-                        "user_id": user_id,
-                        "key": idempotency_key,
-                        "grab_id": result.grab_id,
-                        "grabbed_at": grabbed_at,
-                    },
-                )
-                if enrollment_id is None:  # written before: a replay, or the persister was first
-                    enrollment_id = await session.scalar(
-                        select(Enrollment.id).where(
-                            Enrollment.term_id == term_id, Enrollment.grab_id == result.grab_id
-                        )
-                    )
+            enrollment_id: int | None = await self.writer.write(term_id, grab)
         except IntegrityError as error:
             # Postgres disagrees with the engine: the second line of defence held. Give the seat
             # back so that Redis and Postgres agree again, and refuse.
@@ -160,7 +155,9 @@ class GrabService:
             if "seats_within_capacity" in str(error.orig):
                 raise CourseFull() from error
             raise AlreadyEnrolled() from error
-        except (OperationalError, DBAPIError, OSError) as error:
+        except (SQLAlchemyError, OSError, LookupError) as error:
+            # Postgres could not take it now: the seat is the student's (it is in the stream) and
+            # the persister writes it.
             log.warning("grab_pending", term_id=term_id, error_type=type(error).__name__)
             return outcome
         return GrabOutcome(
@@ -178,11 +175,16 @@ class GrabService:
                 raise RuleViolation("basic care is applied for, not grabbed")
         # The course exists in this term but the engine does not know it: armed before it was
         # added. Rebuild.
-        await self.rearm_soon(term_id)
+        await self.rearm_soon(term_id, stale=True)
         raise EngineRebuilding(retry_after=RETRY_AFTER_S)
 
-    async def rearm_soon(self, term_id: int) -> None:
-        """Start one re-arm of the term across all workers (a Redis lock), in the background."""
+    async def rearm_soon(self, term_id: int, stale: bool = False) -> None:
+        """Start one re-arm of the term across all workers (a Redis lock), in the background:
+        when the term is not armed, or, with `stale`, when it is armed without something it
+        should know (a course or student added since). Arming takes the term out of service
+        for a moment, so a term found armed again is left alone, and a re-arm is followed by a
+        short pause before the next: grabs answered 503 during one re-arm must not start
+        another."""
         if term_id in self._rearming:
             return
         lock = self.engine.keys(term_id).rearm_lock
@@ -195,19 +197,25 @@ class GrabService:
 
         async def rearm() -> None:
             try:
+                if not stale:
+                    await asyncio.sleep(REARM_SETTLE_S)  # another arming may be mid-swap
+                    if await self.engine.is_armed(term_id):
+                        return
                 await arm_term(self.sessionmaker, self.engine, term_id)
             except Exception as error:
                 log.error("rearm_failed", term_id=term_id, error_type=type(error).__name__)
             finally:
                 self._rearming.discard(term_id)
-                await self.engine.redis.delete(lock)
+                with contextlib.suppress(RedisConnectionError, RedisTimeoutError):
+                    await self.engine.redis.set(lock, "1", ex=REARM_COOLDOWN_S)
 
         task = asyncio.create_task(rearm())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Stop re-arms still running (they hold database sessions)."""
+        """Stop the writer and re-arms still running (they hold database sessions)."""
+        await self.writer.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -324,7 +324,7 @@ async def test_grab_limits_bind_per_parent_and_one_at_a_time(
 async def test_a_second_grab_while_one_is_in_flight_is_turned_away(
     client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
 ) -> None:
-    marker = f"{resources.settings.redis_key_prefix}inflight:{families[0].user_id}"
+    marker = resources.engine.keys(world.term_a).in_flight(families[0].user_id)
     await resources.gate.redis.set(marker, "another-attempt", px=2000)  # the first still runs
     busy = await grab(client, world.term_a, families[0], world.course_a)
     assert (busy.status_code, busy.json()["slug"], busy.headers["retry-after"]) == (

@@ -1,10 +1,17 @@
--- One grab attempt, atomically: window (by this server's clock), student ready and eligible, not
+-- One grab attempt, atomically: window (by this server's clock), the caller a guardian of the
+-- student (as armed; the caller re-checks Postgres on a refusal), student ready and eligible, not
 -- holding the course, no time conflict, under the limit, a seat left -> take the seat, record the
 -- claim and the idempotent answer, append to the stream.
 --
--- KEYS: 1 armed, 2 seats, 3 courses, 4 students, 5 held, 6 idempotency key, 7 stream
+-- KEYS: 1 armed, 2 seats, 3 courses, 4 students, 5 held, 6 idempotency key, 7 stream, 8 guardians,
+--       9 the parent's turn (gate.lua): given back here, whatever the answer, when this attempt
+--       holds it
 -- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s)
 -- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug.
+
+if redis.call('GET', KEYS[9]) == ARGV[4] then
+  redis.call('DEL', KEYS[9])
+end
 
 local replay = redis.call('GET', KEYS[6])
 if replay then
@@ -15,6 +22,12 @@ end
 local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses')
 if not armed[1] then
   return {'engine-rebuilding', -1, 0, '', 0}
+end
+
+-- Only a guardian of the student learns anything about the grab.
+local guardians = ',' .. (redis.call('HGET', KEYS[8], ARGV[1]) or '') .. ','
+if not string.find(guardians, ',' .. ARGV[3] .. ',', 1, true) then
+  return {'not-your-child', -1, 0, '', 0}
 end
 
 local clock = redis.call('TIME')
