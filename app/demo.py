@@ -236,6 +236,10 @@ class DemoBuilder:
                 for (t,) in teachers
             ],
         )
+        entry = next(e for e in self.manifest["schools"] if e["id"] == school_id)
+        entry["teachers"] = [
+            f"dev:{self._login(f'teacher-s{number}-{g}{c:02d}')}" for g, c, _ in layout
+        ]
         classes = await self._insert(
             SchoolClass,
             [

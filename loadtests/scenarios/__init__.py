@@ -1,0 +1,1 @@
+"""Locust scenarios of the 24-hour window: families, staff, and the shape of the opening."""
