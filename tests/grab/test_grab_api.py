@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.main import create_app
-from app.models import Course, CourseKind, Enrollment
+from app.models import BindingStatus, Course, CourseKind, Enrollment, Guardianship
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
@@ -359,3 +359,63 @@ async def test_a_term_sets_its_own_limit(
         for _ in range(3)
     ]
     assert statuses == [201, 409, 429]
+
+
+async def test_readiness_and_bindings_recorded_during_the_window_reach_the_engine(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    [late] = await add_families(
+        resources, world.school_a, world.class_a301, world.term_a, 1, ready=False
+    )
+    second = await add_course(resources, world.term_a, 5, [MON], time(16, 0), time(16, 40))
+    third = await add_course(resources, world.term_a, 5, [WED], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    before = await grab(client, world.term_a, late, world.course_a)
+    assert before.json()["slug"] == "prerequisites-missing"
+    signed = await client.post(
+        f"/api/v1/students/{late.student_id}/agreements",
+        json={"term_id": world.term_a, "agreement_version": "v1"},
+        headers=late.headers,
+    )
+    assert signed.status_code == 201, signed.text
+    insured = await client.post(
+        f"/api/v1/students/{late.student_id}/insurance",
+        json={"insurer": "人保", "policy_number": "P-late", "valid_from": "2020-01-01",
+              "valid_to": "2035-01-01"},
+        headers=late.headers,
+    )  # fmt: skip
+    assert insured.status_code == 201, insured.text
+    # No re-arm of the term: the student's own record in the engine was brought up to date.
+    after = await grab(client, world.term_a, late, world.course_a)
+    assert after.status_code == 201, after.text
+
+    # A parent bound after arming is vouched for by Postgres, and the engine catches up.
+    stranger = resources.signer.issue(world.users["parent-2"])
+    code = await client.post(
+        f"/api/v1/students/{late.student_id}/binding-codes", headers=world.auth("admin-a")
+    )
+    bound = await client.post(
+        "/api/v1/bindings",
+        json={"code": code.json()["code"], "relation": "father"},
+        headers={"Authorization": f"Bearer {stranger}"},
+    )
+    assert bound.status_code == 201, bound.text
+    as_stranger = Family(late.student_id, world.users["parent-2"], stranger)
+    assert (await grab(client, world.term_a, as_stranger, second)).status_code == 201
+
+    # A binding the engine never heard of (written behind the API's back): Postgres vouches for
+    # the parent, the engine catches up, and the retry the 503 asks for goes through.
+    [other] = await add_families(resources, world.school_a, world.class_a301, world.term_a, 1)
+    async with resources.sessionmaker() as session, session.begin():
+        session.add(
+            Guardianship(
+                student_id=other.student_id, user_id=world.users["parent-2"], relation="father",
+                status=BindingStatus.CONFIRMED,
+            )
+        )  # fmt: skip
+    behind = Family(other.student_id, world.users["parent-2"], stranger)
+    first_try = await grab(client, world.term_a, behind, third)
+    assert (first_try.status_code, first_try.json()["slug"]) == (503, "engine-rebuilding")
+    assert (await grab(client, world.term_a, behind, third)).status_code == 201
+    outsider = Family(other.student_id, world.users["parent-1"], world.tokens["parent-1"])
+    assert (await grab(client, world.term_a, outsider, third)).status_code == 403
