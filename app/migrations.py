@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VERSIONS = PROJECT_ROOT / "migrations" / "versions"
+_REVISION = re.compile(r'^revision: str = "([^"]+)"$', re.MULTILINE)
+_DOWN_REVISION = re.compile(r'^down_revision: str \| None = (?:"([^"]+)"|None)$', re.MULTILINE)
 
 
 def alembic_config(database_url: str) -> Config:
+    # Alembic is imported only where migrations run: API workers never load it (about 10 MB each).
+    from alembic.config import Config
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     # Alembic's ini interpolation treats % specially; URLs may hold percent-encoded characters.
@@ -22,16 +30,31 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), "head")
 
 
 def downgrade_to_base(database_url: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), "base")
 
 
 def head_revisions() -> frozenset[str]:
-    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
-    return frozenset(script.get_heads())
+    """The newest revisions (those no other revision follows), read from the migration files'
+    headers; a test holds this to Alembic's own answer."""
+    revisions, followed = set(), set()
+    for path in VERSIONS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = _REVISION.search(source)
+        down = _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            raise RuntimeError(f"{path.name}: no revision header")
+        revisions.add(revision.group(1))
+        if down.group(1):
+            followed.add(down.group(1))
+    return frozenset(revisions - followed)
 
 
 async def applied_revisions(connection: AsyncConnection) -> frozenset[str]:

@@ -68,3 +68,12 @@ def test_one_head_and_date_slug_file_names() -> None:
     names = [path.name for path in Path(VERSIONS).glob("*.py")]
     assert names
     assert [name for name in names if not pattern.match(name)] == []
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    heads = frozenset(script.get_heads())
+    assert head_revisions() == heads
+    assert len(heads) == 1

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +43,8 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[tuple
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
+            from openpyxl import load_workbook  # only when a roster is read: a few MB
+
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise RuleViolation("the .xlsx file cannot be read") from error
