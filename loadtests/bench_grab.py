@@ -204,9 +204,11 @@ class Measure:
 
     @property
     def unexpected(self) -> int:
-        """Answers that are neither the scenario's success nor a refusal: errors."""
+        """Answers that are neither a success nor a refusal (409, or 429 for a parent's second
+        attempt in flight when the request list wraps round): errors. A 202 counts as one: a
+        seat Postgres could not take at once."""
         return self.socket_errors + sum(
-            n for status, n in self.statuses.items() if status not in ("200", "201", "409")
+            n for status, n in self.statuses.items() if status not in ("200", "201", "409", "429")
         )
 
 

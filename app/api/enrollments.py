@@ -79,10 +79,10 @@ async def grab(
     if idempotency_key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
     client_ip = request.client.host if request.client else "unknown"
-    async with resources.gate.admit(term_id, user_id, client_ip, idempotency_key) as turn:
-        outcome = await resources.grabs.grab(
-            term_id, body.student_id, body.course_id, user_id, idempotency_key, turn
-        )
+    outcome = await resources.grabs.grab(
+        term_id, body.student_id, body.course_id, user_id, idempotency_key,
+        resources.gate, client_ip,
+    )  # fmt: skip
     answer = EnrollmentOut(
         id=outcome.enrollment_id,
         student_id=outcome.student_id,

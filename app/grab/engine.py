@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from redis.asyncio import Redis
 
 from app.grab.keys import TermKeys
-from app.grab.scripts import ScriptRegistry
+from app.grab.scripts import ScriptCall, ScriptRegistry, run_pipelined
 
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
 
@@ -30,6 +31,7 @@ class GrabCode(StrEnum):
     UNKNOWN_COURSE = "unknown-course"
     UNKNOWN_STUDENT = "unknown-student"
     NOT_YOUR_CHILD = "not-your-child"
+    NOT_ADMITTED = "not-admitted"  # the gate turned the attempt away (its reply says why)
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,19 @@ class SeatEngine:
         return TermKeys(self.key_prefix, term_id)
 
     async def grab(
-        self, term_id: int, student_id: int, course_id: int, user_id: int, idempotency_key: str
-    ) -> GrabResult:
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int,
+        idempotency_key: str,
+        gate: ScriptCall | None = None,
+    ) -> tuple[list[Any] | None, GrabResult]:
+        """The grab; with `gate`, the gate's script first, in the same round trip (its reply
+        comes back first, and the grab goes on only if the gate admitted the attempt)."""
         keys = self.keys(term_id)
-        reply = await self._grab.run(
-            self.redis,
+        grab = ScriptCall(
+            self._grab,
             [
                 keys.armed,
                 keys.seats,
@@ -124,16 +134,13 @@ class SeatEngine:
                 keys.guardians,
                 keys.in_flight(user_id),
             ],
-            [student_id, course_id, user_id, idempotency_key, IDEMPOTENCY_TTL_S],
-        )
-        return GrabResult(
-            code=GrabCode(reply[0]),
-            seats_left=int(reply[1]),
-            round=int(reply[2]),
-            grab_id=str(reply[3]),
-            grabbed_at_ms=int(reply[4]),
-            replayed=len(reply) > 5,
-        )
+            [student_id, course_id, user_id, idempotency_key, IDEMPOTENCY_TTL_S,
+             "1" if gate else "0"],
+        )  # fmt: skip
+        if gate is None:
+            return None, _result(await grab.script.run(self.redis, grab.keys, grab.args))
+        gate_reply, reply = await run_pipelined(self.redis, [gate, grab])
+        return gate_reply, _result(reply)
 
     async def release(
         self,
@@ -209,3 +216,14 @@ class SeatEngine:
 def _chunks(content: Mapping[str, str | int], size: int) -> list[dict[str, str | int]]:
     items = list(content.items())
     return [dict(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _result(reply: list[Any]) -> GrabResult:
+    return GrabResult(
+        code=GrabCode(reply[0]),
+        seats_left=int(reply[1]),
+        round=int(reply[2]),
+        grab_id=str(reply[3]),
+        grabbed_at_ms=int(reply[4]),
+        replayed=len(reply) > 5,
+    )

@@ -32,30 +32,6 @@ GROUP = "persisters"
 BATCH = 500
 STALE_MS = 15_000
 
-_INSERT = text(
-    """
-    WITH granted AS (
-        SELECT * FROM unnest(
-            CAST(:grab_ids AS text[]), CAST(:students AS int[]), CAST(:courses AS int[]),
-            CAST(:rounds AS smallint[]), CAST(:users AS int[]), CAST(:keys AS text[]),
-            CAST(:ats AS timestamptz[])
-        ) AS g(grab_id, student_id, course_id, round, user_id, idempotency_key, grabbed_at)
-    ), inserted AS (
-        INSERT INTO enrollment
-            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
-        SELECT :term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at
-        FROM granted
-        ON CONFLICT DO NOTHING
-        RETURNING course_id
-    ), counted AS (
-        SELECT course_id, count(*) AS taken FROM inserted GROUP BY course_id
-    )
-    UPDATE course SET seats_taken = course.seats_taken + counted.taken
-    FROM counted WHERE course.id = counted.course_id
-    RETURNING course.id
-    """
-)
-
 
 @dataclass(frozen=True)
 class StreamGrab:
@@ -80,12 +56,53 @@ class StreamGrab:
         )
 
 
-async def write_grabs(session: AsyncSession, term_id: int, grabs: Sequence[StreamGrab]) -> None:
-    """Insert the grabs that are not yet in Postgres and count their seats, in one statement."""
-    if not grabs:
-        return
-    await session.execute(
-        _INSERT,
+_WRITE = """
+    WITH granted AS (
+        SELECT * FROM unnest(
+            CAST(:grab_ids AS text[]), CAST(:students AS int[]), CAST(:courses AS int[]),
+            CAST(:rounds AS smallint[]), CAST(:users AS int[]), CAST(:keys AS text[]),
+            CAST(:ats AS timestamptz[])
+        ) AS g(grab_id, student_id, course_id, round, user_id, idempotency_key, grabbed_at)
+    ), inserted AS (
+        INSERT INTO enrollment
+            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
+        SELECT :term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at
+        FROM granted
+        ON CONFLICT {conflict} DO NOTHING
+        RETURNING id, course_id, grab_id
+    ), counted AS (
+        UPDATE course SET seats_taken = course.seats_taken + c.taken
+        FROM (SELECT course_id, count(*) AS taken FROM inserted GROUP BY course_id) AS c
+        WHERE course.id = c.course_id
+    )
+    SELECT grab_id, id FROM inserted
+    UNION ALL
+    SELECT e.grab_id, e.id FROM enrollment e
+    WHERE e.term_id = :term_id AND e.grab_id = ANY(CAST(:grab_ids AS text[]))
+      AND e.grab_id NOT IN (SELECT grab_id FROM inserted)
+    """
+# The API's writer: a seat Postgres refuses (a second confirmed seat, a course over capacity)
+# raises, so that the grab is refused and its seat given back.
+_WRITE_ANSWERED = text(_WRITE.format(conflict="(term_id, grab_id)"))
+# The persister, writing from the stream what nobody answered for: anything Postgres already
+# holds or refuses is skipped (the API refused that grab and gave its seat back).
+_WRITE_FROM_STREAM = text(_WRITE.format(conflict=""))
+
+
+_LOCK = text("SELECT id FROM course WHERE id = ANY(:courses) ORDER BY id FOR UPDATE")
+
+
+async def write_seats(
+    session: AsyncSession, term_id: int, grabs: Sequence[StreamGrab], from_stream: bool = False
+) -> dict[str, int]:
+    """Insert the seats not yet written (by their grab id) and count them on their courses, in
+    one statement; the enrollment id of every seat, written now or before. The API's writer and
+    the persister both write this way, and both lock the courses in id order first."""
+    # Course rows are locked in id order first: two writers' batches sharing courses then wait
+    # for each other instead of deadlocking.
+    await session.execute(_LOCK, {"courses": sorted({g.course_id for g in grabs})})
+    rows = await session.execute(
+        _WRITE_FROM_STREAM if from_stream else _WRITE_ANSWERED,
         {
             "term_id": term_id,
             "grab_ids": [g.entry_id for g in grabs],
@@ -97,6 +114,7 @@ async def write_grabs(session: AsyncSession, term_id: int, grabs: Sequence[Strea
             "ats": [g.grabbed_at for g in grabs],
         },
     )
+    return {str(grab_id): int(enrollment_id) for grab_id, enrollment_id in rows}
 
 
 async def persist_stream(
@@ -114,7 +132,7 @@ async def persist_stream(
             return total
         grabs = [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries]
         async with sessionmaker() as session, session.begin():
-            await write_grabs(session, term_id, grabs)
+            await write_seats(session, term_id, grabs, from_stream=True)
         total += len(grabs)
         cursor = entries[-1][0]
 
@@ -182,7 +200,7 @@ class Persister:
         """Acknowledge only after the commit: a crash in between leaves the entries pending,
         and whoever claims them writes them again, which the inserts make harmless."""
         async with self.sessionmaker() as session, session.begin():
-            await write_grabs(session, term_id, grabs)
+            await write_seats(session, term_id, grabs, from_stream=True)
         await self.redis.xack(self.engine.keys(term_id).stream, GROUP, *[g.entry_id for g in grabs])
 
     async def run_once(self, term_id: int) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import NoScriptError
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
@@ -42,6 +42,34 @@ class LuaScript:
             # EVAL sends the source, runs it and caches it again in one step, so a cache flushed
             # again right away cannot make this call fail, however busy the server is.
             return await redis.eval(self.source, len(keys), *keys, *args)
+
+
+@dataclass(frozen=True)
+class ScriptCall:
+    script: LuaScript
+    keys: Sequence[str]
+    args: Sequence[ScriptArg]
+
+
+async def run_pipelined(redis: Redis, calls: Sequence[ScriptCall]) -> list[Any]:
+    """Several scripts in one round trip, in order (not a transaction: each is atomic on its
+    own, and they must share a hash tag on Redis Cluster). On NOSCRIPT the scripts are loaded
+    again and the calls sent once more: a script that failed for NOSCRIPT did not run. redis-py's
+    cluster client does not pipeline scripts: there they go one after the other."""
+    if isinstance(redis, RedisCluster):
+        return [await call.script.run(redis, call.keys, call.args) for call in calls]
+    for attempt in (1, 2):
+        async with redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+            try:
+                return list(await pipe.execute())
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+        for call in calls:
+            await call.script.load(redis)
+    raise AssertionError("unreachable")
 
 
 class ScriptRegistry:

@@ -20,11 +20,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.errors import NotFound, NotYourChild, RuleViolation
-from app.domain.grab_errors import REFUSALS, AlreadyEnrolled, CourseFull, EngineRebuilding
+from app.domain.grab_errors import (
+    REFUSALS,
+    AlreadyEnrolled,
+    CourseFull,
+    EngineRebuilding,
+    RateLimited,
+)
 from app.grab.arming import arm_term, refresh_student
 from app.grab.engine import GrabCode, GrabResult, SeatEngine
 from app.grab.persister import StreamGrab
-from app.grab.ratelimit import Turn
+from app.grab.ratelimit import GrabGate
 from app.grab.writer import GrabWriter
 from app.models import Course, CourseKind
 
@@ -101,18 +107,28 @@ class GrabService:
         course_id: int,
         user_id: int,
         idempotency_key: str,
-        turn: Turn | None = None,
+        gate: GrabGate | None = None,
+        client_ip: str = "",
     ) -> GrabOutcome:
+        """One grab; through `gate` (rate limits, one attempt in flight per parent) when given,
+        in the same round trip to Redis."""
         try:
-            result = await self.engine.grab(
-                term_id, student_id, course_id, user_id, idempotency_key
+            gate_call = (
+                await gate.call(term_id, user_id, client_ip, idempotency_key) if gate else None
             )
-            if turn is not None:
-                turn.given_back = True  # the script gives the parent's turn back
+            gate_reply, result = await self.engine.grab(
+                term_id, student_id, course_id, user_id, idempotency_key, gate_call
+            )
         except (RedisConnectionError, RedisTimeoutError) as error:
             # Redis is away (restarting, failing over): nothing was taken; come back shortly.
             log.warning("engine_unreachable", term_id=term_id, error_type=type(error).__name__)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S) from error
+        if gate is not None and gate_reply is not None:
+            turned_away = await gate.refusal(term_id, gate_reply)
+            if turned_away is not None:
+                raise turned_away
+        if result.code is GrabCode.NOT_ADMITTED:  # admitted, but its resend took the turn first
+            raise RateLimited("one grab at a time per parent", retry_after=1)
         if result.code in _ASK_POSTGRES:
             # The engine's copy cannot vouch for the caller: Postgres decides (403, 404, 422);
             # when Postgres agrees to the grab, the engine is behind and catches up.

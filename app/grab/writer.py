@@ -10,47 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.grab.persister import StreamGrab
+from app.grab.persister import StreamGrab, write_seats
 
 MAX_BATCH = 256
-
-_WRITE = text(
-    """
-    WITH granted AS (
-        SELECT * FROM unnest(
-            CAST(:grab_ids AS text[]), CAST(:students AS int[]), CAST(:courses AS int[]),
-            CAST(:rounds AS smallint[]), CAST(:users AS int[]), CAST(:keys AS text[]),
-            CAST(:ats AS timestamptz[])
-        ) AS g(grab_id, student_id, course_id, round, user_id, idempotency_key, grabbed_at)
-    ), inserted AS (
-        INSERT INTO enrollment
-            (term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at)
-        SELECT :term_id, student_id, course_id, round, user_id, idempotency_key, grab_id, grabbed_at
-        FROM granted
-        ON CONFLICT (term_id, grab_id) DO NOTHING
-        RETURNING id, course_id, grab_id
-    ), counted AS (
-        UPDATE course SET seats_taken = course.seats_taken + c.taken
-        FROM (SELECT course_id, count(*) AS taken FROM inserted GROUP BY course_id) AS c
-        WHERE course.id = c.course_id
-    )
-    SELECT grab_id, id FROM inserted
-    UNION ALL
-    SELECT e.grab_id, e.id FROM enrollment e
-    WHERE e.term_id = :term_id AND e.grab_id = ANY(CAST(:grab_ids AS text[]))
-      AND e.grab_id NOT IN (SELECT grab_id FROM inserted)
-    """
-)
-
-
-_LOCK = text("SELECT id FROM course WHERE id = ANY(:courses) ORDER BY id FOR UPDATE")
 
 
 @dataclass(frozen=True)
@@ -58,30 +25,6 @@ class Pending:
     term_id: int
     grab: StreamGrab
     answer: asyncio.Future[int]
-
-
-async def write_seats(
-    session: AsyncSession, term_id: int, grabs: Sequence[StreamGrab]
-) -> dict[str, int]:
-    """Insert the seats not yet written (by their grab id) and count them on their courses, in
-    one statement; the enrollment id of every seat, written now or before."""
-    # Course rows are locked in id order first: two writers' batches sharing courses then wait
-    # for each other instead of deadlocking.
-    await session.execute(_LOCK, {"courses": sorted({g.course_id for g in grabs})})
-    rows = await session.execute(
-        _WRITE,
-        {
-            "term_id": term_id,
-            "grab_ids": [g.entry_id for g in grabs],
-            "students": [g.student_id for g in grabs],
-            "courses": [g.course_id for g in grabs],
-            "rounds": [g.round for g in grabs],
-            "users": [g.user_id for g in grabs],
-            "keys": [g.idempotency_key for g in grabs],
-            "ats": [g.grabbed_at for g in grabs],
-        },
-    )
-    return {str(grab_id): int(enrollment_id) for grab_id, enrollment_id in rows}
 
 
 def _fail(batch: list[Pending], error: BaseException) -> None:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.embedded import RedisServer
-from app.grab.persister import GROUP, Persister, write_grabs
+from app.grab.persister import GROUP, Persister, write_seats
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.models import Course, Enrollment
@@ -193,7 +193,7 @@ async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
     course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
     await open_and_arm(resources, world.term_a)
     for family in crowd:  # granted by the engine, never written by the API (as after a 202)
-        result = await resources.engine.grab(
+        _, result = await resources.engine.grab(
             world.term_a, family.student_id, course, family.user_id, "k"
         )
         assert result.code == "ok"
@@ -202,7 +202,7 @@ async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
     assert len(grabs) == 20
     half = grabs[:10]
     async with resources.sessionmaker() as session, session.begin():  # writes half, then dies
-        await write_grabs(session, world.term_a, half)
+        await write_seats(session, world.term_a, half, from_stream=True)
     stream = resources.engine.keys(world.term_a).stream
     pending = await resources.engine.redis.xpending(stream, GROUP)
     assert pending["pending"] == 20
@@ -274,11 +274,10 @@ async def test_a_persister_retries_what_it_failed_to_write_at_once(
     course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
     await open_and_arm(resources, world.term_a)
     for family in crowd:
-        assert (
-            await resources.engine.grab(
-                world.term_a, family.student_id, course, family.user_id, "k"
-            )
-        ).code == "ok"
+        _, result = await resources.engine.grab(
+            world.term_a, family.student_id, course, family.user_id, "k"
+        )
+        assert result.code == "ok"
     persister = Persister(
         resources.sessionmaker, resources.engine, consumer="unlucky"
     )  # stale_ms: 15 s

@@ -6,17 +6,24 @@
 -- KEYS: 1 armed, 2 seats, 3 courses, 4 students, 5 held, 6 idempotency key, 7 stream, 8 guardians,
 --       9 the parent's turn (gate.lua): given back here, whatever the answer, when this attempt
 --       holds it
--- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s)
+-- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s),
+--       6 '1' when gated: the attempt must hold the turn
 -- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug.
-
-if redis.call('GET', KEYS[9]) == ARGV[4] then
-  redis.call('DEL', KEYS[9])
-end
 
 local replay = redis.call('GET', KEYS[6])
 if replay then
+  if redis.call('GET', KEYS[9]) == ARGV[4] then
+    redis.call('DEL', KEYS[9])
+  end
   local code, seats, round, grab_id, at = string.match(replay, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   return {code, tonumber(seats), tonumber(round), grab_id, tonumber(at), 'replay'}
+end
+
+-- Sent right behind gate.lua in one pipeline: go on only if the gate gave this attempt the turn.
+if redis.call('GET', KEYS[9]) == ARGV[4] then
+  redis.call('DEL', KEYS[9])
+elseif ARGV[6] == '1' then
+  return {'not-admitted', -1, 0, '', 0}
 end
 
 local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses')
