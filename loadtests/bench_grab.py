@@ -208,7 +208,9 @@ class Measure:
         attempt in flight when the request list wraps round): errors. A 202 counts as one: a
         seat Postgres could not take at once."""
         return self.socket_errors + sum(
-            n for status, n in self.statuses.items() if status not in ("200", "201", "409", "429")
+            n
+            for status, n in self.statuses.items()
+            if status.split(":")[0] not in ("200", "201", "409", "429")
         )
 
 

@@ -42,7 +42,11 @@ function request()
 end
 
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  local name = tostring(status)
+  if status >= 400 then
+    name = name .. ":" .. (string.match(body, '"slug":"([^"]+)"') or "?")
+  end
+  statuses[name] = (statuses[name] or 0) + 1
 end
 
 function done(summary, latency, requests)
@@ -54,7 +58,7 @@ function done(summary, latency, requests)
   end
   local parts = {}
   for status, count in pairs(merged) do
-    parts[#parts + 1] = string.format('"%d":%d', status, count)
+    parts[#parts + 1] = string.format('"%s":%d', status, count)
   end
   local errors = summary.errors
   io.write(string.format(
