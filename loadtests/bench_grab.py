@@ -149,9 +149,17 @@ async def reset(bench: Bench) -> None:
     """Give back every seat the measured runs took, and re-arm the term from Postgres."""
     resources = bench.resources
     taken = [*bench.success_courses, bench.hot_course, bench.naive_course]
+    await asyncio.sleep(1)  # let the server's persister finish with the run's last grabs
     async with resources.sessionmaker() as session, session.begin():
+        # Courses locked in id order, as the server's writers lock them: no deadlock with them.
+        await session.execute(
+            select(Course.id).where(Course.id.in_(taken)).order_by(Course.id).with_for_update()
+        )
         await session.execute(delete(Enrollment).where(Enrollment.course_id.in_(taken)))
         await session.execute(update(Course).where(Course.id.in_(taken)).values(seats_taken=0))
+    # Arming writes back every grab still in the term's stream: empty it (the consumer group
+    # stays), or the seats just deleted would come back.
+    await resources.redis.xtrim(resources.engine.keys(bench.term).stream, maxlen=0)
     await arm_term(resources.sessionmaker, resources.engine, bench.term)
 
 
@@ -325,7 +333,7 @@ async def measure_server(
         await asyncio.to_thread(wrk, url, files["refusal"], 64, 1, f"warm-{workers}")
         for count in connections:
             for scenario in ("bare", "evalsha", "refusal", "success", "hot", "naive"):
-                if scenario in RESET_BEFORE:
+                if scenario in RESET_BEFORE or scenario == "refusal":
                     await reset(bench)
                 run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
                 result = await asyncio.to_thread(wrk, url, files[scenario], count, seconds, run)
