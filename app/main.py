@@ -60,9 +60,11 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 def build_api_router() -> APIRouter:
     """Every resource router of API v1, under one prefix."""
     router = APIRouter(prefix=API_PREFIX)
+    # The grab's router first: a request is matched against the routes in order, and the grab is
+    # the route the opening second hammers.
     for module in (
-        auth, me, districts, schools, terms, courses, students, bindings, imports, enrollments, care,
-        care_groups, overrides, waitlist, publications,
+        enrollments, auth, me, districts, schools, terms, courses, students, bindings, imports,
+        care, care_groups, overrides, waitlist, publications,
     ):  # fmt: skip
         router.include_router(module.router)
     return router
