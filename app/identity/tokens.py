@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -14,12 +15,18 @@ from app.domain.errors import AuthenticationFailed
 ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are refused
 
 
+VERIFIED_CACHE_SIZE = 20_000
+
+
 @dataclass(frozen=True)
 class TokenSigner:
     secret: str
     issuer: str
     audience: str
     ttl: timedelta
+    # Tokens this process verified, with their expiry: a family's mini-app sends the same token
+    # with every grab, and its signature need not be checked again until it expires.
+    _verified: dict[str, tuple[int, float]] = field(default_factory=dict, compare=False)
 
     def issue(self, user_id: int, now: datetime | None = None) -> str:
         issued = now or datetime.now(UTC)
@@ -33,6 +40,9 @@ class TokenSigner:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def user_id(self, token: str) -> int:
+        known = self._verified.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
         try:
             claims = jwt.decode(
                 token,
@@ -42,9 +52,13 @@ class TokenSigner:
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
-            return int(claims["sub"])
+            user_id = int(claims["sub"])
         except (jwt.InvalidTokenError, ValueError) as error:
             raise AuthenticationFailed("the access token is invalid or expired") from error
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (user_id, float(claims["exp"]))
+        return user_id
 
 
 def new_refresh_token() -> str:
