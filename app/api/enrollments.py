@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
-from app.api.problems import problem_responses
+from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.base import Page
 from app.api.schemas.enrollments import (
     ArmReportOut,
@@ -19,6 +19,7 @@ from app.api.schemas.enrollments import (
     GrabIn,
     ReconcileReportOut,
 )
+from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.grab.arming import arm_term
 from app.grab.reconciler import reconcile
@@ -79,10 +80,16 @@ async def grab(
     if idempotency_key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
     client_ip = request.client.host if request.client else "unknown"
-    outcome = await resources.grabs.grab(
-        term_id, body.student_id, body.course_id, user_id, idempotency_key,
-        resources.gate, client_ip,
-    )  # fmt: skip
+    try:
+        outcome = await resources.grabs.grab(
+            term_id, body.student_id, body.course_id, user_id, idempotency_key,
+            resources.gate, client_ip,
+        )  # fmt: skip
+    except DomainError as refusal:
+        # Answered here rather than raised through the framework's handlers: most answers at
+        # the opening second are refusals, and unwinding the middleware stack costs more than
+        # the refusal itself.
+        return domain_problem(refusal, request)
     answer = EnrollmentOut(
         id=outcome.enrollment_id,
         student_id=outcome.student_id,

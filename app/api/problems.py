@@ -166,6 +166,13 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
 
 async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
+    return domain_problem(error, request)
+
+
+def domain_problem(error: DomainError, request: Request | None) -> JSONResponse:
+    """The answer for a domain error: the one mapping from slugs to statuses and headers. Also
+    called directly where raising through the framework would cost the hot path (the grab's
+    refusals)."""
     kind = _domain_kind(error)
     if kind.status == 500:
         log.error("unmapped_domain_error", slug=error.slug)
