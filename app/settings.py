@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(default=10.0, gt=0)
     db_behind_pgbouncer: bool = False
 
-    redis_max_connections: int = Field(default=512, ge=1)
+    # A grab holds a connection for one round trip (its scripts are pipelined) and Redis runs
+    # commands one at a time: a bounded pool serves any burst and bounds each worker's memory.
+    redis_max_connections: int = Field(default=128, ge=1)
     redis_pool_timeout_s: float = Field(default=5.0, gt=0)
     # Every key the service writes starts with this, so that a shared Redis is never flushed
     # and tests can clean up only their own keys.
