@@ -43,7 +43,7 @@ def make_redis(settings: Settings) -> Redis:
         cluster = RedisCluster.from_url(
             "redis://" + settings.redis_url.removeprefix(CLUSTER_SCHEME),
             decode_responses=True,
-            max_connections=settings.redis_max_connections,
+            max_connections=settings.redis_cluster_max_connections,
         )
         # The same commands, routed by key slot; typed as Redis for the code that uses it.
         return cluster  # type: ignore[return-value]

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # A grab holds a connection for one round trip (its scripts are pipelined) and Redis runs
     # commands one at a time: a bounded pool serves any burst and bounds each worker's memory.
     redis_max_connections: int = Field(default=128, ge=1)
+    # redis-py's cluster client cannot wait for a free connection (it refuses the command), so
+    # it needs one per concurrent grab and node.
+    redis_cluster_max_connections: int = Field(default=1024, ge=1)
     redis_pool_timeout_s: float = Field(default=5.0, gt=0)
     # Every key the service writes starts with this, so that a shared Redis is never flushed
     # and tests can clean up only their own keys.
