@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import time
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from app.grab.arming import arm_term
 from app.main import create_app
 from app.models import BindingStatus, Course, CourseKind, Enrollment, Guardianship
 from app.resources import Resources
@@ -419,3 +421,47 @@ async def test_readiness_and_bindings_recorded_during_the_window_reach_the_engin
     assert (await grab(client, world.term_a, behind, third)).status_code == 201
     outsider = Family(other.student_id, world.users["parent-1"], world.tokens["parent-1"])
     assert (await grab(client, world.term_a, outsider, third)).status_code == 403
+
+
+async def test_the_503s_of_one_rearm_do_not_start_another(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    world: World,
+    families: list[Family],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    armings: list[int] = []
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        armings.append(1)
+        return await arm_term(*args, **kwargs)
+
+    monkeypatch.setattr("app.grab.service.arm_term", counted)
+    # A grab answered 503 just before someone else's arming finished asks for a re-arm of a term
+    # that is armed again by now: nothing happens.
+    await resources.grabs.rearm_soon(world.term_a)
+    await asyncio.sleep(0.5)
+    assert armings == []
+    # Redis came back empty: waves of grabs answer 503 while one re-arm runs, and only one runs.
+    await resources.engine.disarm(world.term_a)
+    for _ in range(5):
+        answers = await asyncio.gather(
+            *(grab(client, world.term_a, f, world.course_a) for f in families)
+        )
+        assert {a.status_code for a in answers} <= {201, 409, 503}
+        await asyncio.sleep(0.3)
+    assert await resources.engine.is_armed(world.term_a)
+    assert len(armings) == 1
+    assert (await grab(client, world.term_a, families[0], world.course_a)).status_code in (201, 409)
+
+
+async def test_a_resend_of_the_attempt_in_flight_is_answered_like_it(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    turn = resources.engine.keys(world.term_a).in_flight(families[0].user_id)
+    await resources.redis.set(turn, "attempt-7", px=2000)  # the first send still holds the turn
+    resent = await grab(client, world.term_a, families[0], world.course_a, key="attempt-7")
+    assert resent.status_code == 201, resent.text
+    assert await resources.redis.get(turn) is None  # the grab gave the turn back
+    again = await grab(client, world.term_a, families[0], world.course_a, key="attempt-7")
+    assert (again.status_code, again.json()) == (201, resent.json())  # the first answer
