@@ -198,10 +198,15 @@ class Persister:
 
     async def write_and_ack(self, term_id: int, grabs: list[StreamGrab]) -> None:
         """Acknowledge only after the commit: a crash in between leaves the entries pending,
-        and whoever claims them writes them again, which the inserts make harmless."""
+        and whoever claims them writes them again, which the inserts make harmless. Written
+        entries then leave the stream: it holds only what Postgres may still lack, so arming
+        (which writes the whole stream first) stays fast and Redis's memory bounded."""
         async with self.sessionmaker() as session, session.begin():
             await write_seats(session, term_id, grabs, from_stream=True)
-        await self.redis.xack(self.engine.keys(term_id).stream, GROUP, *[g.entry_id for g in grabs])
+        stream = self.engine.keys(term_id).stream
+        ids = [g.entry_id for g in grabs]
+        await self.redis.xack(stream, GROUP, *ids)
+        await self.redis.xdel(stream, *ids)
 
     async def run_once(self, term_id: int) -> int:
         grabs = await self.read(term_id)

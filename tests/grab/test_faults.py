@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.embedded import RedisServer
 from app.grab.persister import GROUP, Persister, write_seats
@@ -288,3 +288,26 @@ async def test_a_persister_retries_what_it_failed_to_write_at_once(
     students, taken = await rows_and_taken(resources, course)
     assert len(students) == taken == 5
     assert await persister.run_once(world.term_a) == 0
+
+
+async def test_written_grabs_leave_the_stream(quiet_app: FastAPI) -> None:
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 12)
+    course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    for family in crowd:
+        outcome = await resources.grabs.grab(
+            world.term_a, family.student_id, course, family.user_id, uuid.uuid4().hex
+        )
+        assert outcome.confirmed
+    stream = resources.engine.keys(world.term_a).stream
+    assert await resources.redis.xlen(stream) == 12
+    persister = Persister(resources.sessionmaker, resources.engine, consumer="tidy")
+    assert await persister.run_once(world.term_a) == 12
+    assert await resources.redis.xlen(stream) == 0
+    async with resources.sessionmaker() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course)
+        )
+    assert rows == 12
