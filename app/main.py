@@ -35,6 +35,7 @@ from app.api import (
     waitlist,
 )
 from app.api.docs import install_offline_docs
+from app.api.grab_entry import GrabEntry
 from app.api.problems import install_problem_handlers
 from app.observability import RequestContextMiddleware, RequestMetrics, configure_logging
 from app.resources import Resources
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     registry = _metrics_registry()
+    app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(
         RequestContextMiddleware, access_log=settings.access_log, metrics=RequestMetrics(registry)
     )

@@ -23,6 +23,7 @@ from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.grab.arming import arm_term
 from app.grab.reconciler import reconcile
+from app.resources import Resources
 from app.services import enrollments
 from app.services.common import require_admin_of
 from app.services.terms import get_term
@@ -79,6 +80,19 @@ async def grab(
 ) -> JSONResponse:
     if idempotency_key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header, unique per attempt")
+    return await answer_grab(request, resources, term_id, body, user_id, idempotency_key)
+
+
+async def answer_grab(
+    request: Request,
+    resources: Resources,
+    term_id: int,
+    body: GrabIn,
+    user_id: int,
+    idempotency_key: str,
+) -> JSONResponse:
+    """The grab once its request is known good: the route above and the fast entry
+    (app/api/grab_entry.py) both answer through here."""
     client_ip = request.client.host if request.client else "unknown"
     try:
         outcome = await resources.grabs.grab(
