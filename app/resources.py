@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -57,6 +58,16 @@ def make_redis(settings: Settings) -> Redis:
         health_check_interval=30,
     )
     return Redis(connection_pool=pool)
+
+
+SHUTDOWN_STEP_S = 10.0
+
+
+async def _bounded(step: str, work: Awaitable[object]) -> None:
+    try:
+        await asyncio.wait_for(work, SHUTDOWN_STEP_S)
+    except TimeoutError:
+        log.error("shutdown_step_timed_out", step=step, seconds=SHUTDOWN_STEP_S)
 
 
 def make_notifier(settings: Settings, dingtalk: DingTalkClient) -> Notifier:
@@ -190,15 +201,17 @@ class Resources:
         return applied == self.head_revisions
 
     async def close(self) -> None:
+        """Stop the background work and close every connection. Each step has a time limit: a
+        shutdown must end even when a step waits on something that will not come."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.grabs.close()
-        await self.seats.close()
-        await self.dingtalk_http.aclose()
-        await self.redis.aclose()
+        await _bounded("background tasks", asyncio.gather(*self.tasks, return_exceptions=True))
+        await _bounded("grabs", self.grabs.close())
+        await _bounded("seat stream", self.seats.close())
+        await _bounded("dingtalk client", self.dingtalk_http.aclose())
+        await _bounded("redis", self.redis.aclose())
         if isinstance(self.redis, Redis):
-            await self.redis.connection_pool.disconnect()
-        await self.db.dispose()
+            await _bounded("redis pool", self.redis.connection_pool.disconnect())
+        await _bounded("database", self.db.dispose())
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
