@@ -14,6 +14,8 @@ from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.base import Page
 from app.api.schemas.enrollments import (
+    IDEMPOTENCY_KEY_MAX,
+    IDEMPOTENCY_KEY_PATTERN,
     ArmReportOut,
     EnrollmentOut,
     GrabIn,
@@ -72,8 +74,8 @@ async def grab(
         str | None,
         Header(
             min_length=1,
-            max_length=64,
-            pattern=r"^[A-Za-z0-9_.:-]+$",
+            max_length=IDEMPOTENCY_KEY_MAX,
+            pattern=IDEMPOTENCY_KEY_PATTERN,
             description="Unique per attempt; a retry repeats it · 每次抢课唯一,重试时不变",
         ),
     ] = None,

@@ -15,12 +15,12 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.enrollments import answer_grab
-from app.api.schemas.enrollments import GrabIn
+from app.api.schemas.enrollments import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, GrabIn
 from app.domain.errors import AuthenticationFailed
 from app.resources import Resources
 
 GRAB_PATH = re.compile(r"^/api/v1/terms/([1-9][0-9]{0,9})/enrollments$")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 MAX_TERM_ID = 2**31 - 1
 
 
@@ -57,7 +57,9 @@ class GrabEntry:
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip()
         key = _header(scope, b"idempotency-key")
         authorization = _header(scope, b"authorization") or ""
-        if content_type != "application/json" or key is None or not IDEMPOTENCY_KEY.match(key):
+        if content_type != "application/json" or key is None:
+            return None
+        if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.match(key):
             return None
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:

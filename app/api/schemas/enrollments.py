@@ -7,6 +7,10 @@ from pydantic import ConfigDict, Field
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
 from app.models import Enrollment
 
+# The Idempotency-Key rule, shared by the grab's route and its fast entry.
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+IDEMPOTENCY_KEY_MAX = 64
+
 
 class GrabIn(RequestBody):
     model_config = ConfigDict(
