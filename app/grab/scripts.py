@@ -54,23 +54,28 @@ class ScriptCall:
 
 async def run_pipelined(redis: Redis, calls: Sequence[ScriptCall]) -> list[Any]:
     """Several scripts in one round trip, in order (not a transaction: each is atomic on its
-    own, and they must share a hash tag on Redis Cluster). On NOSCRIPT the scripts are loaded
-    again and the calls sent once more: a script that failed for NOSCRIPT did not run. redis-py's
-    cluster client does not pipeline scripts: there they go one after the other."""
+    own, and they must share a hash tag on Redis Cluster). A script that met NOSCRIPT did not
+    run; it and every call after it are sent again one by one, each falling back to EVAL, so a
+    cache flushed again meanwhile cannot fail them. A call behind one that did not run must
+    therefore be harmless to send twice (the grab is: without the gate's turn it refuses and
+    changes nothing, and a replay answers the same). redis-py's cluster client does not
+    pipeline scripts: there they go one after the other."""
     if isinstance(redis, RedisCluster):
         return [await call.script.run(redis, call.keys, call.args) for call in calls]
-    for attempt in (1, 2):
-        async with redis.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
-            try:
-                return list(await pipe.execute())
-            except NoScriptError:
-                if attempt == 2:
-                    raise
+    async with redis.pipeline(transaction=False) as pipe:
         for call in calls:
-            await call.script.load(redis)
-    raise AssertionError("unreachable")
+            pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+        replies = list(await pipe.execute(raise_on_error=False))
+    for index, reply in enumerate(replies):
+        if isinstance(reply, NoScriptError):
+            for later in range(index, len(calls)):
+                call = calls[later]
+                replies[later] = await call.script.run(redis, call.keys, call.args)
+            break
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
 
 
 class ScriptRegistry:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from app.grab.scripts import LuaScript, ScriptRegistry
+from app.grab.scripts import LuaScript, ScriptCall, ScriptRegistry, run_pipelined
 from app.settings import Settings
 
 COUNTER = """
@@ -27,6 +27,35 @@ async def test_a_flushed_script_cache_is_reloaded_transparently(scratch_settings
         assert await redis.script_exists(script.sha) == [False]
         assert await script.run(redis, [key], [3]) == 5
         assert await redis.script_exists(script.sha) == [True]
+    finally:
+        await redis.delete(key)
+        await redis.aclose()
+
+
+DOUBLER = """
+local value = redis.call('GET', KEYS[1])
+return tonumber(value) * 2
+"""
+
+
+async def test_a_pipeline_runs_again_from_the_first_script_the_cache_lost(
+    scratch_settings: Settings,
+) -> None:
+    settings = scratch_settings
+    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    key = f"{settings.redis_key_prefix}{{t:1}}:pipelined"
+    counter, doubler = LuaScript("counter", COUNTER), LuaScript("doubler", DOUBLER)
+    calls = [ScriptCall(counter, [key], [1]), ScriptCall(doubler, [key], [])]
+    try:
+        assert await run_pipelined(redis, calls) == [1, 2]
+        await redis.script_flush()
+        assert await run_pipelined(redis, calls) == [2, 4]
+        await redis.script_flush()
+        await counter.load(redis)
+        # The counter ran in the pipeline and is not sent again: only the doubler is.
+        assert await run_pipelined(redis, calls) == [3, 6]
+        assert await redis.get(key) == "3"
+        assert await redis.script_exists(counter.sha, doubler.sha) == [True, True]
     finally:
         await redis.delete(key)
         await redis.aclose()
