@@ -17,6 +17,7 @@ from prometheus_client import (
 )
 
 from app.api import (
+    attendance,
     auth,
     bindings,
     care,
@@ -24,15 +25,20 @@ from app.api import (
     courses,
     districts,
     enrollments,
+    exports,
+    fees,
     health,
     imports,
+    leave,
     me,
     overrides,
     publications,
     schools,
+    sessions,
     students,
     terms,
     waitlist,
+    workload,
 )
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
@@ -65,7 +71,8 @@ def build_api_router() -> APIRouter:
     # the route the opening second hammers.
     for module in (
         enrollments, auth, me, districts, schools, terms, courses, students, bindings, imports,
-        care, care_groups, overrides, waitlist, publications,
+        care, care_groups, overrides, waitlist, publications, sessions, attendance, leave, fees,
+        workload, exports,
     ):  # fmt: skip
         router.include_router(module.router)
     return router

@@ -176,7 +176,12 @@ async def list_suspensions(
 @router.post(
     "/terms/{term_id}/suspensions",
     summary="Suspend a day · 新增停课日",
-    description="A school event (outing, sports day) cancels that day's care. 学校活动当天停止托管。",
+    description=(
+        "A school event (outing, sports day) cancels that day's care. Sessions already generated "
+        "for the day are cancelled, the families concerned are notified, and paid sessions are "
+        "refunded at settlement.\n\n学校活动当天停止托管。已生成的当天课次随之取消,通知相关家长,"
+        "已缴费课时在期末结算时退还。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=SuspensionOut,
     responses=WRITE_ERRORS,

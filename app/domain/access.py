@@ -114,3 +114,17 @@ class Principal:
 
     def may_confirm_binding(self, class_id: int | None, scope: SchoolScope) -> bool:
         return self.administers_school(scope) or self.teaches_class(class_id)
+
+    def may_take_roll_call(self, scope: SchoolScope) -> bool:
+        """Roll call, handover and pickups: the school's care and course teachers, and its
+        administrators."""
+        return self.administers_school(scope) or any(
+            g.role in (Role.CARE_TEACHER, Role.EXTERNAL_TEACHER) and g.school_id == scope.school_id
+            for g in self.grants
+        )
+
+    def may_patrol(self, scope: SchoolScope) -> bool:
+        """Safety patrol records: the school's duty leaders (值日领导) and administrators."""
+        return self.administers_school(scope) or any(
+            g.role is Role.DUTY_LEADER and g.school_id == scope.school_id for g in self.grants
+        )

@@ -1,11 +1,21 @@
 """ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
 
 from app.db import Base
+from app.models.attendance import (
+    Attendance,
+    CareSession,
+    Handover,
+    LeaveRequest,
+    LeaveState,
+    PolicyStep,
+    SessionStatus,
+)
 from app.models.audit import AuditEvent, WaitlistEntry, WaitlistState
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.course import Course, CourseKind, CourseStatus
 from app.models.enrollment import Enrollment, EnrollmentStatus
+from app.models.fees import DutyKind, DutyRecord, Feedback, LedgerEntry
 from app.models.notification import Notice, NoticeState
 from app.models.org import District, School, SchoolClass
 from app.models.people import (
@@ -30,6 +40,7 @@ from app.models.reconcile import ReconcileRun
 
 __all__ = [
     "Agreement",
+    "Attendance",
     "AuditEvent",
     "Base",
     "BindingCode",
@@ -39,18 +50,27 @@ __all__ = [
     "CareApplicationEvent",
     "CareGroup",
     "CareGroupMember",
+    "CareSession",
     "Course",
     "CourseKind",
     "CourseStatus",
     "District",
+    "DutyKind",
+    "DutyRecord",
     "Enrollment",
     "EnrollmentStatus",
+    "Feedback",
     "GradeSchedule",
     "Guardianship",
+    "Handover",
     "Insurance",
+    "LeaveRequest",
+    "LeaveState",
+    "LedgerEntry",
     "Notice",
     "NoticeState",
     "Objection",
+    "PolicyStep",
     "Publication",
     "PublicationKind",
     "ReconcileRun",
@@ -58,6 +78,7 @@ __all__ = [
     "RoleGrant",
     "School",
     "SchoolClass",
+    "SessionStatus",
     "Student",
     "Suspension",
     "Term",

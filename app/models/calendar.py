@@ -47,6 +47,15 @@ class Term(Versioned, Base):
         CheckConstraint("basic_care_places >= 0", name="care_places_not_negative"),
         CheckConstraint("care_group_limit BETWEEN 1 AND 100", name="care_group_limit_range"),
         CheckConstraint(
+            "absence_limit >= 1 AND late_pickup_limit >= 1", name="policy_limits_positive"
+        ),
+        CheckConstraint("late_pickup_grace_minutes >= 0", name="grace_not_negative"),
+        CheckConstraint(
+            "subsidy_fen_per_student_hour >= 0 AND points_per_supervision >= 0"
+            " AND points_per_activity >= 0 AND points_per_patrol >= 0",
+            name="rates_not_negative",
+        ),
+        CheckConstraint(
             "(summer_starts_on IS NULL) = (summer_ends_on IS NULL)"
             " AND (summer_ends_on IS NULL OR summer_ends_on >= summer_starts_on)",
             name="summer_range",
@@ -80,6 +89,18 @@ class Term(Versioned, Base):
     # Basic-care places; None: as many as are approved.
     basic_care_places: Mapped[int | None] = mapped_column(Integer)
     care_group_limit: Mapped[int] = mapped_column(SmallInteger, server_default="40")
+    # Attendance policies: N unexcused absences give a place up; M late pickups warn, one more
+    # proposes a dismissal. A pickup more than the grace after the session's end is late.
+    absence_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    late_pickup_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    late_pickup_grace_minutes: Mapped[int] = mapped_column(SmallInteger, server_default="10")
+    # Workload rates (seed defaults: 2 yuan per student-hour; 50, 50 and 40 points).
+    subsidy_fen_per_student_hour: Mapped[int] = mapped_column(Integer, server_default="200")
+    points_per_supervision: Mapped[int] = mapped_column(SmallInteger, server_default="50")
+    points_per_activity: Mapped[int] = mapped_column(SmallInteger, server_default="50")
+    points_per_patrol: Mapped[int] = mapped_column(SmallInteger, server_default="40")
+    billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +14,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.access import Principal, SchoolScope
 from app.domain.errors import Conflict, NotFound, PermissionDenied, StaleVersion
-from app.models import School
+from app.models import AuditEvent, School, Term
 
 Row = TypeVar("Row")
+SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def school_today() -> date:
+    """Today at the school (Asia/Shanghai): the day rules such as "leave in advance" count in."""
+    return datetime.now(SCHOOL_ZONE).date()
 
 
 async def school_scope(session: AsyncSession, school_id: int) -> SchoolScope:
@@ -104,3 +112,28 @@ async def update_versioned(
     for name, value in changes.items():
         setattr(row, name, value)
     await flush_or_conflict(session, detail)
+
+
+def record_audit(
+    session: AsyncSession,
+    actor_id: int,
+    term: Term,
+    action: str,
+    reason: str,
+    student_id: int | None = None,
+    course_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Add an entry to the school's append-only audit log (written with the caller's change)."""
+    session.add(
+        AuditEvent(
+            school_id=term.school_id,
+            term_id=term.id,
+            actor_id=actor_id,
+            action=action,
+            student_id=student_id,
+            course_id=course_id,
+            reason=reason,
+            detail=detail,
+        )
+    )

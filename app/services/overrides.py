@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,33 +23,9 @@ from app.models import (
     Student,
     Term,
 )
-from app.services.common import get_or_404, paginate, require_admin_of
+from app.services.common import get_or_404, paginate, record_audit, require_admin_of
 from app.services.placement import lock_courses, place
 from app.services.waitlist import admit_next
-
-
-def _audit(
-    session: AsyncSession,
-    principal: Principal,
-    term: Term,
-    action: str,
-    reason: str,
-    student_id: int | None = None,
-    course_id: int | None = None,
-    **detail: Any,
-) -> None:
-    session.add(
-        AuditEvent(
-            school_id=term.school_id,
-            term_id=term.id,
-            actor_id=principal.user_id,
-            action=action,
-            student_id=student_id,
-            course_id=course_id,
-            reason=reason,
-            detail=detail,
-        )
-    )
 
 
 async def _term_of_admin(session: AsyncSession, principal: Principal, term_id: int) -> Term:
@@ -78,8 +53,7 @@ async def enrol(
     enrollment = await place(
         session, term, course, student, principal.user_id, datetime.now(UTC), above_capacity
     )
-    _audit(
-        session, principal, term, "enrol", reason, student.id, course.id,
+    record_audit(session, principal.user_id, term, "enrol", reason, student.id, course.id,
         enrollment_id=enrollment.id, capacity_before=capacity_before,
         capacity_after=course.capacity,
     )  # fmt: skip
@@ -119,8 +93,7 @@ async def move(
         above_capacity, leaving=enrollment,
     )  # fmt: skip
     courses[from_course_id].seats_taken -= 1
-    _audit(
-        session, principal, term, "move", reason, student.id, to_course_id,
+    record_audit(session, principal.user_id, term, "move", reason, student.id, to_course_id,
         enrollment_id=enrollment.id, from_course_id=from_course_id,
     )  # fmt: skip
     await session.flush()
@@ -136,8 +109,7 @@ async def remove(
     [course] = await lock_courses(session, term.id, [enrollment.course_id])
     enrollment.status = EnrollmentStatus.DISMISSED
     course.seats_taken -= 1
-    _audit(
-        session, principal, term, "remove", reason, enrollment.student_id, course.id,
+    record_audit(session, principal.user_id, term, "remove", reason, enrollment.student_id, course.id,
         enrollment_id=enrollment.id,
     )  # fmt: skip
     await session.flush()
@@ -158,7 +130,7 @@ async def reopen(
     if datetime.now(UTC) >= term.round2_closes_at:
         raise Conflict("round two is over; a course can be reopened only before it closes")
     course.status = CourseStatus.OPEN
-    _audit(session, principal, term, "reopen", reason, course_id=course.id)
+    record_audit(session, principal.user_id, term, "reopen", reason, course_id=course.id)
     await session.flush()
     return course
 

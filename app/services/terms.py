@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.errors import RuleViolation
+from app.domain.errors import Conflict, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
+from app.domain.sessions import CancelCause
 from app.domain.window import check_term_dates, plan_window
-from app.models import CalendarOverride, GradeSchedule, Suspension, Term
+from app.models import CalendarOverride, CareSession, GradeSchedule, Suspension, Term
 from app.services.calendar import term_calendar
 from app.services.common import (
     flush_or_conflict,
@@ -23,6 +24,7 @@ from app.services.common import (
     update_versioned,
 )
 from app.services.org import get_district
+from app.services.sessions import cancel_on_suspension
 
 WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")
 
@@ -140,6 +142,10 @@ async def add_suspension(
     suspension = Suspension(term_id=term_id, on_date=on_date, reason=reason)
     session.add(suspension)
     await flush_or_conflict(session, f"{on_date} is suspended already")
+    # Sessions already generated for the day are cancelled; their families are told.
+    await cancel_on_suspension(
+        session, principal.user_id, term, on_date, reason, f"suspension:{suspension.id}"
+    )
     return suspension
 
 
@@ -159,6 +165,19 @@ async def remove_suspension(
     suspension = await get_or_404(session, Suspension, suspension_id, "suspension")
     term = await get_or_404(session, Term, suspension.term_id, "term")
     await require_admin_of(session, principal, term.school_id)
+    cancelled = await session.scalar(
+        select(CareSession.id)
+        .where(
+            CareSession.term_id == term.id,
+            CareSession.on_date == suspension.on_date,
+            CareSession.cancel_cause == CancelCause.SUSPENSION,
+        )
+        .limit(1)
+    )
+    if cancelled is not None:
+        raise Conflict(
+            "the day's sessions were cancelled and the families told: it stays suspended"
+        )
     await session.delete(suspension)
     await session.flush()
 

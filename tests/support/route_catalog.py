@@ -264,4 +264,115 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/bindings/{binding_id}/review"): lambda w: Call(
         f"/api/v1/bindings/{w.pending_binding}/review", {"approve": True}
     ),
+    ("POST", "/api/v1/terms/{term_id}/sessions/generate"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/sessions/generate"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/sessions"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/sessions", params={"from": "2026-11-01"}
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/cancel"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/cancel", {"cause": "school", "reason": "停电"}
+    ),
+    ("GET", "/api/v1/students/{student_id}/sessions"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/sessions"
+    ),
+    ("GET", "/api/v1/students/{student_id}/sessions.ics"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/sessions.ics"
+    ),
+    ("PUT", "/api/v1/sessions/{session_id}/attendance"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/attendance",
+        {"marks": [{"student_id": w.student_1, "status": "present"}]},
+    ),
+    ("GET", "/api/v1/sessions/{session_id}/attendance"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/attendance"
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/pickups"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/pickups",
+        {"pickups": [{"student_id": w.student_1, "picked_up_at": "2026-11-23T17:35:00+08:00"}]},
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/handovers"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/handovers",
+        {"from_teacher": "王老师", "children": 1, "handed_over_at": "2026-11-23T15:05:00+08:00"},
+    ),
+    ("GET", "/api/v1/students/{student_id}/attendance"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/attendance", params={"term_id": w.term_a}
+    ),
+    ("POST", "/api/v1/students/{student_id}/leave-requests"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/leave-requests",
+        {"term_id": w.term_a, "first_day": "2027-01-06", "last_day": "2027-01-06", "reason": "事"},
+    ),
+    ("GET", "/api/v1/students/{student_id}/leave-requests"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/leave-requests"
+    ),
+    ("GET", "/api/v1/classes/{class_id}/leave-requests"): lambda w: Call(
+        f"/api/v1/classes/{w.class_a301}/leave-requests"
+    ),
+    ("POST", "/api/v1/leave-requests/{leave_id}/decision"): lambda w: Call(
+        f"/api/v1/leave-requests/{w.leave_request}/decision", {"approve": True}
+    ),
+    ("POST", "/api/v1/leave-requests/{leave_id}/withdraw"): lambda w: Call(
+        f"/api/v1/leave-requests/{w.leave_request}/withdraw"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/policy-steps"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/policy-steps"
+    ),
+    ("POST", "/api/v1/policy-steps/{step_id}/decision"): lambda w: Call(
+        f"/api/v1/policy-steps/{w.dismissal_step}/decision", {"dismiss": False, "reason": "保留"}
+    ),
+    ("POST", "/api/v1/terms/{term_id}/billing"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/billing"
+    ),
+    ("POST", "/api/v1/terms/{term_id}/payments"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/payments",
+        {"student_id": w.student_1, "amount_fen": 100, "reference": "R-1"},
+    ),
+    ("POST", "/api/v1/terms/{term_id}/settlement"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/settlement", {}
+    ),
+    ("GET", "/api/v1/students/{student_id}/statement"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/statement", params={"term_id": w.term_a}
+    ),
+    ("GET", "/api/v1/terms/{term_id}/statements"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/statements"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/fee-summary"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/fee-summary"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/workload"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/workload"
+    ),
+    ("POST", "/api/v1/schools/{school_id}/duty-records"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/duty-records",
+        {"kind": "activity", "on_date": "2026-11-23", "note": "阅读分享会"},
+    ),
+    ("GET", "/api/v1/schools/{school_id}/duty-records"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/duty-records"
+    ),
+    ("POST", "/api/v1/schools/{school_id}/feedback"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/feedback", {"body": "感谢老师"}
+    ),
+    ("GET", "/api/v1/schools/{school_id}/feedback"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/feedback"
+    ),
+    ("POST", "/api/v1/feedback/{feedback_id}/answer"): lambda w: Call(
+        f"/api/v1/feedback/{w.feedback}/answer", {"text": "谢谢"}
+    ),
+    ("GET", "/api/v1/courses/{course_id}/roster.xlsx"): lambda w: Call(
+        f"/api/v1/courses/{w.course_a}/roster.xlsx"
+    ),
+    ("GET", "/api/v1/care-groups/{group_id}/roster.xlsx"): lambda w: Call(
+        f"/api/v1/care-groups/{w.care_group}/roster.xlsx"
+    ),
+    ("GET", "/api/v1/sessions/{session_id}/sign-in-sheet.xlsx"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/sign-in-sheet.xlsx"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/attendance.xlsx"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/attendance.xlsx"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/statements.xlsx"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/statements.xlsx"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/workload.xlsx"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/workload.xlsx"
+    ),
 }

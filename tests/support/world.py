@@ -13,21 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.access import Role
 from app.domain.applications import ApplicationState
+from app.domain.attendance import PolicyAction
 from app.models import (
     Agreement,
     BindingStatus,
     CareApplication,
     CareGroup,
     CareGroupMember,
+    CareSession,
     Course,
     CourseKind,
     District,
     Enrollment,
     EnrollmentStatus,
+    Feedback,
     GradeSchedule,
     Guardianship,
     Insurance,
+    LeaveRequest,
     Objection,
+    PolicyStep,
     Publication,
     PublicationKind,
     RoleGrant,
@@ -77,6 +82,10 @@ class World:
     publication: int = 0  # up now, with an objection from parent-1
     objection: int = 0
     care_application: int = 0  # parent-1 applied for basic care for student_1 in term_a
+    care_session: int = 0  # care group 1 met on 2026-11-23 (a Monday, before "today")
+    leave_request: int = 0  # parent-1 asked leave for student_1, pending
+    dismissal_step: int = 0  # a dismissal of student_1 proposed to school A, undecided
+    feedback: int = 0  # parent-1's feedback to school A, unanswered
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -272,6 +281,27 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         world.care_group, world.publication, world.objection = (
             group.id, publication.id, objection.id,
         )  # fmt: skip
+        care_session = CareSession(
+            term_id=terms[0].id, care_group_id=group.id, on_date=date(2026, 11, 23),
+            starts_at=datetime(2026, 11, 23, 7, 5, tzinfo=UTC),
+            ends_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+        )  # fmt: skip
+        leave = LeaveRequest(
+            term_id=terms[0].id, student_id=s1.id, first_day=date(2027, 1, 4),
+            last_day=date(2027, 1, 5), reason="看病", requested_by_id=users["parent-1"].id,
+        )  # fmt: skip
+        step = PolicyStep(
+            term_id=terms[0].id, student_id=s1.id, action=PolicyAction.DISMISSAL_PROPOSED,
+            place="", count=4,
+        )  # fmt: skip
+        feedback = Feedback(
+            school_id=school_a.id, author_id=users["parent-1"].id, student_id=s1.id,
+            body="希望增加阅读时间",
+        )  # fmt: skip
+        session.add_all([care_session, leave, step, feedback])
+        await session.flush()
+        world.care_session, world.leave_request = care_session.id, leave.id
+        world.dismissal_step, world.feedback = step.id, feedback.id
         world.suspension_a, world.pending_binding = suspension.id, pending.id
         world.care_grant_a = care_grant.id
         world.district_id, world.other_district_id = district.id, other.id

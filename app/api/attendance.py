@@ -1,0 +1,250 @@
+"""Roll call (点名签到), pickups, handovers (交接) and attendance records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.domain.attendance import AttendanceStatus, PolicyAction
+from app.services import attendance
+from app.services.attendance import Mark, RollCall
+
+router = APIRouter(tags=["attendance"])
+
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+class MarkIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "status": "present"}]}
+    )
+
+    student_id: int = Field(ge=1)
+    status: AttendanceStatus = Field(
+        description="present (出勤) / absent (缺勤) / leave (请假) / late (迟到)"
+    )
+    note: str = Field(default="", max_length=200)
+
+
+class RollCallIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "marks": [
+                        {"student_id": 11, "status": "present"},
+                        {"student_id": 12, "status": "absent"},
+                        {"student_id": 13, "status": "late", "note": "15:20 到"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    marks: list[MarkIn] = Field(max_length=200)
+
+
+class PickupIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"student_id": 11, "picked_up_at": "2026-03-02T17:45:00+08:00"}]
+        },
+    )
+
+    student_id: int = Field(ge=1)
+    picked_up_at: AwareDatetime
+
+
+class PickupsIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"pickups": [{"student_id": 11, "picked_up_at": "2026-03-02T17:45:00+08:00"}]}
+            ]
+        },
+    )
+
+    pickups: list[PickupIn] = Field(min_length=1, max_length=200)
+
+
+class HandoverIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "from_teacher": "王老师",
+                    "children": 38,
+                    "handed_over_at": "2026-03-02T15:05:00+08:00",
+                }
+            ]
+        },
+    )
+
+    from_teacher: str = Field(min_length=1, max_length=50, description="The last lesson's teacher")
+    children: int = Field(ge=0, le=500, description="How many children were handed over")
+    handed_over_at: AwareDatetime
+
+
+class AttendanceOut(ResponseBody):
+    student_id: int
+    status: AttendanceStatus
+    note: str
+    picked_up_at: SchoolTime | None
+    picked_up_late: bool
+    recorded_at: SchoolTime
+
+
+class StepOut(ResponseBody):
+    id: int
+    student_id: int
+    action: PolicyAction
+    place: str = Field(description='"course:<id>", "care" or "" (the student as a whole)')
+    count: int
+
+
+class RollCallOut(ResponseBody):
+    session_id: int
+    marks: list[AttendanceOut]
+    policy_steps: list[StepOut] = Field(
+        description="Steps the attendance policies took because of this request"
+    )
+
+
+class HandoverOut(ResponseBody):
+    id: int
+    session_id: int
+    from_teacher: str
+    children: int
+    handed_over_at: SchoolTime
+
+
+class SessionSheetOut(ResponseBody):
+    session_id: int
+    on_date: date
+    roll_call_at: SchoolTime | None
+    marks: list[AttendanceOut]
+    handovers: list[HandoverOut]
+
+
+class StudentAttendanceOut(AttendanceOut):
+    session_id: int
+    on_date: date
+    course_id: int | None
+    care_group_id: int | None
+
+
+def _roll_call_out(result: RollCall) -> RollCallOut:
+    return RollCallOut(
+        session_id=result.session.id,
+        marks=[AttendanceOut.model_validate(m) for m in result.marks],
+        policy_steps=[StepOut.model_validate(s) for s in result.steps],
+    )
+
+
+@router.put(
+    "/sessions/{session_id}/attendance",
+    summary="Take the roll call · 点名签到",
+    description=(
+        "The care or course teacher marks every student of the session in one request; sent "
+        "again, it replaces the marks (idempotent). A child with approved leave marked absent is "
+        "excused. Unexcused absences reaching the term's limit treat the place as given up "
+        "(视作自动放弃), with a warning one absence before.\n\n托管教师一次提交整个班组的考勤,"
+        "重复提交以最后一次为准;已批准请假的缺勤记为请假;无故缺勤达到学期上限视作自动放弃名额,"
+        "差一次时提醒家长。"
+    ),
+    response_model=RollCallOut,
+    responses=WRITE_ERRORS,
+)
+async def roll_call(
+    session_id: int, body: RollCallIn, session: SessionDep, actor: CurrentUser
+) -> RollCallOut:
+    marks = [Mark(m.student_id, m.status, m.note) for m in body.marks]
+    return _roll_call_out(await attendance.roll_call(session, actor.principal, session_id, marks))
+
+
+@router.get(
+    "/sessions/{session_id}/attendance",
+    summary="A session's roll call and handovers · 课次考勤",
+    response_model=SessionSheetOut,
+    responses=READ_ERRORS,
+)
+async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> SessionSheetOut:
+    row, marks, handovers = await attendance.session_sheet(session, actor.principal, session_id)
+    return SessionSheetOut(
+        session_id=row.id,
+        on_date=row.on_date,
+        roll_call_at=row.roll_call_at,
+        marks=[AttendanceOut.model_validate(m) for m in marks],
+        handovers=[HandoverOut.model_validate(h) for h in handovers],
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/pickups",
+    summary="Record pickups · 登记接走时间",
+    description=(
+        "When each child was picked up. Later than the session's end plus the term's grace is a "
+        "late pickup; reaching the term's limit warns the family, one more proposes a dismissal "
+        "(劝退) to the school.\n\n登记家长接走时间;超过结束时间加宽限即为延迟接回,达到上限提醒"
+        "家长,再有一次则提请学校劝退。"
+    ),
+    response_model=RollCallOut,
+    responses=WRITE_ERRORS,
+)
+async def pickups(
+    session_id: int, body: PickupsIn, session: SessionDep, actor: CurrentUser
+) -> RollCallOut:
+    items = [(p.student_id, p.picked_up_at) for p in body.pickups]
+    result = await attendance.record_pickups(session, actor.principal, session_id, items)
+    return _roll_call_out(result)
+
+
+@router.post(
+    "/sessions/{session_id}/handovers",
+    summary="Record a handover · 交接登记",
+    description=(
+        "The last lesson's teacher hands the children over to the care teacher: who, how many, "
+        "when.\n\n最后一节课任课教师与托管教师的交接:交接人、人数、时间。"
+    ),
+    status_code=201,
+    response_model=HandoverOut,
+    responses=WRITE_ERRORS,
+)
+async def handover(
+    session_id: int, body: HandoverIn, session: SessionDep, actor: CurrentUser
+) -> HandoverOut:
+    row = await attendance.record_handover(
+        session, actor.principal, session_id, body.from_teacher, body.children,
+        body.handed_over_at,
+    )  # fmt: skip
+    return HandoverOut.model_validate(row)
+
+
+@router.get(
+    "/students/{student_id}/attendance",
+    summary="A student's attendance · 学生考勤记录",
+    response_model=list[StudentAttendanceOut],
+    responses=READ_ERRORS,
+)
+async def of_student(
+    student_id: int, term_id: int, session: SessionDep, actor: CurrentUser
+) -> list[StudentAttendanceOut]:
+    rows = await attendance.of_student(session, actor.principal, student_id, term_id)
+    return [
+        StudentAttendanceOut(
+            **AttendanceOut.model_validate(a).model_dump(),
+            session_id=s.id, on_date=s.on_date, course_id=s.course_id,
+            care_group_id=s.care_group_id,
+        )
+        for a, s in rows
+    ]  # fmt: skip

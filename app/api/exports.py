@@ -1,0 +1,115 @@
+"""Spreadsheet exports (.xlsx), streamed: rosters, sign-in sheets, attendance, fee and workload
+statements."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.services import exports
+from app.services.exports import Export
+from app.services.workbook import XLSX_MEDIA_TYPE, chunks, content_disposition, write_workbook
+
+router = APIRouter(tags=["exports"])
+
+XLSX_RESPONSES = {
+    200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The workbook (.xlsx)"},
+    **problem_responses(401, 403, 404),
+}
+
+
+async def _stream(export: Export) -> StreamingResponse:
+    # Writing the workbook is CPU work: off the event loop, so other requests go on meanwhile.
+    output = await asyncio.to_thread(write_workbook, export.sheets)
+    return StreamingResponse(
+        chunks(output),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": content_disposition(export.filename, export.fallback)},
+    )
+
+
+@router.get(
+    "/courses/{course_id}/roster.xlsx",
+    summary="A course's roster · 课程学生名单",
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def course_roster(
+    course_id: int, session: SessionDep, actor: CurrentUser
+) -> StreamingResponse:
+    return await _stream(await exports.course_roster(session, actor.principal, course_id))
+
+
+@router.get(
+    "/care-groups/{group_id}/roster.xlsx",
+    summary="A care group's roster · 基础托管组名单",
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def care_group_roster(
+    group_id: int, session: SessionDep, actor: CurrentUser
+) -> StreamingResponse:
+    return await _stream(await exports.care_group_roster(session, actor.principal, group_id))
+
+
+@router.get(
+    "/sessions/{session_id}/sign-in-sheet.xlsx",
+    summary="A session's sign-in sheet · 签到表",
+    description="Marks if taken, pickup times, and a column for the parent's signature. "
+    "含考勤、接走时间与家长签字栏。",
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def sign_in_sheet(
+    session_id: int, session: SessionDep, actor: CurrentUser
+) -> StreamingResponse:
+    return await _stream(await exports.sign_in_sheet(session, actor.principal, session_id))
+
+
+@router.get(
+    "/terms/{term_id}/attendance.xlsx",
+    summary="The term's attendance · 学期考勤汇总",
+    description=(
+        "One sheet per course and care group, students × session dates (√ present, × absent, "
+        "假 leave, 迟 late, 停 cancelled), with totals.\n\n每个课程/托管组一张表,"
+        "学生×日期(√出勤 ×缺勤 假请假 迟迟到 停停课),附合计。"
+    ),
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def term_attendance(
+    term_id: int, session: SessionDep, actor: CurrentUser
+) -> StreamingResponse:
+    return await _stream(await exports.term_attendance(session, actor.principal, term_id))
+
+
+@router.get(
+    "/terms/{term_id}/statements.xlsx",
+    summary="Fee statements · 费用结算单",
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def term_statements(
+    term_id: int, session: SessionDep, actor: CurrentUser
+) -> StreamingResponse:
+    return await _stream(await exports.term_statements(session, actor.principal, term_id))
+
+
+@router.get(
+    "/terms/{term_id}/workload.xlsx",
+    summary="Workload statements · 教师工作量统计表",
+    response_class=StreamingResponse,
+    responses=XLSX_RESPONSES,
+)
+async def term_workload(
+    term_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+) -> StreamingResponse:
+    return await _stream(await exports.term_workload(session, actor.principal, term_id, month))

@@ -1,0 +1,220 @@
+"""Fees (收费): billing, payments, settlement (多还少补), statements and the published summary."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.domain.fees import LedgerKind
+from app.services import fees, settlement
+from app.services.fees import StudentStatement
+
+router = APIRouter(tags=["fees"])
+
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+class PaymentIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"student_id": 11, "amount_fen": 64000, "reference": "WX202603010001"}]
+        },
+    )
+
+    student_id: int = Field(ge=1)
+    amount_fen: int = Field(gt=0, le=10_000_000, description="Integer fen (分)")
+    reference: str = Field(
+        min_length=1, max_length=80, description="Receipt or transfer number; recorded once"
+    )
+
+
+class SettleIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{}, {"end_early_reason": "疫情停课"}]}
+    )
+
+    end_early_reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Only to settle before the term's last day: the rest of it is cancelled",
+    )
+
+
+class BillingOut(ResponseBody):
+    term_id: int
+    enrollments: int = Field(description="Paid seats billed")
+    new_charges: int = Field(description="Of which billed now (0 when run again)")
+    charged_fen: int
+
+
+class SettlementOut(ResponseBody):
+    term_id: int
+    settled_at: SchoolTime
+    students: int = Field(description="Students whose balance needed a settlement entry")
+    sessions_cancelled: int
+    returned_fen: int = Field(description="多还: paid beyond the fees, returned")
+    collected_fen: int = Field(description="少补: missing, collected")
+
+
+class LedgerEntryOut(ResponseBody):
+    id: int
+    kind: LedgerKind
+    amount_fen: int = Field(description="What the family owes by it: refunds and payments < 0")
+    course_id: int | None
+    session_id: int | None
+    sessions: int | None
+    note: str
+    created_at: SchoolTime
+
+
+class CourseLineOut(ResponseBody):
+    course_id: int
+    course_name: str
+    fee_per_session_fen: int
+    sessions_charged: int
+    charged_fen: int
+    sessions_refunded: int
+    refunded_fen: int
+
+
+class StatementOut(ResponseBody):
+    term_id: int
+    student_id: int
+    student_name: str
+    class_name: str
+    courses: list[CourseLineOut]
+    charged_fen: int
+    refunded_fen: int
+    paid_fen: int
+    settled_fen: int = Field(description="The settlement: < 0 returned, > 0 collected")
+    to_collect_fen: int = Field(description="少补")
+    to_return_fen: int = Field(description="多还")
+    balance_fen: int = Field(description="Still owed by the family (0 once settled)")
+    entries: list[LedgerEntryOut]
+
+
+class SummaryOut(ResponseBody):
+    term_id: int
+    settled_at: SchoolTime | None
+    students: int
+    charged_fen: int
+    refunded_fen: int
+    income_fen: int = Field(description="Fees after refunds")
+    paid_fen: int
+    returned_fen: int
+    collected_fen: int
+    spending_fen: int = Field(description="Teachers' subsidies (workload)")
+    surplus_fen: int
+
+
+def statement_out(current: StudentStatement) -> StatementOut:
+    totals = current.totals
+    return StatementOut(
+        term_id=current.term_id, student_id=current.student_id,
+        student_name=current.student_name, class_name=current.class_name,
+        courses=[CourseLineOut.model_validate(c) for c in current.courses],
+        charged_fen=totals.charged, refunded_fen=totals.refunded, paid_fen=totals.paid,
+        settled_fen=totals.settled, to_collect_fen=totals.to_collect,
+        to_return_fen=totals.to_return, balance_fen=totals.balance,
+        entries=[LedgerEntryOut.model_validate(e) for e in current.entries],
+    )  # fmt: skip
+
+
+@router.post(
+    "/terms/{term_id}/billing",
+    summary="Bill the term · 计算学期收费",
+    description=(
+        "Each confirmed seat of an opened paid course is charged its scheduled sessions × the "
+        "fee per session; basic care is free. Run it again after changes: only new seats are "
+        "billed.\n\n按已开班收费课程的计划课次×课时费计费,基础托管免费;可重复执行,只为新增名额计费。"
+    ),
+    response_model=BillingOut,
+    responses=WRITE_ERRORS,
+)
+async def bill(term_id: int, session: SessionDep, actor: CurrentUser) -> BillingOut:
+    return BillingOut.model_validate(await fees.bill(session, actor.principal, term_id))
+
+
+@router.post(
+    "/terms/{term_id}/payments",
+    summary="Record a payment · 登记缴费",
+    description="Once per reference: the same receipt twice is one payment. 同一凭证号只登记一次。",
+    status_code=201,
+    response_model=LedgerEntryOut,
+    responses=WRITE_ERRORS,
+)
+async def pay(
+    term_id: int, body: PaymentIn, session: SessionDep, actor: CurrentUser
+) -> LedgerEntryOut:
+    entry = await fees.record_payment(
+        session, actor.principal, term_id, body.student_id, body.amount_fen, body.reference
+    )
+    return LedgerEntryOut.model_validate(entry)
+
+
+@router.post(
+    "/terms/{term_id}/settlement",
+    summary="Settle the term · 期末结算(多还少补)",
+    description=(
+        "Closes the term's books: every student's balance is settled by one entry (returned or "
+        "collected). Before the last day only with `end_early_reason`: the sessions still to "
+        "come are cancelled by the school and refunded. Afterwards the ledger takes no entries."
+        "\n\n期末结算,多还少补;学期结束前结算须说明原因,剩余课次按学校原因取消并退费。"
+    ),
+    response_model=SettlementOut,
+    responses=WRITE_ERRORS,
+)
+async def settle(
+    term_id: int, body: SettleIn, session: SessionDep, actor: CurrentUser
+) -> SettlementOut:
+    report = await settlement.settle(session, actor.principal, term_id, body.end_early_reason)
+    return SettlementOut.model_validate(report)
+
+
+@router.get(
+    "/students/{student_id}/statement",
+    summary="A student's fee statement · 学生费用明细",
+    response_model=StatementOut,
+    responses=READ_ERRORS,
+)
+async def statement_of(
+    student_id: int, term_id: int, session: SessionDep, actor: CurrentUser
+) -> StatementOut:
+    current = await fees.statement_of(session, actor.principal, student_id, term_id)
+    return statement_out(current)
+
+
+@router.get(
+    "/terms/{term_id}/statements",
+    summary="Every fee statement of the term · 学期费用明细",
+    response_model=list[StatementOut],
+    responses=READ_ERRORS,
+)
+async def statements(term_id: int, session: SessionDep, actor: CurrentUser) -> list[StatementOut]:
+    rows = await fees.term_statements(session, actor.principal, term_id)
+    return [statement_out(r) for r in rows]
+
+
+@router.get(
+    "/terms/{term_id}/fee-summary",
+    summary="Income and spending · 收支公示",
+    description=(
+        "The term's income (fees after refunds) and spending (teachers' subsidies), for "
+        "publication to the school's families.\n\n学期托管收支情况,向家长公示。"
+    ),
+    response_model=SummaryOut,
+    responses=READ_ERRORS,
+)
+async def summary(term_id: int, session: SessionDep, actor: CurrentUser) -> SummaryOut:
+    term, totals = await settlement.summary(session, actor.principal, term_id)
+    return SummaryOut(
+        term_id=term.id, settled_at=term.settled_at, students=totals.students,
+        charged_fen=totals.charged, refunded_fen=totals.refunded, income_fen=totals.income,
+        paid_fen=totals.paid, returned_fen=totals.returned, collected_fen=totals.collected,
+        spending_fen=totals.spending, surplus_fen=totals.surplus,
+    )  # fmt: skip

@@ -1,0 +1,163 @@
+"""A term's sessions (课次): generation from the term calendar, cancellation, lists, and a
+student's calendar feed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import ConfigDict, Field
+
+from app.api.deps import CurrentUser, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.domain.sessions import CancelCause
+from app.models import SessionStatus
+from app.services import sessions
+from app.services.calendar_feed import student_calendar
+
+router = APIRouter(tags=["sessions"])
+
+READ_ERRORS = problem_responses(401, 403, 404)
+FromDay = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
+ToDay = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+class SessionOut(ResponseBody):
+    id: int
+    term_id: int
+    course_id: int | None = Field(description="Set for an extension course's session")
+    care_group_id: int | None = Field(description="Set for a basic-care group's session")
+    on_date: date
+    starts_at: SchoolTime
+    ends_at: SchoolTime
+    status: SessionStatus = Field(description="scheduled (照常) / cancelled (停课)")
+    cancel_cause: CancelCause | None
+    cancel_reason: str
+    roll_call_at: SchoolTime | None = Field(description="When the roll call was (last) taken")
+
+
+class StudentSessionOut(SessionOut):
+    name: str = Field(description="The course's name, or 基础托管N组", examples=["创意美术"])
+
+
+class GenerateOut(ResponseBody):
+    term_id: int
+    courses: int = Field(description="Opened courses (开班) with sessions")
+    care_groups: int
+    sessions: int = Field(description="Sessions the calendar gives")
+    created: int = Field(description="Of which new now (0 when run again unchanged)")
+
+
+class CancelIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"cause": "force_majeure", "reason": "暴雨红色预警"}]},
+    )
+
+    cause: CancelCause = Field(description="school or force_majeure (a suspension is a day)")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/terms/{term_id}/sessions/generate",
+    summary="Generate the term's sessions · 生成课次",
+    description=(
+        "Every session of every opened extension course and basic-care group, from the term "
+        "calendar: the weekdays each meets, public holidays and 调休 make-up days, the school's "
+        "suspension days, and the grades' times with the summer schedule (夏令时). Run it again "
+        "after a change: it adds only what is missing.\n\n按学期校历为已开班课程和基础托管组生成"
+        "全部课次(含节假日、调休、停课日与夏令时);可重复执行,只补充缺少的课次。"
+    ),
+    response_model=GenerateOut,
+    responses=WRITE_ERRORS,
+)
+async def generate(term_id: int, session: SessionDep, actor: CurrentUser) -> GenerateOut:
+    report = await sessions.generate(session, actor.principal, term_id)
+    return GenerateOut.model_validate(report)
+
+
+@router.get(
+    "/terms/{term_id}/sessions",
+    summary="The term's sessions · 课次列表",
+    description="For the school's staff; filter by course, care group and dates. 仅限本校教职工。",
+    response_model=list[SessionOut],
+    responses=READ_ERRORS,
+)
+async def of_term(
+    term_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    course_id: int | None = None,
+    care_group_id: int | None = None,
+    first: FromDay = None,
+    last: ToDay = None,
+) -> list[SessionOut]:
+    rows = await sessions.list_for_term(
+        session, actor.principal, term_id, course_id, care_group_id, first, last
+    )
+    return [SessionOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    summary="Cancel a session · 取消课次",
+    description=(
+        "By the school or for force majeure (不可抗力): the families are notified and the paid "
+        "session is refunded at settlement. A whole day off is a suspension day instead.\n\n"
+        "学校原因或不可抗力取消单次课:通知家长,费用在结算时退还。整天停课请使用停课日。"
+    ),
+    response_model=SessionOut,
+    responses=WRITE_ERRORS,
+)
+async def cancel(
+    session_id: int, body: CancelIn, session: SessionDep, actor: CurrentUser
+) -> SessionOut:
+    row = await sessions.cancel_one(session, actor.principal, session_id, body.cause, body.reason)
+    return SessionOut.model_validate(row)
+
+
+@router.get(
+    "/students/{student_id}/sessions",
+    summary="A student's sessions · 学生课表",
+    description="Every course and care group the child holds. 孩子的全部课次。",
+    response_model=list[StudentSessionOut],
+    responses=READ_ERRORS,
+)
+async def of_student(
+    student_id: int,
+    session: SessionDep,
+    actor: CurrentUser,
+    first: FromDay = None,
+    last: ToDay = None,
+) -> list[StudentSessionOut]:
+    rows = await sessions.of_student(session, actor.principal, student_id, first, last)
+    return [
+        StudentSessionOut.model_validate({**SessionOut.model_validate(r).model_dump(), "name": n})
+        for r, n in rows
+    ]
+
+
+@router.get(
+    "/students/{student_id}/sessions.ics",
+    summary="A student's sessions as a calendar · 课表日历订阅",
+    description=(
+        "iCalendar (RFC 5545) for a phone's calendar: one event per session, cancelled ones "
+        "marked CANCELLED.\n\n可导入手机日历的 iCalendar 文件,停课的课次标记为取消。"
+    ),
+    response_class=Response,
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "The calendar"},
+        **READ_ERRORS,
+    },
+)
+async def calendar_feed(student_id: int, session: SessionDep, actor: CurrentUser) -> Response:
+    rows = await sessions.of_student(session, actor.principal, student_id)
+    body = student_calendar(student_id, rows)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="student-{student_id}.ics"'},
+    )

@@ -1,0 +1,222 @@
+"""Roll call (点名签到) for a whole session in one idempotent request, pickups, handovers (交接),
+and reading the marks. The policies run after each write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.attendance import AttendanceStatus, is_late_pickup, mark
+from app.domain.errors import Conflict, RuleViolation
+from app.models import (
+    Attendance,
+    CareSession,
+    Handover,
+    LeaveRequest,
+    LeaveState,
+    SessionStatus,
+    Student,
+    Term,
+)
+from app.services import policies
+from app.services.common import (
+    get_or_404,
+    require,
+    require_staff_of,
+    school_scope,
+    school_today,
+)
+from app.services.people import act_for_student
+from app.services.sessions import roster_of
+
+
+@dataclass(frozen=True)
+class Mark:
+    student_id: int
+    status: AttendanceStatus
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RollCall:
+    session: CareSession
+    marks: Sequence[Attendance]
+    steps: Sequence[policies.StepTaken]
+
+
+async def _session_for_roll_caller(
+    session: AsyncSession, principal: Principal, session_id: int
+) -> tuple[CareSession, Term]:
+    row = await session.get(CareSession, session_id, with_for_update=True)
+    if row is None:
+        row = await get_or_404(session, CareSession, session_id, "session")
+    term = await get_or_404(session, Term, row.term_id, "term")
+    scope = await school_scope(session, term.school_id)
+    require(
+        principal.may_take_roll_call(scope),
+        "only the school's care and course teachers and its administrators take roll calls",
+    )
+    if row.status is SessionStatus.CANCELLED:
+        raise Conflict("the session is cancelled")
+    if row.on_date > school_today():
+        raise RuleViolation("a session's roll call is taken on its day, not before")
+    return row, term
+
+
+async def students_on_leave(
+    session: AsyncSession, term_id: int, students: Sequence[int], on_date: object
+) -> set[int]:
+    rows = await session.scalars(
+        select(LeaveRequest.student_id).where(
+            LeaveRequest.term_id == term_id,
+            LeaveRequest.student_id.in_(students),
+            LeaveRequest.state == LeaveState.APPROVED,
+            LeaveRequest.first_day <= on_date,
+            LeaveRequest.last_day >= on_date,
+        )
+    )
+    return set(rows)
+
+
+async def roll_call(
+    session: AsyncSession, principal: Principal, session_id: int, marks: Sequence[Mark]
+) -> RollCall:
+    """The marks of every student of the session, all at once; sent again, it replaces them
+    (the same request twice leaves one roll call). A child with approved leave marked absent
+    is excused."""
+    row, term = await _session_for_roll_caller(session, principal, session_id)
+    roster = set((await session.scalars(roster_of(row))).all())
+    given = [m.student_id for m in marks]
+    if len(set(given)) != len(given):
+        raise RuleViolation("a student is marked twice")
+    missing, extra = sorted(roster - set(given)), sorted(set(given) - roster)
+    if missing or extra:
+        raise RuleViolation(
+            "a roll call marks every student of the session and no one else",
+            missing=missing,
+            not_in_session=extra,
+        )
+    on_leave = await students_on_leave(session, term.id, given, row.on_date)
+    now = datetime.now(UTC)
+    values = [
+        {
+            "session_id": row.id,
+            "student_id": m.student_id,
+            "status": mark(m.status, m.student_id in on_leave),
+            "note": m.note,
+            "recorded_by_id": principal.user_id,
+            "recorded_at": now,
+        }
+        for m in marks
+    ]
+    if values:
+        statement = insert(Attendance).values(values)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["session_id", "student_id"],
+                set_={
+                    "status": statement.excluded.status,
+                    "note": statement.excluded.note,
+                    "recorded_by_id": statement.excluded.recorded_by_id,
+                    "recorded_at": statement.excluded.recorded_at,
+                },
+            )
+        )
+    row.roll_call_by_id, row.roll_call_at = principal.user_id, now
+    await session.flush()
+    steps = await policies.after_roll_call(session, term, row, principal.user_id, given)
+    return RollCall(row, await marks_of(session, row.id), steps)
+
+
+async def marks_of(session: AsyncSession, session_id: int) -> Sequence[Attendance]:
+    return (
+        await session.scalars(
+            select(Attendance)
+            .where(Attendance.session_id == session_id)
+            .order_by(Attendance.student_id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+
+
+async def record_pickups(
+    session: AsyncSession,
+    principal: Principal,
+    session_id: int,
+    pickups: Sequence[tuple[int, datetime]],
+) -> RollCall:
+    """When each child was picked up (接走); later than the session's end plus the term's grace
+    counts as a late pickup."""
+    row, term = await _session_for_roll_caller(session, principal, session_id)
+    marks = {a.student_id: a for a in await marks_of(session, row.id)}
+    unknown = sorted({s for s, _ in pickups} - set(marks))
+    if unknown:
+        raise RuleViolation("take the roll call before recording pickups", students=unknown)
+    for student_id, moment in pickups:
+        if moment < row.starts_at:
+            raise RuleViolation("a pickup cannot come before the session starts")
+        marks[student_id].picked_up_at = moment
+        marks[student_id].picked_up_late = is_late_pickup(
+            row.ends_at, moment, term.late_pickup_grace_minutes
+        )
+    await session.flush()
+    steps = await policies.after_pickups(session, term, [s for s, _ in pickups])
+    return RollCall(row, await marks_of(session, row.id), steps)
+
+
+async def record_handover(
+    session: AsyncSession,
+    principal: Principal,
+    session_id: int,
+    from_teacher: str,
+    children: int,
+    handed_over_at: datetime,
+) -> Handover:
+    row, _ = await _session_for_roll_caller(session, principal, session_id)
+    handover = Handover(
+        session_id=row.id,
+        from_teacher=from_teacher,
+        children=children,
+        handed_over_at=handed_over_at,
+        recorded_by_id=principal.user_id,
+    )
+    session.add(handover)
+    await session.flush()
+    return handover
+
+
+async def session_sheet(
+    session: AsyncSession, principal: Principal, session_id: int
+) -> tuple[CareSession, Sequence[Attendance], Sequence[Handover]]:
+    row = await get_or_404(session, CareSession, session_id, "session")
+    term = await get_or_404(session, Term, row.term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    handovers = (
+        await session.scalars(
+            select(Handover).where(Handover.session_id == row.id).order_by(Handover.id)
+        )
+    ).all()
+    return row, await marks_of(session, row.id), handovers
+
+
+async def of_student(
+    session: AsyncSession, principal: Principal, student_id: int, term_id: int
+) -> Sequence[tuple[Attendance, CareSession]]:
+    student = await get_or_404(session, Student, student_id, "student")
+    if principal.acts_for(student_id):
+        await act_for_student(session, principal, student_id)
+    else:
+        await require_staff_of(session, principal, student.school_id)
+    rows = await session.execute(
+        select(Attendance, CareSession)
+        .join(CareSession, CareSession.id == Attendance.session_id)
+        .where(Attendance.student_id == student_id, CareSession.term_id == term_id)
+        .order_by(CareSession.on_date, CareSession.starts_at)
+    )
+    return [(a, s) for a, s in rows]

@@ -1,0 +1,291 @@
+"""The spreadsheets schools print and file: rosters, sign-in sheets, the term's attendance (one
+sheet per course or care group, students × dates, the way a 考勤表 is kept on paper), fee
+statements and workload statements. Chinese headers and file names."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.attendance import AttendanceStatus
+from app.models import (
+    CareGroup,
+    CareSession,
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    SessionStatus,
+    Term,
+)
+from app.services import fees, workload
+from app.services.common import SCHOOL_ZONE, get_or_404, require_admin_of, require_staff_of
+from app.services.sessions import offering_name, roster_of
+from app.services.workbook import Sheet
+
+MARKS = {
+    AttendanceStatus.PRESENT: "√",
+    AttendanceStatus.ABSENT: "×",
+    AttendanceStatus.LEAVE: "假",
+    AttendanceStatus.LATE: "迟",
+}
+CANCELLED = "停"
+FORBIDDEN_IN_TITLES = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str  # the Chinese name the browser saves
+    fallback: str  # ASCII, for clients without RFC 5987
+    sheets: list[Sheet]
+
+
+def yuan(fen: int) -> Decimal:
+    return Decimal(fen) / 100
+
+
+def local(moment: datetime | None) -> str:
+    return moment.astimezone(SCHOOL_ZONE).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+_STUDENTS = text(
+    """
+    SELECT s.id, s.student_number, s.name, k.grade, k.number
+    FROM student s JOIN school_class k ON k.id = s.class_id
+    WHERE s.id = ANY(:students)
+    ORDER BY k.grade, k.number, s.student_number, s.id
+    """
+)
+
+
+async def _students(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
+    """(id, student number, name, class) in class order."""
+    rows = await session.execute(_STUDENTS, {"students": list(ids)})
+    return [(i, number, name, f"{grade}年级{klass}班") for i, number, name, grade, klass in rows]
+
+
+async def course_roster(session: AsyncSession, principal: Principal, course_id: int) -> Export:
+    course = await get_or_404(session, Course, course_id, "course")
+    term = await get_or_404(session, Term, course.term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    seats = {
+        student_id: round_
+        for student_id, round_ in await session.execute(
+            select(Enrollment.student_id, Enrollment.round).where(
+                Enrollment.course_id == course_id, Enrollment.status == EnrollmentStatus.CONFIRMED
+            )
+        )
+    }
+    students = await _students(session, list(seats))
+    rows = [
+        (n, number, name, klass, f"第{seats[sid]}轮")
+        for n, (sid, number, name, klass) in enumerate(students, start=1)
+    ]
+    sheet = Sheet(course.name, ["序号", "学号", "姓名", "班级", "报名轮次"], rows, {3: 12, 4: 14})
+    return Export(f"{course.name}-学生名单.xlsx", f"course-{course_id}-roster.xlsx", [sheet])
+
+
+async def care_group_roster(session: AsyncSession, principal: Principal, group_id: int) -> Export:
+    group = await get_or_404(session, CareGroup, group_id, "care group")
+    term = await get_or_404(session, Term, group.term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    ids = (
+        await session.scalars(
+            text("SELECT student_id FROM care_group_member WHERE group_id = :g").bindparams(
+                g=group_id
+            )
+        )
+    ).all()
+    students = await _students(session, ids)
+    rows = [(n, *student[1:]) for n, student in enumerate(students, start=1)]
+    title = f"基础托管{group.number}组"
+    sheet = Sheet(title, ["序号", "学号", "姓名", "班级"], rows, {3: 12, 4: 14})
+    return Export(f"{title}-学生名单.xlsx", f"care-group-{group_id}-roster.xlsx", [sheet])
+
+
+async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id: int) -> Export:
+    """For the day: each child's mark if taken, the pickup time, and a column for the parent's
+    signature (家长签字)."""
+    row = await get_or_404(session, CareSession, session_id, "session")
+    term = await get_or_404(session, Term, row.term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    ids = (await session.scalars(roster_of(row))).all()
+    marks = {
+        sid: (status, picked)
+        for sid, status, picked in await session.execute(
+            text("SELECT student_id, status, picked_up_at FROM attendance WHERE session_id = :s"),
+            {"s": session_id},
+        )
+    }
+    students = await _students(session, ids)
+    rows = [
+        (
+            n, name, klass,
+            MARKS[AttendanceStatus(marks[sid][0])] if sid in marks else "",
+            local(marks[sid][1])[-5:] if sid in marks and marks[sid][1] else "", "",
+        )
+        for n, (sid, _, name, klass) in enumerate(students, start=1)
+    ]  # fmt: skip
+    name = await offering_name(session, row)
+    headers = ["序号", "姓名", "班级", "签到", "接走时间", "家长签字"]
+    sheet = Sheet(f"{row.on_date:%m-%d}签到表", headers, rows, {2: 12, 3: 14, 6: 16})
+    return Export(
+        f"{name}-{row.on_date:%Y%m%d}-签到表.xlsx", f"session-{session_id}-sign-in.xlsx", [sheet]
+    )
+
+
+_TERM_MARKS = text(
+    """
+    SELECT a.session_id, a.student_id, a.status, a.picked_up_late
+    FROM attendance a JOIN care_session s ON s.id = a.session_id
+    WHERE s.term_id = :term
+    """
+)
+
+
+async def term_attendance(session: AsyncSession, principal: Principal, term_id: int) -> Export:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    sessions = (
+        await session.scalars(
+            select(CareSession)
+            .where(CareSession.term_id == term_id)
+            .order_by(CareSession.on_date, CareSession.id)
+        )
+    ).all()
+    marks: dict[int, dict[int, tuple[str, bool]]] = {}
+    for session_id, student_id, status, late in await session.execute(
+        _TERM_MARKS, {"term": term_id}
+    ):
+        marks.setdefault(session_id, {})[student_id] = (status, late)
+    offerings: dict[tuple[str, int], list[CareSession]] = {}
+    for row in sessions:
+        key = ("course", row.course_id) if row.course_id else ("group", row.care_group_id or 0)
+        offerings.setdefault(key, []).append(row)
+    course_names = {
+        course_id: name
+        for course_id, name in await session.execute(
+            select(Course.id, Course.name).where(Course.term_id == term_id)
+        )
+    }
+    group_numbers = {
+        group_id: number
+        for group_id, number in await session.execute(
+            select(CareGroup.id, CareGroup.number).where(CareGroup.term_id == term_id)
+        )
+    }
+    sheets = []
+    for (kind, offering_id), rows in sorted(offerings.items()):
+        roster = set((await session.scalars(roster_of(rows[0]))).all())
+        for row in rows:
+            roster |= marks.get(row.id, {}).keys()
+        students = await _students(session, sorted(roster))
+        title = (
+            course_names.get(offering_id, "")
+            if kind == "course"
+            else f"基础托管{group_numbers.get(offering_id, offering_id)}组"
+        )
+        sheets.append(_attendance_sheet(title, rows, students, marks))
+    _unique_titles(sheets)
+    return Export(
+        f"{term.name}-考勤汇总.xlsx", f"term-{term_id}-attendance.xlsx", sheets or [_empty()]
+    )
+
+
+def _attendance_sheet(
+    title: str,
+    rows: list[CareSession],
+    students: list[tuple[int, str, str, str]],
+    marks: dict[int, dict[int, tuple[str, bool]]],
+) -> Sheet:
+    headers = ["学号", "姓名", "班级"]
+    for row in rows:
+        suffix = CANCELLED if row.status is SessionStatus.CANCELLED else ""
+        headers.append(f"{row.on_date.month}/{row.on_date.day}{suffix}")
+    headers += ["出勤", "缺勤", "请假", "迟到", "延迟接回"]
+
+    def lines() -> Iterator[list[Any]]:
+        for student_id, number, name, klass in students:
+            counts: Counter[str] = Counter()
+            cells: list[Any] = [number, name, klass]
+            for row in rows:
+                if row.status is SessionStatus.CANCELLED:
+                    cells.append(CANCELLED)
+                    continue
+                mark = marks.get(row.id, {}).get(student_id)
+                if mark is None:
+                    cells.append("")
+                    continue
+                status, late = mark
+                counts[status] += 1
+                counts["late_pickup"] += late
+                cells.append(MARKS[AttendanceStatus(status)])
+            cells += [
+                counts["present"], counts["absent"], counts["leave"], counts["late"],
+                counts["late_pickup"],
+            ]  # fmt: skip
+            yield cells
+
+    return Sheet(title.translate(FORBIDDEN_IN_TITLES), headers, lines(), {2: 10, 3: 12})
+
+
+def _unique_titles(sheets: list[Sheet]) -> None:
+    seen: Counter[str] = Counter()
+    for sheet in sheets:
+        base = sheet.title[:28] or "课程"
+        seen[base] += 1
+        sheet.title = base if seen[base] == 1 else f"{base}({seen[base]})"
+
+
+def _empty() -> Sheet:
+    return Sheet("考勤", ["暂无课次"], [])
+
+
+async def term_statements(session: AsyncSession, principal: Principal, term_id: int) -> Export:
+    term = await get_or_404(session, Term, term_id, "term")
+    rows_out = []
+    for current in await fees.term_statements(session, principal, term_id):
+        totals = current.totals
+        courses = "、".join(
+            f"{c.course_name}({c.sessions_charged - c.sessions_refunded}次)"
+            for c in current.courses
+        )
+        rows_out.append(
+            (
+                current.student_name, current.class_name, courses, yuan(totals.charged),
+                yuan(totals.refunded), yuan(totals.net_fee), yuan(totals.paid),
+                yuan(totals.to_collect), yuan(totals.to_return),
+                "已结算" if totals.settled or term.settled_at else "未结算",
+            )
+        )  # fmt: skip
+    headers = [
+        "姓名", "班级", "课程(实际课次)", "应收(元)", "退费(元)", "实收费用(元)", "已缴(元)",
+        "应补(元)", "应退(元)", "结算状态",
+    ]  # fmt: skip
+    sheet = Sheet("费用明细", headers, rows_out, {1: 10, 2: 12, 3: 40})
+    return Export(f"{term.name}-费用结算单.xlsx", f"term-{term_id}-statements.xlsx", [sheet])
+
+
+async def term_workload(
+    session: AsyncSession, principal: Principal, term_id: int, month: str | None
+) -> Export:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    rows = [
+        (
+            line.name, line.line.sessions, line.line.student_hours, line.line.activities,
+            line.line.patrols, yuan(line.line.subsidy_fen), line.line.points,
+        )
+        for line in await workload.of_term(session, principal, term_id, month)
+    ]  # fmt: skip
+    headers = ["教师", "看护课次", "生均课时", "活动次数", "巡查次数", "补贴(元)", "积分"]
+    period = month or "全学期"
+    sheet = Sheet(f"工作量{period}", headers, rows, {1: 12})
+    return Export(f"{term.name}-教师工作量-{period}.xlsx", f"term-{term_id}-workload.xlsx", [sheet])

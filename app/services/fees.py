@@ -1,0 +1,293 @@
+"""The fee ledger: billing a term's paid courses, refunds of sessions the school cancelled,
+payments, and statements. Every writer is idempotent through the entry's `dedupe_key`; the
+ledger is append-only, so a statement is always the sum of its entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.fees import Entry, LedgerKind, Statement, statement
+from app.domain.sessions import SCHOOL_ZONE
+from app.models import (
+    CareSession,
+    Course,
+    Enrollment,
+    LedgerEntry,
+    SessionStatus,
+    Student,
+    Term,
+)
+from app.services.common import get_or_404, require_admin_of, require_staff_of
+
+# A seat pays for the sessions from the (school's) day it was taken: an override mid-term
+# does not pay for what came before.
+_BILLABLE = text(
+    """
+    SELECT e.id, e.student_id, e.course_id, c.fee_per_session_fen, count(s.id) AS sessions
+    FROM enrollment e
+    JOIN course c ON c.id = e.course_id
+    JOIN care_session s ON s.course_id = e.course_id AND s.status = 'scheduled'
+                       AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+    WHERE e.term_id = :term AND e.status = 'confirmed' AND c.status = 'confirmed'
+      AND c.fee_per_session_fen > 0
+    GROUP BY e.id, c.fee_per_session_fen
+    ORDER BY e.id
+    """
+)
+
+
+def require_open_books(term: Term) -> None:
+    if term.settled_at is not None:
+        raise Conflict("the term is settled: its ledger takes no more entries")
+
+
+async def _append(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    """Insert ledger entries, skipping any whose dedupe key is there already; how many were new."""
+    written = 0
+    for start in range(0, len(rows), 2000):
+        statement_ = (
+            insert(LedgerEntry)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(LedgerEntry.id)
+        )
+        written += len((await session.execute(statement_, rows[start : start + 2000])).all())
+    return written
+
+
+@dataclass(frozen=True)
+class BillingReport:
+    term_id: int
+    enrollments: int
+    new_charges: int
+    charged_fen: int
+
+
+async def bill(session: AsyncSession, principal: Principal, term_id: int) -> BillingReport:
+    """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee.
+    Billing again charges only seats that were not billed yet."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    require_open_books(term)
+    has_sessions = await session.scalar(
+        select(CareSession.id).where(CareSession.term_id == term_id).limit(1)
+    )
+    if has_sessions is None:
+        raise Conflict("generate the term's sessions before billing it")
+    rows = []
+    for enrollment_id, student_id, course_id, fee, sessions in await session.execute(
+        _BILLABLE, {"term": term_id}
+    ):
+        rows.append(
+            {
+                "term_id": term_id, "student_id": student_id, "kind": LedgerKind.CHARGE,
+                "amount_fen": fee * sessions, "course_id": course_id, "sessions": sessions,
+                "note": f"{sessions} × {fee}", "dedupe_key": f"charge:{enrollment_id}",
+                "recorded_by_id": principal.user_id,
+            }
+        )  # fmt: skip
+    written = await _append(session, rows)
+    if term.billed_at is None:
+        term.billed_at = datetime.now(UTC)
+    await session.flush()
+    return BillingReport(term_id, len(rows), written, sum(int(r["amount_fen"]) for r in rows))
+
+
+async def refund_cancelled(
+    session: AsyncSession, term: Term, row: CareSession, students: Iterable[int], actor_id: int
+) -> int:
+    """Refund a cancelled course session to each student who was charged for it."""
+    if term.billed_at is None or row.course_id is None:
+        return 0
+    return await _refund_sessions(session, term, [row], list(students), actor_id)
+
+
+async def _refund_sessions(
+    session: AsyncSession,
+    term: Term,
+    rows: Sequence[CareSession],
+    students: list[int],
+    actor_id: int,
+) -> int:
+    require_open_books(term)
+    entries = []
+    for row in rows:
+        charged = await session.execute(
+            select(Enrollment.student_id, Enrollment.created_at, Course.fee_per_session_fen)
+            .join(Course, Course.id == Enrollment.course_id)
+            .join(
+                LedgerEntry,
+                (LedgerEntry.dedupe_key == func.concat("charge:", Enrollment.id)),
+            )
+            .where(Enrollment.course_id == row.course_id, Enrollment.student_id.in_(students))
+        )
+        for student_id, enrolled_at, fee in charged:
+            if row.on_date < _local_day(enrolled_at):
+                continue
+            entries.append(
+                {
+                    "term_id": term.id, "student_id": student_id, "kind": LedgerKind.REFUND,
+                    "amount_fen": -fee, "course_id": row.course_id, "session_id": row.id,
+                    "sessions": 1, "note": row.cancel_reason or "school",
+                    "dedupe_key": f"refund:{row.id}:{student_id}", "recorded_by_id": actor_id,
+                }
+            )  # fmt: skip
+    return await _append(session, entries)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(SCHOOL_ZONE).date()
+
+
+async def refund_from(
+    session: AsyncSession, term: Term, student_id: int, first_day: date, actor_id: int
+) -> int:
+    """A student the school ended early (劝退): refund their paid sessions not yet held."""
+    if term.billed_at is None:
+        return 0
+    courses = select(Enrollment.course_id).where(
+        Enrollment.student_id == student_id, Enrollment.term_id == term.id
+    )
+    rows = (
+        await session.scalars(
+            select(CareSession).where(
+                CareSession.course_id.in_(courses),
+                CareSession.status == SessionStatus.SCHEDULED,
+                CareSession.on_date >= first_day,
+            )
+        )
+    ).all()
+    return await _refund_sessions(session, term, rows, [student_id], actor_id)
+
+
+async def record_payment(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    student_id: int,
+    amount_fen: int,
+    reference: str,
+) -> LedgerEntry:
+    """A payment the school received (缴费), once per reference (a receipt or transfer number)."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    require_open_books(term)
+    student = await get_or_404(session, Student, student_id, "student")
+    if student.school_id != term.school_id:
+        raise RuleViolation("the student is not at this term's school")
+    key = f"payment:{term_id}:{reference}"
+    await _append(
+        session,
+        [
+            {
+                "term_id": term_id, "student_id": student_id, "kind": LedgerKind.PAYMENT,
+                "amount_fen": -amount_fen, "note": reference, "dedupe_key": key,
+                "recorded_by_id": principal.user_id,
+            }
+        ],
+    )  # fmt: skip
+    entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.dedupe_key == key))
+    assert entry is not None
+    if entry.student_id != student_id or entry.amount_fen != -amount_fen:
+        raise Conflict(f"payment reference {reference!r} is recorded for another payment")
+    return entry
+
+
+@dataclass
+class CourseLine:
+    course_id: int
+    course_name: str
+    fee_per_session_fen: int
+    sessions_charged: int = 0
+    charged_fen: int = 0
+    sessions_refunded: int = 0
+    refunded_fen: int = 0
+
+
+@dataclass
+class StudentStatement:
+    term_id: int
+    student_id: int
+    student_name: str
+    class_name: str
+    courses: list[CourseLine] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Statement:
+        return statement(Entry(e.kind, e.amount_fen, e.course_id) for e in self.entries)
+
+
+_STUDENTS = text(
+    """
+    SELECT s.id, s.name, k.grade, k.number
+    FROM student s JOIN school_class k ON k.id = s.class_id
+    WHERE s.id = ANY(:students)
+    """
+)
+
+
+async def statements(
+    session: AsyncSession, term_id: int, student_ids: Sequence[int] | None = None
+) -> list[StudentStatement]:
+    """Statements of the students with ledger entries in the term (or of the ones named)."""
+    query = select(LedgerEntry).where(LedgerEntry.term_id == term_id)
+    if student_ids is not None:
+        query = query.where(LedgerEntry.student_id.in_(student_ids))
+    entries = (await session.scalars(query.order_by(LedgerEntry.id))).all()
+    wanted = sorted({e.student_id for e in entries} | set(student_ids or ()))
+    students = {
+        sid: (name, f"{grade}年级{number}班")
+        for sid, name, grade, number in await session.execute(_STUDENTS, {"students": wanted})
+    }
+    course_ids = {e.course_id for e in entries if e.course_id is not None}
+    courses = {
+        c.id: c for c in await session.scalars(select(Course).where(Course.id.in_(course_ids)))
+    }
+    by_student = {
+        sid: StudentStatement(term_id, sid, *students.get(sid, ("", ""))) for sid in wanted
+    }
+    for entry in entries:
+        current = by_student[entry.student_id]
+        current.entries.append(entry)
+        if entry.course_id is None:
+            continue
+        line = next((c for c in current.courses if c.course_id == entry.course_id), None)
+        if line is None:
+            course = courses[entry.course_id]
+            line = CourseLine(course.id, course.name, course.fee_per_session_fen)
+            current.courses.append(line)
+        if entry.kind is LedgerKind.CHARGE:
+            line.sessions_charged += entry.sessions or 0
+            line.charged_fen += entry.amount_fen
+        elif entry.kind is LedgerKind.REFUND:
+            line.sessions_refunded += entry.sessions or 0
+            line.refunded_fen -= entry.amount_fen
+    return list(by_student.values())
+
+
+async def statement_of(
+    session: AsyncSession, principal: Principal, student_id: int, term_id: int
+) -> StudentStatement:
+    student = await get_or_404(session, Student, student_id, "student")
+    if not principal.acts_for(student_id):
+        await require_staff_of(session, principal, student.school_id)
+    term = await get_or_404(session, Term, term_id, "term")
+    if term.school_id != student.school_id:
+        raise NotFound(f"no term {term_id} at the student's school")
+    return (await statements(session, term_id, [student_id]))[0]
+
+
+async def term_statements(
+    session: AsyncSession, principal: Principal, term_id: int
+) -> list[StudentStatement]:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    return await statements(session, term_id)

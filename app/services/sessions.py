@@ -1,0 +1,259 @@
+"""The term's sessions: generated from the term calendar for every opened course and basic-care
+group, cancelled by a suspension or by the school (the families concerned are told, paid
+sessions refunded), and listed for staff, families and calendar feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal
+from app.domain.errors import Conflict, RuleViolation
+from app.domain.schedule import DateRange
+from app.domain.sessions import (
+    CancelCause,
+    PlannedSession,
+    care_group_hours,
+    care_group_weekdays,
+    course_hours,
+    plan_sessions,
+)
+from app.models import (
+    CareGroup,
+    CareGroupMember,
+    CareSession,
+    Course,
+    CourseKind,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    SessionStatus,
+    Student,
+    Term,
+)
+from app.notify.outbox import enqueue, guardians_of
+from app.notify.term_messages import sessions_cancelled
+from app.services.calendar import grade_rules, term_calendar
+from app.services.common import (
+    get_or_404,
+    record_audit,
+    require_admin_of,
+    require_staff_of,
+)
+from app.services.fees import refund_cancelled
+from app.services.people import act_for_student
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    term_id: int
+    courses: int
+    care_groups: int
+    created: int
+    sessions: int
+
+
+def _summer(term: Term) -> DateRange | None:
+    if term.summer_starts_on is None or term.summer_ends_on is None:
+        return None
+    return DateRange(term.summer_starts_on, term.summer_ends_on)
+
+
+async def generate(session: AsyncSession, principal: Principal, term_id: int) -> GenerateReport:
+    """Every session of the term's opened courses (开班) and care groups; again after a change
+    (a course opened later, a new group) it adds only what is missing."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    calendar = await term_calendar(session, term)
+    rules = await grade_rules(session, term_id)
+    summer = _summer(term)
+    courses = (
+        await session.scalars(
+            select(Course).where(
+                Course.term_id == term_id,
+                Course.status == CourseStatus.CONFIRMED,
+                Course.kind != CourseKind.BASIC,
+            )
+        )
+    ).all()
+    groups = (await session.scalars(select(CareGroup).where(CareGroup.term_id == term_id))).all()
+    rows: list[dict[str, object]] = []
+    for course in courses:
+        hours = course_hours(course.grades, rules, course.start_time, course.end_time)
+        for planned in plan_sessions(calendar, frozenset(course.weekdays), hours, summer):
+            rows.append({"course_id": course.id, **_times(term_id, planned)})
+    for group in groups:
+        hours = care_group_hours(group.grades, rules)
+        weekdays = care_group_weekdays(group.grades, rules)
+        for planned in plan_sessions(calendar, weekdays, hours, summer):
+            rows.append({"care_group_id": group.id, **_times(term_id, planned)})
+    created = 0
+    for start in range(0, len(rows), 2000):
+        statement = insert(CareSession).on_conflict_do_nothing().returning(CareSession.id)
+        created += len((await session.execute(statement, rows[start : start + 2000])).all())
+    return GenerateReport(term_id, len(courses), len(groups), created, len(rows))
+
+
+def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:
+    return {
+        "term_id": term_id,
+        "on_date": planned.on_date,
+        "starts_at": planned.starts_at,
+        "ends_at": planned.ends_at,
+    }
+
+
+def roster_of(row: CareSession) -> Select[int]:
+    """The students a session is for: a course's confirmed seats, or a care group's members."""
+    if row.course_id is not None:
+        return select(Enrollment.student_id).where(
+            Enrollment.course_id == row.course_id, Enrollment.status == EnrollmentStatus.CONFIRMED
+        )
+    return select(CareGroupMember.student_id).where(CareGroupMember.group_id == row.care_group_id)
+
+
+async def offering_name(session: AsyncSession, row: CareSession) -> str:
+    if row.course_id is not None:
+        return str(await session.scalar(select(Course.name).where(Course.id == row.course_id)))
+    number = await session.scalar(select(CareGroup.number).where(CareGroup.id == row.care_group_id))
+    return f"基础托管{number}组"
+
+
+async def cancel(
+    session: AsyncSession,
+    actor_id: int,
+    term: Term,
+    rows: Sequence[CareSession],
+    cause: CancelCause,
+    reason: str,
+    dedupe: str | None = None,
+) -> int:
+    """Cancel scheduled sessions: families told, paid sessions refunded. The number cancelled."""
+    cancelled = [row for row in rows if row.status is SessionStatus.SCHEDULED]
+    for row in cancelled:
+        row.status, row.cancel_cause, row.cancel_reason = SessionStatus.CANCELLED, cause, reason
+    await session.flush()
+    notices = []
+    for row in cancelled:
+        students = (await session.scalars(roster_of(row))).all()
+        what = await offering_name(session, row)
+        key = dedupe or f"session-cancelled:{row.id}"
+        for guardian, student_id, name in await guardians_of(session, students):
+            notices.append(
+                sessions_cancelled(guardian, student_id, name, row.on_date, what, reason, key)
+            )
+        await refund_cancelled(session, term, row, students, actor_id)
+    await enqueue(session, notices)
+    return len(cancelled)
+
+
+async def cancel_on_suspension(
+    session: AsyncSession, actor_id: int, term: Term, on_date: date, reason: str, key: str
+) -> int:
+    rows = (
+        await session.scalars(
+            select(CareSession)
+            .where(CareSession.term_id == term.id, CareSession.on_date == on_date)
+            .with_for_update()
+        )
+    ).all()
+    return await cancel(session, actor_id, term, rows, CancelCause.SUSPENSION, reason, key)
+
+
+async def cancel_one(
+    session: AsyncSession, principal: Principal, session_id: int, cause: CancelCause, reason: str
+) -> CareSession:
+    row = await get_or_404(session, CareSession, session_id, "session")
+    term = await get_or_404(session, Term, row.term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    if cause is CancelCause.SUSPENSION:
+        raise RuleViolation("a suspension is announced as a suspension day of the term")
+    if row.status is SessionStatus.CANCELLED:
+        raise Conflict("the session is cancelled already")
+    if term.settled_at is not None:
+        raise Conflict("the term is settled")
+    await cancel(session, principal.user_id, term, [row], cause, reason)
+    record_audit(
+        session, principal.user_id, term, "cancel_session", reason, course_id=row.course_id,
+        session_id=row.id, cause=cause.value,
+    )  # fmt: skip
+    return row
+
+
+async def list_for_term(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    course_id: int | None,
+    care_group_id: int | None,
+    first: date | None,
+    last: date | None,
+) -> Sequence[CareSession]:
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_staff_of(session, principal, term.school_id)
+    statement = select(CareSession).where(CareSession.term_id == term_id)
+    if course_id is not None:
+        statement = statement.where(CareSession.course_id == course_id)
+    if care_group_id is not None:
+        statement = statement.where(CareSession.care_group_id == care_group_id)
+    return (await session.scalars(_dated(statement, first, last))).all()
+
+
+def _dated(
+    statement: Select[CareSession], first: date | None, last: date | None
+) -> Select[CareSession]:
+    if first is not None:
+        statement = statement.where(CareSession.on_date >= first)
+    if last is not None:
+        statement = statement.where(CareSession.on_date <= last)
+    return statement.order_by(CareSession.on_date, CareSession.starts_at, CareSession.id)
+
+
+async def of_student(
+    session: AsyncSession,
+    principal: Principal,
+    student_id: int,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[tuple[CareSession, str]]:
+    """A student's sessions in every course and care group they hold, with the offering's name."""
+    student = await get_or_404(session, Student, student_id, "student")
+    if not principal.acts_for(student_id):
+        await require_staff_of(session, principal, student.school_id)
+    else:
+        await act_for_student(session, principal, student_id)
+    return await sessions_of_student(session, student_id, first, last)
+
+
+async def sessions_of_student(
+    session: AsyncSession, student_id: int, first: date | None, last: date | None
+) -> list[tuple[CareSession, str]]:
+    courses = select(Enrollment.course_id).where(
+        Enrollment.student_id == student_id, Enrollment.status == EnrollmentStatus.CONFIRMED
+    )
+    groups = select(CareGroupMember.group_id).where(CareGroupMember.student_id == student_id)
+    statement = (
+        select(CareSession, Course.name, CareGroup.number)
+        .outerjoin(Course, Course.id == CareSession.course_id)
+        .outerjoin(CareGroup, CareGroup.id == CareSession.care_group_id)
+        .where(
+            or_(
+                and_(CareSession.course_id.is_not(None), CareSession.course_id.in_(courses)),
+                and_(CareSession.care_group_id.is_not(None), CareSession.care_group_id.in_(groups)),
+            )
+        )
+    )
+    if first is not None:
+        statement = statement.where(CareSession.on_date >= first)
+    if last is not None:
+        statement = statement.where(CareSession.on_date <= last)
+    statement = statement.order_by(CareSession.on_date, CareSession.starts_at, CareSession.id)
+    rows = (await session.execute(statement)).all()
+    return [
+        (row, name if name is not None else f"基础托管{number}组") for row, name, number in rows
+    ]
