@@ -128,11 +128,23 @@ class HandoverOut(ResponseBody):
     handed_over_at: SchoolTime
 
 
+class SheetLineOut(ResponseBody):
+    student_id: int
+    name: str
+    class_name: str
+    status: AttendanceStatus | None = Field(description="None until the roll call is taken")
+    note: str
+    picked_up_at: SchoolTime | None
+    picked_up_late: bool
+
+
 class SessionSheetOut(ResponseBody):
     session_id: int
     on_date: date
+    starts_at: SchoolTime
+    ends_at: SchoolTime
     roll_call_at: SchoolTime | None
-    marks: list[AttendanceOut]
+    students: list[SheetLineOut] = Field(description="Who the roll call is for, with marks")
     handovers: list[HandoverOut]
 
 
@@ -175,18 +187,27 @@ async def roll_call(
 @router.get(
     "/sessions/{session_id}/attendance",
     summary="A session's roll call and handovers · 课次考勤",
+    description="The students of the session with their marks, for the roll-call screen. "
+    "本课次学生名单及考勤,供点名使用。",
     response_model=SessionSheetOut,
     responses=READ_ERRORS,
 )
 async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> SessionSheetOut:
-    row, marks, handovers = await attendance.session_sheet(session, actor.principal, session_id)
+    row, lines, handovers = await attendance.session_sheet(session, actor.principal, session_id)
+    students = [
+        SheetLineOut(
+            student_id=line.student_id, name=line.name, class_name=line.class_name,
+            status=line.mark.status if line.mark else None, note=line.mark.note if line.mark else "",
+            picked_up_at=line.mark.picked_up_at if line.mark else None,
+            picked_up_late=bool(line.mark and line.mark.picked_up_late),
+        )
+        for line in lines
+    ]  # fmt: skip
     return SessionSheetOut(
-        session_id=row.id,
-        on_date=row.on_date,
-        roll_call_at=row.roll_call_at,
-        marks=[AttendanceOut.model_validate(m) for m in marks],
+        session_id=row.id, on_date=row.on_date, starts_at=row.starts_at, ends_at=row.ends_at,
+        roll_call_at=row.roll_call_at, students=students,
         handovers=[HandoverOut.model_validate(h) for h in handovers],
-    )
+    )  # fmt: skip
 
 
 @router.post(

@@ -91,7 +91,9 @@ class StatementOut(ResponseBody):
     charged_fen: int
     refunded_fen: int
     paid_fen: int
-    settled_fen: int = Field(description="The settlement: < 0 returned, > 0 collected")
+    settled_fen: int = Field(
+        description="The settlement: > 0 returned (多还), < 0 collected (少补)"
+    )
     to_collect_fen: int = Field(description="少补")
     to_return_fen: int = Field(description="多还")
     balance_fen: int = Field(description="Still owed by the family (0 once settled)")

@@ -51,7 +51,9 @@ class Statement:
     charged: int
     refunded: int  # positive: the sum of the refunds
     paid: int  # positive: the sum of the payments
-    settled: int  # the settlement's amount: negative = returned to the family, positive = collected
+    settled: (
+        int  # the settlement: positive = returned to the family (多还), negative = collected (少补)
+    )
 
     @property
     def balance(self) -> int:
@@ -88,8 +90,9 @@ def statement(entries: Iterable[Entry]) -> Statement:
 
 
 def settlement_amount(entries: Iterable[Entry]) -> int:
-    """The closing entry: 多还 (a negative amount, returned) or 少补 (positive, collected);
-    zero when the books already balance."""
+    """The closing entry, bringing the balance to zero: positive when the school returns what was
+    paid beyond the fees (多还: the family's credit is used up), negative when it collects what
+    is missing (少补: like a payment); zero when the books already balance."""
     current = statement(entries)
     if current.settled:
         raise ValueError("the term is settled already")
@@ -124,7 +127,7 @@ def summarize(statements: Iterable[Statement], spending: int) -> SchoolSummary:
         charged=sum(s.charged for s in rows),
         refunded=sum(s.refunded for s in rows),
         paid=sum(s.paid for s in rows),
-        returned=sum(-s.settled for s in rows if s.settled < 0),
-        collected=sum(s.settled for s in rows if s.settled > 0),
+        returned=sum(s.settled for s in rows if s.settled > 0),
+        collected=sum(-s.settled for s in rows if s.settled < 0),
         spending=spending,
     )

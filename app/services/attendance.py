@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,10 +92,13 @@ async def roll_call(
     is excused."""
     row, term = await _session_for_roll_caller(session, principal, session_id)
     roster = set((await session.scalars(roster_of(row))).all())
+    # A student marked in this session before leaving it (the place given up by this very roll
+    # call) may be marked again: a resent roll call must not fail.
+    marked = {m.student_id for m in await marks_of(session, row.id)}
     given = [m.student_id for m in marks]
     if len(set(given)) != len(given):
         raise RuleViolation("a student is marked twice")
-    missing, extra = sorted(roster - set(given)), sorted(set(given) - roster)
+    missing, extra = sorted(roster - set(given)), sorted(set(given) - roster - marked)
     if missing or extra:
         raise RuleViolation(
             "a roll call marks every student of the session and no one else",
@@ -191,18 +194,44 @@ async def record_handover(
     return handover
 
 
+@dataclass(frozen=True)
+class SheetLine:
+    student_id: int
+    name: str
+    class_name: str
+    mark: Attendance | None
+
+
+_NAMES = text(
+    """
+    SELECT s.id, s.name, k.grade, k.number FROM student s JOIN school_class k ON k.id = s.class_id
+    WHERE s.id = ANY(:students) ORDER BY k.grade, k.number, s.student_number, s.id
+    """
+)
+
+
 async def session_sheet(
     session: AsyncSession, principal: Principal, session_id: int
-) -> tuple[CareSession, Sequence[Attendance], Sequence[Handover]]:
+) -> tuple[CareSession, list[SheetLine], Sequence[Handover]]:
+    """The session's students (its roster, and anyone marked who has left it since) with their
+    marks, for the roll-call screen; and the handovers."""
     row = await get_or_404(session, CareSession, session_id, "session")
     term = await get_or_404(session, Term, row.term_id, "term")
     await require_staff_of(session, principal, term.school_id)
+    marks = {m.student_id: m for m in await marks_of(session, row.id)}
+    students = set((await session.scalars(roster_of(row))).all()) | marks.keys()
+    lines = [
+        SheetLine(sid, name, f"{grade}年级{number}班", marks.get(sid))
+        for sid, name, grade, number in await session.execute(
+            _NAMES, {"students": sorted(students)}
+        )
+    ]
     handovers = (
         await session.scalars(
             select(Handover).where(Handover.session_id == row.id).order_by(Handover.id)
         )
     ).all()
-    return row, await marks_of(session, row.id), handovers
+    return row, lines, handovers
 
 
 async def of_student(

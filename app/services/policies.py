@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -247,7 +247,9 @@ async def decide_dismissal(
                 CareGroupMember.term_id == term.id, CareGroupMember.student_id == step.student_id
             )
         )
-        await refund_from(session, term, step.student_id, school_today(), principal.user_id)
+        # Today's session was held; the ones after it are not.
+        tomorrow = school_today() + timedelta(days=1)
+        await refund_from(session, term, step.student_id, tomorrow, principal.user_id)
         notices = [
             dismissed(guardian, step.id, name, reason)
             for guardian, _, name in await guardians_of(session, [step.student_id])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
@@ -62,7 +62,11 @@ async def settle(
                 .where(
                     CareSession.term_id == term.id,
                     CareSession.status == SessionStatus.SCHEDULED,
-                    CareSession.on_date >= today,
+                    # Today's sessions count as held once their roll call is taken.
+                    or_(
+                        CareSession.on_date > today,
+                        and_(CareSession.on_date == today, CareSession.roll_call_at.is_(None)),
+                    ),
                 )
                 .with_for_update()
             )
@@ -90,8 +94,8 @@ async def settle(
         term.settled_at,
         len(rows),
         cancelled,
-        sum(-r.amount_fen for r in rows if r.amount_fen < 0),
         sum(r.amount_fen for r in rows if r.amount_fen > 0),
+        sum(-r.amount_fen for r in rows if r.amount_fen < 0),
     )
 
 

@@ -87,6 +87,27 @@ class TermIn(RequestBody):
     care_group_limit: int = Field(
         default=40, ge=1, le=100, description="Students per basic-care group · 每组人数上限"
     )
+    absence_limit: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Unexcused absences that give a place up (视作自动放弃) · 无故缺勤上限",
+    )
+    late_pickup_limit: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Late pickups that warn; one more proposes 劝退 · 延迟接回上限",
+    )
+    late_pickup_grace_minutes: int = Field(
+        default=10, ge=0, le=120, description="Minutes after the end before a pickup is late"
+    )
+    subsidy_fen_per_student_hour: int = Field(
+        default=200, ge=0, le=100_000, description="Teachers' subsidy · 每生每课时补贴(分)"
+    )
+    points_per_supervision: int = Field(default=50, ge=0, le=1000, description="看护积分")
+    points_per_activity: int = Field(default=50, ge=0, le=1000, description="活动积分")
+    points_per_patrol: int = Field(default=40, ge=0, le=1000, description="巡查积分")
 
 
 class TermUpdate(VersionedUpdate):
@@ -116,6 +137,13 @@ class TermUpdate(VersionedUpdate):
     waitlist_enabled: bool | None = None
     basic_care_places: int | None = Field(default=None, ge=0)
     care_group_limit: int | None = Field(default=None, ge=1, le=100)
+    absence_limit: int | None = Field(default=None, ge=1, le=100)
+    late_pickup_limit: int | None = Field(default=None, ge=1, le=100)
+    late_pickup_grace_minutes: int | None = Field(default=None, ge=0, le=120)
+    subsidy_fen_per_student_hour: int | None = Field(default=None, ge=0, le=100_000)
+    points_per_supervision: int | None = Field(default=None, ge=0, le=1000)
+    points_per_activity: int | None = Field(default=None, ge=0, le=1000)
+    points_per_patrol: int | None = Field(default=None, ge=0, le=1000)
 
 
 class GradeScheduleOut(ResponseBody):
@@ -169,6 +197,15 @@ class TermOut(ResponseBody):
     waitlist_enabled: bool
     basic_care_places: int | None
     care_group_limit: int
+    absence_limit: int
+    late_pickup_limit: int
+    late_pickup_grace_minutes: int
+    subsidy_fen_per_student_hour: int
+    points_per_supervision: int
+    points_per_activity: int
+    points_per_patrol: int
+    billed_at: SchoolTime | None = Field(description="When the term was first billed")
+    settled_at: SchoolTime | None = Field(description="Settled (期末结算): the ledger is closed")
     version: int
 
 

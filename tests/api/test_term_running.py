@@ -1,0 +1,404 @@
+"""A term run end to end through the API: sessions generated from the calendar, a week of roll
+calls, a leave, the absence policy firing, late pickups up to a dismissal, a suspension, billing,
+payments, the term ended early and settled, statements, exports and the calendar feed."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Set as AbstractSet
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from icalendar import Calendar
+from openpyxl import load_workbook
+from sqlalchemy import func, insert, select, update
+
+from app.models import (
+    CareGroupMember,
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    LedgerEntry,
+    Notice,
+    Term,
+)
+from app.resources import Resources
+from app.services.common import school_today
+from tests.support.grabbing import Family, add_families
+from tests.support.world import World, build_world, sign_in_everyone
+
+API = "/api/v1"
+FEE = 2000
+
+
+@pytest.fixture
+async def ready(quiet_app: FastAPI, quiet_client: httpx.AsyncClient) -> tuple[Resources, World]:
+    resources: Resources = quiet_app.state.resources
+    world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
+    return resources, world
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, world: World) -> None:
+        self.client, self.world = client, world
+
+    async def call(
+        self, method: str, path: str, who: str | Family, expect: int = 200, **kwargs: Any
+    ) -> Any:
+        headers = who.headers if isinstance(who, Family) else self.world.auth(who)
+        response = await self.client.request(method, f"{API}{path}", headers=headers, **kwargs)
+        assert response.status_code == expect, response.text
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response
+
+
+async def a_term_around_today(resources: Resources, world: World, families: list[Family]) -> None:
+    """Term A from two weeks ago to three weeks ahead, registration over, course A opened with
+    the families' children, the first four of them also in basic-care group 1."""
+    today = school_today()
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Term)
+            .where(Term.id == world.term_a)
+            .values(
+                starts_on=today - timedelta(days=14), ends_on=today + timedelta(days=21),
+                opens_at=long_ago, grab_opens_at=long_ago, closes_at=long_ago + timedelta(days=1),
+                round2_opens_at=long_ago + timedelta(days=1),
+                round2_closes_at=long_ago + timedelta(days=2),
+            )
+        )  # fmt: skip
+        await session.execute(
+            insert(Enrollment),
+            [
+                {"term_id": world.term_a, "student_id": f.student_id, "course_id": world.course_a,
+                 "round": 1, "grabbed_at": long_ago, "created_at": long_ago}
+                for f in families
+            ],
+        )  # fmt: skip
+        await session.execute(
+            update(Course)
+            .where(Course.id == world.course_a)
+            .values(status=CourseStatus.CONFIRMED, seats_taken=len(families))
+        )
+        await session.execute(
+            insert(CareGroupMember),
+            [
+                {"group_id": world.care_group, "term_id": world.term_a, "student_id": f.student_id}
+                for f in families[:4]
+            ],
+        )
+
+
+async def notices(resources: Resources, kind: str) -> Counter[int]:
+    async with resources.sessionmaker() as session:
+        rows = await session.scalars(select(Notice.user_id).where(Notice.kind == kind))
+        return Counter(rows.all())
+
+
+async def take_roll_call(
+    api: Api, session_id: int, absent: AbstractSet[int] = frozenset()
+) -> dict[str, Any]:
+    sheet = await api.call("GET", f"/sessions/{session_id}/attendance", "care-a")
+    marks = [
+        {
+            "student_id": s["student_id"],
+            "status": "absent" if s["student_id"] in absent else "present",
+        }
+        for s in sheet["students"]
+    ]  # fmt: skip
+    result: dict[str, Any] = await api.call(
+        "PUT", f"/sessions/{session_id}/attendance", "care-a", json={"marks": marks}
+    )
+    return result
+
+
+async def test_a_term_runs_from_its_sessions_to_its_settlement(
+    ready: tuple[Resources, World], quiet_client: httpx.AsyncClient
+) -> None:
+    resources, world = ready
+    api = Api(quiet_client, world)
+    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 16)
+    await a_term_around_today(resources, world, families)
+    today = school_today()
+    on_leave, absentee, late_picker, payer, underpayer = families[:5]
+
+    # Today is worked as a Tuesday (调休), so that a session falls on today whatever day it is.
+    await api.call(
+        "POST", f"/districts/{world.district_id}/calendar-overrides", "district-admin", 201,
+        json={"on_date": today.isoformat(), "is_workday": True, "follows_weekday": 2,
+              "name": "调休"},
+    )  # fmt: skip
+    term = await api.call("GET", f"/terms/{world.term_a}", "admin-a")
+    await api.call(
+        "PATCH", f"/terms/{world.term_a}", "admin-a",
+        json={"version": term["version"], "late_pickup_limit": 1},
+    )  # fmt: skip
+
+    # Sessions, generated once: the second run adds nothing.
+    report = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
+    assert report["courses"] == 1
+    assert report["care_groups"] == 1
+    assert report["created"] == report["sessions"] - 1  # the world's care session was there
+    again = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
+    assert again["created"] == 0
+    assert again["sessions"] == report["sessions"]
+    course_sessions = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a", params={"course_id": world.course_a}
+    )
+    days = [date.fromisoformat(s["on_date"]) for s in course_sessions]
+    assert today in days
+    assert all(d.isoweekday() in (2, 4) or d == today for d in days)
+    assert all(s["starts_at"].endswith("T16:00:00+08:00") for s in course_sessions)
+    care_sessions = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+        params={"care_group_id": world.care_group},
+    )  # fmt: skip
+    assert all(date.fromisoformat(s["on_date"]).isoweekday() <= 5 or
+               s["on_date"] == today.isoformat() for s in care_sessions)  # fmt: skip
+
+    # Billing: every seat pays for every scheduled session.
+    bill = await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
+    assert bill["enrollments"] == 16
+    assert bill["charged_fen"] == 16 * len(days) * FEE
+    assert (await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a"))["new_charges"] == 0
+
+    # A leave for today, asked in advance and approved by the class teacher; one for yesterday is
+    # refused.
+    leave_body = {"term_id": world.term_a, "first_day": today.isoformat(),
+                  "last_day": today.isoformat(), "reason": "看牙医"}  # fmt: skip
+    leave = await api.call(
+        "POST", f"/students/{on_leave.student_id}/leave-requests", on_leave, 201, json=leave_body
+    )
+    late_leave = {**leave_body, "first_day": (today - timedelta(days=1)).isoformat()}
+    await api.call(
+        "POST", f"/students/{on_leave.student_id}/leave-requests", on_leave, 422, json=late_leave
+    )
+    pending = await api.call(
+        "GET", f"/classes/{world.class_a301}/leave-requests", "teacher-a301",
+        params={"state": "pending"},
+    )  # fmt: skip
+    assert leave["id"] in [p["id"] for p in pending]
+    decided = await api.call(
+        "POST", f"/leave-requests/{leave['id']}/decision", "teacher-a301", json={"approve": True}
+    )
+    assert decided["state"] == "approved"
+    assert (await notices(resources, "leave_decided"))[on_leave.user_id] == 1
+
+    # Roll calls for the last ten days; the absentee misses every course session.
+    week = [s for s in course_sessions if today - timedelta(days=10) <= date.fromisoformat(
+        s["on_date"]) <= today]  # fmt: skip
+    assert len(week) >= 3
+    steps: list[dict[str, Any]] = []
+    for row in week:
+        is_today = row["on_date"] == today.isoformat()
+        absent = {absentee.student_id} | ({on_leave.student_id} if is_today else set())
+        result = await take_roll_call(api, row["id"], absent=absent)
+        steps += result["policy_steps"]
+    for row in care_sessions:
+        if today - timedelta(days=10) <= date.fromisoformat(row["on_date"]) <= today:
+            await take_roll_call(api, row["id"])
+    actions = [(s["student_id"], s["action"]) for s in steps]
+    assert actions == [
+        (absentee.student_id, "absence_warning"),
+        (absentee.student_id, "place_given_up"),
+    ]
+    today_course = next(s for s in course_sessions if s["on_date"] == today.isoformat())
+    sheet = await api.call("GET", f"/sessions/{today_course['id']}/attendance", "admin-a")
+    status = {s["student_id"]: s["status"] for s in sheet["students"]}
+    assert status[on_leave.student_id] == "leave"  # excused by the approved leave
+    assert status[absentee.student_id] == "absent"
+    async with resources.sessionmaker() as session:
+        seat = await session.scalar(
+            select(Enrollment.status).where(Enrollment.student_id == absentee.student_id)
+        )
+        assert seat is EnrollmentStatus.DISMISSED
+    assert (await notices(resources, "place_given_up"))[absentee.user_id] == 1
+    assert (await notices(resources, "absence_warning"))[absentee.user_id] == 1
+
+    # The same roll call sent twice is one roll call; an incomplete one is refused.
+    again_today = await take_roll_call(
+        api, today_course["id"], absent={on_leave.student_id, absentee.student_id}
+    )
+    assert again_today["policy_steps"] == []
+    incomplete = {"marks": [{"student_id": payer.student_id, "status": "present"}]}
+    await api.call(
+        "PUT", f"/sessions/{today_course['id']}/attendance", "care-a", 422, json=incomplete
+    )
+
+    # Late pickups: with a limit of 1, the first warns the family, the second proposes 劝退.
+    care_today = next(s for s in care_sessions if s["on_date"] == today.isoformat())
+    care_before = [s for s in care_sessions if s["on_date"] < today.isoformat()][-1]
+    for row in (care_before, care_today):
+        ends = datetime.fromisoformat(row["ends_at"])
+        await api.call(
+            "POST", f"/sessions/{row['id']}/pickups", "care-a",
+            json={"pickups": [{"student_id": late_picker.student_id,
+                               "picked_up_at": (ends + timedelta(minutes=40)).isoformat()},
+                              {"student_id": payer.student_id,
+                               "picked_up_at": (ends + timedelta(minutes=5)).isoformat()}]},
+        )  # fmt: skip
+    proposals = await api.call(
+        "GET", f"/terms/{world.term_a}/policy-steps", "admin-a",
+        params={"action": "dismissal_proposed"},
+    )  # fmt: skip
+    proposal = next(p for p in proposals if p["student_id"] == late_picker.student_id)
+    assert (await notices(resources, "late_pickup_warning"))[late_picker.user_id] == 1
+    assert (await notices(resources, "dismissal_proposed"))[world.users["admin-a"]] == 1
+    assert all(p["student_id"] != payer.student_id for p in proposals)  # within the grace
+    await api.call(
+        "POST", f"/sessions/{care_today['id']}/handovers", "care-a", 201,
+        json={"from_teacher": "王老师", "children": 5,
+              "handed_over_at": care_today["starts_at"]},
+    )  # fmt: skip
+    await api.call(
+        "POST", f"/policy-steps/{proposal['id']}/decision", "admin-a",
+        json={"dismiss": True, "reason": "本学期多次延迟接回"},
+    )  # fmt: skip
+
+    # A suspension on the next course day cancels that day's sessions and tells the families.
+    future = [s for s in course_sessions if s["on_date"] > today.isoformat()]
+    suspended_day = future[0]["on_date"]
+    suspension = await api.call(
+        "POST", f"/terms/{world.term_a}/suspensions", "admin-a", 201,
+        json={"on_date": suspended_day, "reason": "秋季运动会"},
+    )  # fmt: skip
+    cancelled = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+        params={"from": suspended_day, "to": suspended_day},
+    )  # fmt: skip
+    assert cancelled
+    assert all(s["status"] == "cancelled" for s in cancelled)
+    told = await notices(resources, "session_cancelled")
+    # One notice per family for the day, however many of its sessions; none for the dismissed.
+    assert told[payer.user_id] == 1
+    assert told[families[5].user_id] == 1
+    assert told[late_picker.user_id] == 0
+    await api.call("DELETE", f"/suspensions/{suspension['id']}", "admin-a", 409)
+
+    # Payments, once per reference.
+    charge = len(days) * FEE
+    for family, amount, reference in ((payer, charge, "R-1"), (underpayer, charge - 6000, "R-2")):
+        await api.call(
+            "POST", f"/terms/{world.term_a}/payments", "admin-a", 201,
+            json={"student_id": family.student_id, "amount_fen": amount, "reference": reference},
+        )  # fmt: skip
+    await api.call(
+        "POST", f"/terms/{world.term_a}/payments", "admin-a", 201,
+        json={"student_id": payer.student_id, "amount_fen": charge, "reference": "R-1"},
+    )  # fmt: skip
+    await api.call(
+        "POST", f"/terms/{world.term_a}/payments", "admin-a", 409,
+        json={"student_id": underpayer.student_id, "amount_fen": 100, "reference": "R-1"},
+    )  # fmt: skip
+
+    # The term ends early: the rest is cancelled and refunded, every balance settles.
+    await api.call("POST", f"/terms/{world.term_a}/settlement", "admin-a", 409, json={})
+    settled = await api.call(
+        "POST", f"/terms/{world.term_a}/settlement", "admin-a",
+        json={"end_early_reason": "校舍维修,提前结束托管"},
+    )  # fmt: skip
+    held = sum(1 for d in days if d <= today)
+    not_held = len(days) - held
+    assert settled["sessions_cancelled"] > 0
+    payer_statement = await api.call(
+        "GET", f"/students/{payer.student_id}/statement", payer, params={"term_id": world.term_a}
+    )
+    assert payer_statement["charged_fen"] == charge
+    assert payer_statement["refunded_fen"] == not_held * FEE
+    assert payer_statement["to_return_fen"] == not_held * FEE  # 多还
+    assert payer_statement["balance_fen"] == 0
+    under = await api.call(
+        "GET", f"/students/{underpayer.student_id}/statement", underpayer,
+        params={"term_id": world.term_a},
+    )  # fmt: skip
+    assert under["to_collect_fen"] == max(6000 - not_held * FEE, 0)
+    assert under["to_return_fen"] == max(not_held * FEE - 6000, 0)
+    gave_up = await api.call(
+        "GET", f"/students/{absentee.student_id}/statement", "admin-a",
+        params={"term_id": world.term_a},
+    )  # fmt: skip
+    assert gave_up["refunded_fen"] == 0  # giving the place up is not refunded
+    dismissed = await api.call(
+        "GET", f"/students/{late_picker.student_id}/statement", "admin-a",
+        params={"term_id": world.term_a},
+    )  # fmt: skip
+    assert dismissed["refunded_fen"] == not_held * FEE  # the school ended it: refunded
+    async with resources.sessionmaker() as session:
+        balances = await session.execute(
+            select(LedgerEntry.student_id, func.sum(LedgerEntry.amount_fen))
+            .where(LedgerEntry.term_id == world.term_a)
+            .group_by(LedgerEntry.student_id)
+        )
+        assert {amount for _, amount in balances} == {0}
+    await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a", 409)
+    await api.call("POST", f"/terms/{world.term_a}/settlement", "admin-a", 409, json={})
+
+    summary = await api.call("GET", f"/terms/{world.term_a}/fee-summary", payer)
+    statements = await api.call("GET", f"/terms/{world.term_a}/statements", "admin-a")
+    assert summary["students"] == len(statements) == 16
+    assert summary["income_fen"] == sum(s["charged_fen"] - s["refunded_fen"] for s in statements)
+    assert (
+        summary["paid_fen"] - summary["returned_fen"] + summary["collected_fen"]
+        == (summary["income_fen"])
+    )
+
+    # Workload: the care teacher supervised every roll call taken.
+    workload = await api.call("GET", f"/terms/{world.term_a}/workload", "admin-a")
+    care = next(line for line in workload if line["user_id"] == world.users["care-a"])
+    assert care["sessions"] >= len(week) + 1
+    assert care["subsidy_fen"] > 0
+    assert care["points"] == care["sessions"] * 50
+
+    # Exports, opened again.
+    attendance = await api.call("GET", f"/terms/{world.term_a}/attendance.xlsx", "admin-a")
+    disposition = attendance.headers["content-disposition"]
+    assert "filename*=UTF-8''" in disposition
+    assert unquote(disposition.split("''")[1]).endswith("考勤汇总.xlsx")
+    book = load_workbook(io.BytesIO(attendance.content), read_only=True)
+    sheet_rows = list(book["少儿编程"].iter_rows(values_only=True))
+    header = sheet_rows[0]
+    column = header.index(f"{today.month}/{today.day}")
+    by_number = {r[1]: r for r in sheet_rows[1:]}
+    leave_row = next(r for r in sheet_rows[1:] if r[column] == "假")
+    assert leave_row[header.index("请假")] == 1
+    absent_rows = [r for r in sheet_rows[1:] if r[header.index("缺勤")] == 3]  # the limit
+    assert len(absent_rows) == 1
+    assert f"{future[0]['on_date'][5:7].lstrip('0')}/{int(future[0]['on_date'][8:])}停" in header
+    assert len(by_number) == 16
+
+    statements_book = load_workbook(
+        io.BytesIO(
+            (await api.call("GET", f"/terms/{world.term_a}/statements.xlsx", "admin-a")).content
+        ),
+        read_only=True,
+    )
+    rows = list(statements_book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0][:4] == ("姓名", "班级", "课程(实际课次)", "应收(元)")
+    assert sum(float(r[3]) for r in rows[1:]) == sum(s["charged_fen"] for s in statements) / 100
+    assert {r[9] for r in rows[1:]} == {"已结算"}
+
+    roster = await api.call("GET", f"/courses/{world.course_a}/roster.xlsx", "teacher-a302")
+    roster_rows = list(load_workbook(io.BytesIO(roster.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert len(roster_rows) - 1 == 14  # 16 minus the place given up and the dismissal
+
+    # The calendar feed: every session of the child, the cancelled ones marked.
+    course_only = families[5]
+    feed = await api.call("GET", f"/students/{course_only.student_id}/sessions.ics", course_only)
+    events = Calendar.from_ical(feed.content).walk("VEVENT")
+    assert len(events) == len(days)
+    assert sum(1 for e in events if str(e.get("status")) == "CANCELLED") == not_held
+
+    # Feedback and its answer.
+    note = await api.call(
+        "POST", f"/schools/{world.school_a}/feedback", payer, 201, json={"body": "谢谢老师"}
+    )
+    await api.call("POST", f"/feedback/{note['id']}/answer", "admin-a", json={"text": "不客气"})
+    assert (await notices(resources, "feedback_answered"))[payer.user_id] == 1
