@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +44,36 @@ _BILLABLE = text(
 )
 
 
-def require_open_books(term: Term) -> None:
-    if term.settled_at is not None:
-        raise Conflict("the term is settled: its ledger takes no more entries")
+@dataclass(frozen=True)
+class Books:
+    """A term's ledger state, read under the term's row lock."""
+
+    term_id: int
+    billed_at: datetime | None
+    settled_at: datetime | None
+
+    def require_open(self) -> None:
+        if self.settled_at is not None:
+            raise Conflict("the term is settled: its ledger takes no more entries")
+
+
+async def lock_books(session: AsyncSession, term_id: int) -> Books:
+    """Lock the term's row until the transaction ends. Every writer of the ledger takes this
+    lock first, so that billing twice at once charges once and no entry slips in beside or
+    after the settlement. (The billing and settlement times are set with plain UPDATEs: they
+    are not an administrator's edit of the term and must not make one stale.)"""
+    row = (
+        await session.execute(
+            select(Term.billed_at, Term.settled_at).where(Term.id == term_id).with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no term {term_id}")
+    return Books(term_id, row.billed_at, row.settled_at)
+
+
+async def mark_term(session: AsyncSession, term_id: int, **moments: datetime) -> None:
+    await session.execute(update(Term).where(Term.id == term_id).values(**moments))
 
 
 async def _append(session: AsyncSession, rows: list[dict[str, object]]) -> int:
@@ -75,7 +102,8 @@ async def bill(session: AsyncSession, principal: Principal, term_id: int) -> Bil
     Billing again charges only seats that were not billed yet."""
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
-    require_open_books(term)
+    books = await lock_books(session, term_id)
+    books.require_open()
     has_sessions = await session.scalar(
         select(CareSession.id).where(CareSession.term_id == term_id).limit(1)
     )
@@ -94,9 +122,8 @@ async def bill(session: AsyncSession, principal: Principal, term_id: int) -> Bil
             }
         )  # fmt: skip
     written = await _append(session, rows)
-    if term.billed_at is None:
-        term.billed_at = datetime.now(UTC)
-    await session.flush()
+    if books.billed_at is None:
+        await mark_term(session, term_id, billed_at=datetime.now(UTC))
     return BillingReport(term_id, len(rows), written, sum(int(r["amount_fen"]) for r in rows))
 
 
@@ -104,7 +131,7 @@ async def refund_cancelled(
     session: AsyncSession, term: Term, row: CareSession, students: Iterable[int], actor_id: int
 ) -> int:
     """Refund a cancelled course session to each student who was charged for it."""
-    if term.billed_at is None or row.course_id is None:
+    if row.course_id is None:
         return 0
     return await _refund_sessions(session, term, [row], list(students), actor_id)
 
@@ -116,7 +143,10 @@ async def _refund_sessions(
     students: list[int],
     actor_id: int,
 ) -> int:
-    require_open_books(term)
+    books = await lock_books(session, term.id)
+    if books.billed_at is None:
+        return 0  # nothing was charged: a session cancelled now is never billed
+    books.require_open()
     entries = []
     for row in rows:
         charged = await session.execute(
@@ -150,8 +180,6 @@ async def refund_from(
     session: AsyncSession, term: Term, student_id: int, first_day: date, actor_id: int
 ) -> int:
     """A student the school ended early (劝退): refund their paid sessions not yet held."""
-    if term.billed_at is None:
-        return 0
     courses = select(Enrollment.course_id).where(
         Enrollment.student_id == student_id, Enrollment.term_id == term.id
     )
@@ -178,7 +206,7 @@ async def record_payment(
     """A payment the school received (缴费), once per reference (a receipt or transfer number)."""
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
-    require_open_books(term)
+    (await lock_books(session, term_id)).require_open()
     student = await get_or_404(session, Student, student_id, "student")
     if student.school_id != term.school_id:
         raise RuleViolation("the student is not at this term's school")

@@ -22,7 +22,7 @@ from app.services.common import (
     require_reader_of,
     school_today,
 )
-from app.services.fees import StudentStatement, require_open_books, statements
+from app.services.fees import StudentStatement, lock_books, mark_term, statements
 from app.services.sessions import cancel
 
 
@@ -42,11 +42,9 @@ async def settle(
     """Close the term's books: each student's balance settles with one entry. Before the term's
     last day only with a reason: the sessions still to come are cancelled by the school and
     refunded first."""
-    term = await session.get(Term, term_id, with_for_update=True)
-    if term is None:
-        term = await get_or_404(session, Term, term_id, "term")
+    term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
-    require_open_books(term)
+    (await lock_books(session, term_id)).require_open()
     today = school_today()
     cancelled = 0
     if today <= term.ends_on:
@@ -87,11 +85,12 @@ async def settle(
                 )
             )  # fmt: skip
     session.add_all(rows)
-    term.settled_at = datetime.now(UTC)
+    settled_at = datetime.now(UTC)
+    await mark_term(session, term.id, settled_at=settled_at)
     await session.flush()
     return SettlementReport(
         term.id,
-        term.settled_at,
+        settled_at,
         len(rows),
         cancelled,
         sum(r.amount_fen for r in rows if r.amount_fen > 0),

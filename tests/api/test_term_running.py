@@ -5,9 +5,7 @@ payments, the term ended early and settled, statements, exports and the calendar
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Set as AbstractSet
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,21 +14,17 @@ import pytest
 from fastapi import FastAPI
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
 from app.models import (
-    CareGroupMember,
-    Course,
-    CourseStatus,
     Enrollment,
     EnrollmentStatus,
     LedgerEntry,
-    Notice,
-    Term,
 )
 from app.resources import Resources
 from app.services.common import school_today
-from tests.support.grabbing import Family, add_families
+from tests.support.grabbing import add_families
+from tests.support.term import Api, a_term_around_today, notices, take_roll_call
 from tests.support.world import World, build_world, sign_in_everyone
 
 API = "/api/v1"
@@ -42,82 +36,6 @@ async def ready(quiet_app: FastAPI, quiet_client: httpx.AsyncClient) -> tuple[Re
     resources: Resources = quiet_app.state.resources
     world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
     return resources, world
-
-
-class Api:
-    def __init__(self, client: httpx.AsyncClient, world: World) -> None:
-        self.client, self.world = client, world
-
-    async def call(
-        self, method: str, path: str, who: str | Family, expect: int = 200, **kwargs: Any
-    ) -> Any:
-        headers = who.headers if isinstance(who, Family) else self.world.auth(who)
-        response = await self.client.request(method, f"{API}{path}", headers=headers, **kwargs)
-        assert response.status_code == expect, response.text
-        if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response
-
-
-async def a_term_around_today(resources: Resources, world: World, families: list[Family]) -> None:
-    """Term A from two weeks ago to three weeks ahead, registration over, course A opened with
-    the families' children, the first four of them also in basic-care group 1."""
-    today = school_today()
-    long_ago = datetime.now(UTC) - timedelta(days=40)
-    async with resources.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Term)
-            .where(Term.id == world.term_a)
-            .values(
-                starts_on=today - timedelta(days=14), ends_on=today + timedelta(days=21),
-                opens_at=long_ago, grab_opens_at=long_ago, closes_at=long_ago + timedelta(days=1),
-                round2_opens_at=long_ago + timedelta(days=1),
-                round2_closes_at=long_ago + timedelta(days=2),
-            )
-        )  # fmt: skip
-        await session.execute(
-            insert(Enrollment),
-            [
-                {"term_id": world.term_a, "student_id": f.student_id, "course_id": world.course_a,
-                 "round": 1, "grabbed_at": long_ago, "created_at": long_ago}
-                for f in families
-            ],
-        )  # fmt: skip
-        await session.execute(
-            update(Course)
-            .where(Course.id == world.course_a)
-            .values(status=CourseStatus.CONFIRMED, seats_taken=len(families))
-        )
-        await session.execute(
-            insert(CareGroupMember),
-            [
-                {"group_id": world.care_group, "term_id": world.term_a, "student_id": f.student_id}
-                for f in families[:4]
-            ],
-        )
-
-
-async def notices(resources: Resources, kind: str) -> Counter[int]:
-    async with resources.sessionmaker() as session:
-        rows = await session.scalars(select(Notice.user_id).where(Notice.kind == kind))
-        return Counter(rows.all())
-
-
-async def take_roll_call(
-    api: Api, session_id: int, absent: AbstractSet[int] = frozenset()
-) -> dict[str, Any]:
-    sheet = await api.call("GET", f"/sessions/{session_id}/attendance", "care-a")
-    marks = [
-        {
-            "student_id": s["student_id"],
-            "status": "absent" if s["student_id"] in absent else "present",
-        }
-        for s in sheet["students"]
-    ]  # fmt: skip
-    result: dict[str, Any] = await api.call(
-        "PUT", f"/sessions/{session_id}/attendance", "care-a", json={"marks": marks}
-    )
-    return result
 
 
 async def test_a_term_runs_from_its_sessions_to_its_settlement(

@@ -1,0 +1,255 @@
+"""The running term's rules one by one, and its invariants under concurrent requests: one roll call
+per session and student, one charge per seat, one settlement per term."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from app.domain.fees import LedgerKind
+from app.models import Attendance, LedgerEntry, PolicyStep, Term
+from app.resources import Resources
+from app.services.common import school_today
+from tests.support.grabbing import Family, add_families
+from tests.support.term import Api, a_term_around_today, take_roll_call
+from tests.support.world import World, build_world, sign_in_everyone
+
+
+@pytest.fixture
+async def term(
+    quiet_app: FastAPI, quiet_client: httpx.AsyncClient
+) -> tuple[Resources, World, Api, list[Family]]:
+    """Term A around today (today worked as a Tuesday, so course A meets), course A opened with
+    six children, its sessions generated."""
+    resources: Resources = quiet_app.state.resources
+    world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
+    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 6)
+    await a_term_around_today(resources, world, families)
+    api = Api(quiet_client, world)
+    await api.call(
+        "POST", f"/districts/{world.district_id}/calendar-overrides", "district-admin", 201,
+        json={"on_date": school_today().isoformat(), "is_workday": True, "follows_weekday": 2,
+              "name": "调休"},
+    )  # fmt: skip
+    await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
+    return resources, world, api, families
+
+
+async def course_sessions(api: Api, world: World) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a", params={"course_id": world.course_a}
+    )
+    return rows
+
+
+async def count(resources: Resources, statement: object) -> int:
+    async with resources.sessionmaker() as session:
+        return int(await session.scalar(statement) or 0)  # type: ignore[call-overload]
+
+
+async def test_a_roll_call_waits_for_its_day_and_a_refused_one_changes_nothing(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    resources, world, api, families = term
+    rows = await course_sessions(api, world)
+    upcoming = next(r for r in rows if str(r["on_date"]) > school_today().isoformat())
+    marks = {"marks": [{"student_id": f.student_id, "status": "present"} for f in families]}
+    problem = await api.call(
+        "PUT", f"/sessions/{upcoming['id']}/attendance", "care-a", 422, json=marks
+    )
+    assert "on its day" in problem["detail"]
+    past = next(r for r in rows if str(r["on_date"]) < school_today().isoformat())
+    stranger = {"marks": [*marks["marks"], {"student_id": world.student_2, "status": "present"}]}
+    problem = await api.call(
+        "PUT", f"/sessions/{past['id']}/attendance", "care-a", 422, json=stranger
+    )
+    assert problem["not_in_session"] == [world.student_2]
+    await api.call(
+        "POST", f"/sessions/{past['id']}/pickups", "care-a", 422,
+        json={"pickups": [{"student_id": families[0].student_id,
+                           "picked_up_at": str(past["ends_at"])}]},
+    )  # fmt: skip
+    assert await count(resources, select(func.count()).select_from(Attendance)) == 0
+    await api.call("PUT", f"/sessions/{past['id']}/attendance", "teacher-a301", 403, json=marks)
+
+
+async def test_concurrent_identical_roll_calls_leave_one_mark_each_and_one_policy_step(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    resources, world, api, families = term
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(update(Term).where(Term.id == world.term_a).values(absence_limit=1))
+    past = next(
+        r
+        for r in await course_sessions(api, world)
+        if str(r["on_date"]) < school_today().isoformat()
+    )
+    marks = {
+        "marks": [
+            {"student_id": f.student_id, "status": "absent" if i == 0 else "present"}
+            for i, f in enumerate(families)
+        ]
+    }
+    answers = await asyncio.gather(
+        *(
+            api.call("PUT", f"/sessions/{past['id']}/attendance", "care-a", json=marks)
+            for _ in range(6)
+        )
+    )
+    steps = [step for answer in answers for step in answer["policy_steps"]]
+    assert [s["action"] for s in steps] == ["place_given_up"]  # taken by exactly one of them
+    assert await count(resources, select(func.count()).select_from(Attendance)) == len(families)
+    assert await count(resources, select(func.count()).select_from(PolicyStep)) == 1 + 1
+    seats = await count(
+        resources, text(f"SELECT seats_taken FROM course WHERE id = {world.course_a}")
+    )
+    assert seats == len(families) - 1
+
+
+async def test_leave_approved_after_an_absence_excuses_it_and_a_refusal_does_not(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    _resources, world, api, families = term
+    today = school_today()
+    today_row = next(
+        r for r in await course_sessions(api, world) if r["on_date"] == today.isoformat()
+    )
+    first, second = families[0], families[1]
+    await take_roll_call(
+        api, int(str(today_row["id"])), absent={first.student_id, second.student_id}
+    )
+    body = {"term_id": world.term_a, "first_day": today.isoformat(),
+            "last_day": today.isoformat(), "reason": "发烧"}  # fmt: skip
+    for family, approve in ((first, True), (second, False)):
+        leave = await api.call(
+            "POST", f"/students/{family.student_id}/leave-requests", family, 201, json=body
+        )
+        await api.call(
+            "POST", f"/leave-requests/{leave['id']}/decision", "teacher-a301",
+            json={"approve": approve, "note": "" if approve else "未附病历"},
+        )  # fmt: skip
+        await api.call(
+            "POST", f"/leave-requests/{leave['id']}/decision", "admin-a", 409,
+            json={"approve": True},
+        )  # fmt: skip
+        await api.call("POST", f"/leave-requests/{leave['id']}/withdraw", family, 409)
+    sheet = await api.call("GET", f"/sessions/{today_row['id']}/attendance", "care-a")
+    status = {s["student_id"]: s["status"] for s in sheet["students"]}
+    assert status[first.student_id] == "leave"
+    assert status[second.student_id] == "absent"
+    other = await api.call(
+        "POST", f"/students/{first.student_id}/leave-requests", first, 201,
+        json={**body, "first_day": (today + timedelta(days=2)).isoformat(),
+              "last_day": (today + timedelta(days=2)).isoformat()},
+    )  # fmt: skip
+    withdrawn = await api.call("POST", f"/leave-requests/{other['id']}/withdraw", first)
+    assert withdrawn["state"] == "withdrawn"
+    await api.call("POST", f"/students/{first.student_id}/leave-requests", second, 403, json=body)
+
+
+async def test_concurrent_billing_charges_each_seat_once_and_a_cancelled_session_is_refunded(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    resources, world, api, families = term
+    answers = await asyncio.gather(
+        *(api.call("POST", f"/terms/{world.term_a}/billing", "admin-a") for _ in range(4))
+    )
+    assert sum(a["new_charges"] for a in answers) == len(families)
+    charges = select(func.count()).where(LedgerEntry.kind == LedgerKind.CHARGE)
+    assert await count(resources, charges) == len(families)
+    upcoming = next(
+        r
+        for r in await course_sessions(api, world)
+        if str(r["on_date"]) > school_today().isoformat()
+    )
+    cancelled = await api.call(
+        "POST", f"/sessions/{upcoming['id']}/cancel", "admin-a",
+        json={"cause": "force_majeure", "reason": "暴雨红色预警"},
+    )  # fmt: skip
+    assert cancelled["cancel_cause"] == "force_majeure"
+    await api.call(
+        "POST", f"/sessions/{upcoming['id']}/cancel", "admin-a", 409,
+        json={"cause": "school", "reason": "again"},
+    )  # fmt: skip
+    refunds = select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.kind == LedgerKind.REFUND)
+    assert await count(resources, refunds) == -2000 * len(families)
+
+
+async def test_the_ledger_is_append_only(term: tuple[Resources, World, Api, list[Family]]) -> None:
+    resources, world, api, _ = term
+    await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
+    for statement in ("UPDATE ledger_entry SET amount_fen = 1", "DELETE FROM ledger_entry"):
+        async with resources.sessionmaker() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await session.execute(text(statement))
+
+
+async def test_one_settlement_of_many_at_once_and_none_before_the_end_without_a_reason(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    resources, world, api, families = term
+    await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
+    early = await api.call("POST", f"/terms/{world.term_a}/settlement", "admin-a", 409, json={})
+    assert "runs until" in early["detail"]
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Term)
+            .where(Term.id == world.term_a)
+            .values(ends_on=school_today() - timedelta(days=1))
+        )
+    responses = await asyncio.gather(
+        *(
+            api.client.post(
+                f"/api/v1/terms/{world.term_a}/settlement", json={}, headers=world.auth("admin-a")
+            )
+            for _ in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    report = next(r.json() for r in responses if r.status_code == 200)
+    assert report["students"] == len(families)  # nobody paid: every balance is collected
+    assert report["sessions_cancelled"] == 0
+    settlements = select(func.count()).where(LedgerEntry.kind == LedgerKind.SETTLEMENT)
+    assert await count(resources, settlements) == len(families)
+    await api.call(
+        "POST", f"/terms/{world.term_a}/payments", "admin-a", 409,
+        json={"student_id": families[0].student_id, "amount_fen": 100, "reference": "late"},
+    )  # fmt: skip
+
+
+async def test_workload_by_month_and_patrols_by_duty_leaders_only(
+    term: tuple[Resources, World, Api, list[Family]],
+) -> None:
+    _resources, world, api, _ = term
+    today = school_today()
+    rows = [r for r in await course_sessions(api, world) if str(r["on_date"]) <= today.isoformat()]
+    for row in rows:
+        await take_roll_call(api, int(str(row["id"])))
+    await api.call(
+        "POST", f"/schools/{world.school_a}/duty-records", "care-a", 403,
+        json={"kind": "patrol", "on_date": today.isoformat(), "note": "巡查"},
+    )  # fmt: skip
+    await api.call(
+        "POST", f"/schools/{world.school_a}/duty-records", "admin-a", 201,
+        json={"kind": "patrol", "on_date": today.isoformat(), "note": "巡查", "incidents": "无"},
+    )  # fmt: skip
+    month = today.strftime("%Y-%m")
+    lines = await api.call(
+        "GET", f"/terms/{world.term_a}/workload", "admin-a", params={"month": month}
+    )
+    care = next(line for line in lines if line["user_id"] == world.users["care-a"])
+    assert care["sessions"] == sum(1 for r in rows if str(r["on_date"]).startswith(month))
+    admin = next(line for line in lines if line["user_id"] == world.users["admin-a"])
+    assert admin["patrols"] == 1
+    assert admin["points"] == 40
+    own = await api.call("GET", f"/terms/{world.term_a}/workload", "care-a")
+    assert [line["user_id"] for line in own] == [world.users["care-a"]]
+    await api.call(
+        "GET", f"/terms/{world.term_a}/workload", "admin-a", 422, params={"month": "2019-01"}
+    )
