@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -16,29 +14,8 @@ from app.domain.fees import LedgerKind
 from app.models import Attendance, LedgerEntry, PolicyStep, Term
 from app.resources import Resources
 from app.services.common import school_today
-from tests.support.grabbing import Family, add_families
-from tests.support.term import Api, a_term_around_today, take_roll_call
-from tests.support.world import World, build_world, sign_in_everyone
-
-
-@pytest.fixture
-async def term(
-    quiet_app: FastAPI, quiet_client: httpx.AsyncClient
-) -> tuple[Resources, World, Api, list[Family]]:
-    """Term A around today (today worked as a Tuesday, so course A meets), course A opened with
-    six children, its sessions generated."""
-    resources: Resources = quiet_app.state.resources
-    world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
-    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 6)
-    await a_term_around_today(resources, world, families)
-    api = Api(quiet_client, world)
-    await api.call(
-        "POST", f"/districts/{world.district_id}/calendar-overrides", "district-admin", 201,
-        json={"on_date": school_today().isoformat(), "is_workday": True, "follows_weekday": 2,
-              "name": "调休"},
-    )  # fmt: skip
-    await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
-    return resources, world, api, families
+from tests.support.term import Api, RunningTerm, take_roll_call
+from tests.support.world import World
 
 
 async def course_sessions(api: Api, world: World) -> list[dict[str, object]]:
@@ -54,9 +31,9 @@ async def count(resources: Resources, statement: object) -> int:
 
 
 async def test_a_roll_call_waits_for_its_day_and_a_refused_one_changes_nothing(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    resources, world, api, families = term
+    resources, world, api, families = running_term
     rows = await course_sessions(api, world)
     upcoming = next(r for r in rows if str(r["on_date"]) > school_today().isoformat())
     marks = {"marks": [{"student_id": f.student_id, "status": "present"} for f in families]}
@@ -80,9 +57,9 @@ async def test_a_roll_call_waits_for_its_day_and_a_refused_one_changes_nothing(
 
 
 async def test_concurrent_identical_roll_calls_leave_one_mark_each_and_one_policy_step(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    resources, world, api, families = term
+    resources, world, api, families = running_term
     async with resources.sessionmaker() as session, session.begin():
         await session.execute(update(Term).where(Term.id == world.term_a).values(absence_limit=1))
     past = next(
@@ -113,9 +90,9 @@ async def test_concurrent_identical_roll_calls_leave_one_mark_each_and_one_polic
 
 
 async def test_leave_approved_after_an_absence_excuses_it_and_a_refusal_does_not(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    _resources, world, api, families = term
+    _resources, world, api, families = running_term
     today = school_today()
     today_row = next(
         r for r in await course_sessions(api, world) if r["on_date"] == today.isoformat()
@@ -154,9 +131,9 @@ async def test_leave_approved_after_an_absence_excuses_it_and_a_refusal_does_not
 
 
 async def test_concurrent_billing_charges_each_seat_once_and_a_cancelled_session_is_refunded(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    resources, world, api, families = term
+    resources, world, api, families = running_term
     answers = await asyncio.gather(
         *(api.call("POST", f"/terms/{world.term_a}/billing", "admin-a") for _ in range(4))
     )
@@ -181,8 +158,8 @@ async def test_concurrent_billing_charges_each_seat_once_and_a_cancelled_session
     assert await count(resources, refunds) == -2000 * len(families)
 
 
-async def test_the_ledger_is_append_only(term: tuple[Resources, World, Api, list[Family]]) -> None:
-    resources, world, api, _ = term
+async def test_the_ledger_is_append_only(running_term: RunningTerm) -> None:
+    resources, world, api, _ = running_term
     await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
     for statement in ("UPDATE ledger_entry SET amount_fen = 1", "DELETE FROM ledger_entry"):
         async with resources.sessionmaker() as session:
@@ -191,9 +168,9 @@ async def test_the_ledger_is_append_only(term: tuple[Resources, World, Api, list
 
 
 async def test_one_settlement_of_many_at_once_and_none_before_the_end_without_a_reason(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    resources, world, api, families = term
+    resources, world, api, families = running_term
     await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
     early = await api.call("POST", f"/terms/{world.term_a}/settlement", "admin-a", 409, json={})
     assert "runs until" in early["detail"]
@@ -224,9 +201,9 @@ async def test_one_settlement_of_many_at_once_and_none_before_the_end_without_a_
 
 
 async def test_workload_by_month_and_patrols_by_duty_leaders_only(
-    term: tuple[Resources, World, Api, list[Family]],
+    running_term: RunningTerm,
 ) -> None:
-    _resources, world, api, _ = term
+    _resources, world, api, _ = running_term
     today = school_today()
     rows = [r for r in await course_sessions(api, world) if str(r["on_date"]) <= today.isoformat()]
     for row in rows:

@@ -101,3 +101,8 @@ async def take_roll_call(
         "PUT", f"/sessions/{session_id}/attendance", "care-a", json={"marks": marks}
     )
     return result
+
+
+RunningTerm = tuple[Resources, World, Api, list[Family]]
+"""Term A around today with course A opened and its sessions generated (the `running_term`
+fixture): the app's resources, the world, an API caller and the course's families."""

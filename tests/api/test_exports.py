@@ -1,0 +1,98 @@
+"""Every export opened again with openpyxl: headers, cells and the Chinese file name."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from openpyxl import load_workbook
+
+from app.services.common import school_today
+from tests.support.term import Api, RunningTerm, take_roll_call
+
+
+def workbook_rows(response: httpx.Response) -> dict[str, list[tuple[Any, ...]]]:
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def saved_name(response: httpx.Response) -> str:
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="')
+    return unquote(disposition.split("filename*=UTF-8''")[1])
+
+
+async def today_session(api: Api, term_id: int, **filters: int) -> dict[str, Any]:
+    rows = await api.call(
+        "GET", f"/terms/{term_id}/sessions", "admin-a",
+        params={**filters, "from": school_today().isoformat(), "to": school_today().isoformat()},
+    )  # fmt: skip
+    assert len(rows) == 1
+    return dict(rows[0])
+
+
+async def test_sign_in_sheet_has_each_child_their_mark_and_a_signature_column(
+    running_term: RunningTerm,
+) -> None:
+    _, world, api, families = running_term
+    row = await today_session(api, world.term_a, course_id=world.course_a)
+    await take_roll_call(api, int(row["id"]), absent={families[0].student_id})
+    await api.call(
+        "POST", f"/sessions/{row['id']}/pickups", "care-a",
+        json={"pickups": [{"student_id": families[1].student_id,
+                           "picked_up_at": row["ends_at"]}]},
+    )  # fmt: skip
+    response = await api.call("GET", f"/sessions/{row['id']}/sign-in-sheet.xlsx", "care-a")
+    assert saved_name(response) == f"少儿编程-{school_today():%Y%m%d}-签到表.xlsx"
+    (rows,) = workbook_rows(response).values()
+    assert rows[0] == ("序号", "姓名", "班级", "签到", "接走时间", "家长签字")
+    assert [r[0] for r in rows[1:]] == list(range(1, len(families) + 1))
+    marks = {r[1]: r for r in rows[1:]}
+    names = [f"学生{i}" for i in range(len(families))]
+    assert set(marks) == set(names)
+    assert marks["学生0"][3] == "×"
+    assert marks["学生1"][3] == "√"
+    assert marks["学生1"][4] == row["ends_at"][11:16]
+    assert all(r[2] == "3年级1班" for r in rows[1:])
+
+
+async def test_rosters_list_the_course_and_the_care_group(running_term: RunningTerm) -> None:
+    _, world, api, families = running_term
+    course = await api.call("GET", f"/courses/{world.course_a}/roster.xlsx", "teacher-a302")
+    assert saved_name(course) == "少儿编程-学生名单.xlsx"
+    rows = workbook_rows(course)["少儿编程"]
+    assert rows[0] == ("序号", "学号", "姓名", "班级", "报名轮次")
+    assert len(rows) == 1 + len(families)
+    assert {r[4] for r in rows[1:]} == {"第1轮"}
+    group = await api.call("GET", f"/care-groups/{world.care_group}/roster.xlsx", "care-a")
+    assert saved_name(group) == "基础托管1组-学生名单.xlsx"
+    rows = workbook_rows(group)["基础托管1组"]
+    assert rows[0] == ("序号", "学号", "姓名", "班级")
+    # The fixture put the first four families in the world's group, beside student 1.
+    assert sorted(r[2] for r in rows[1:]) == ["学生0", "学生1", "学生2", "学生3", "王小明"]
+
+
+async def test_workload_statement_matches_the_workload_answer(running_term: RunningTerm) -> None:
+    _, world, api, _ = running_term
+    row = await today_session(api, world.term_a, course_id=world.course_a)
+    await take_roll_call(api, int(row["id"]))
+    lines = await api.call("GET", f"/terms/{world.term_a}/workload", "admin-a")
+    response = await api.call("GET", f"/terms/{world.term_a}/workload.xlsx", "admin-a")
+    assert saved_name(response) == "2026秋-教师工作量-全学期.xlsx"
+    rows = workbook_rows(response)["工作量全学期"]
+    assert rows[0] == ("教师", "看护课次", "生均课时", "活动次数", "巡查次数", "补贴(元)", "积分")
+    (care,) = (line for line in lines if line["user_id"] == world.users["care-a"])
+    (sheet_row,) = (r for r in rows[1:] if r[0] == "care-a")
+    assert sheet_row[1] == care["sessions"] == 1
+    assert float(sheet_row[5]) == care["subsidy_fen"] / 100
+    assert sheet_row[6] == care["points"] == 50
+    month = await api.call(
+        "GET", f"/terms/{world.term_a}/workload.xlsx", "admin-a",
+        params={"month": school_today().strftime("%Y-%m")},
+    )  # fmt: skip
+    assert saved_name(month).endswith(f"{school_today():%Y-%m}.xlsx")
