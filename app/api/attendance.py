@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
 from app.domain.attendance import AttendanceStatus, PolicyAction
@@ -48,7 +48,7 @@ class RollCallIn(RequestBody):
         },
     )
 
-    marks: list[MarkIn] = Field(max_length=200)
+    marks: list[MarkIn] = Field(max_length=1000)
 
 
 class PickupIn(RequestBody):
@@ -178,10 +178,17 @@ def _roll_call_out(result: RollCall) -> RollCallOut:
     responses=WRITE_ERRORS,
 )
 async def roll_call(
-    session_id: int, body: RollCallIn, session: SessionDep, actor: CurrentUser
+    session_id: int,
+    body: RollCallIn,
+    session: SessionDep,
+    actor: CurrentUser,
+    engine_sync: EngineSyncDep,
 ) -> RollCallOut:
     marks = [Mark(m.student_id, m.status, m.note) for m in body.marks]
-    return _roll_call_out(await attendance.roll_call(session, actor.principal, session_id, marks))
+    result = await attendance.roll_call(session, actor.principal, session_id, marks)
+    if any(step.action is PolicyAction.PLACE_GIVEN_UP for step in result.steps):
+        engine_sync.after_commit(result.session.term_id)  # a seat was released
+    return _roll_call_out(result)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
 from app.domain.attendance import PolicyAction
@@ -185,9 +185,15 @@ async def steps(
     responses=WRITE_ERRORS,
 )
 async def decide_dismissal(
-    step_id: int, body: DismissalDecisionIn, session: SessionDep, actor: CurrentUser
+    step_id: int,
+    body: DismissalDecisionIn,
+    session: SessionDep,
+    actor: CurrentUser,
+    engine_sync: EngineSyncDep,
 ) -> PolicyStepOut:
     row = await policies.decide_dismissal(
         session, actor.principal, step_id, body.dismiss, body.reason
     )
+    if body.dismiss:
+        engine_sync.after_commit(row.term_id)  # the student's seats were released
     return PolicyStepOut.model_validate(row)

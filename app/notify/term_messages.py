@@ -16,16 +16,14 @@ def day_zh(day: date) -> str:
 
 def sessions_cancelled(
     guardian_id: int, student_id: int, student_name: str, day: date, what: str, reason: str,
-    dedupe: str,
+    dedupe: str, paid: bool,
 ) -> NewNotice:  # fmt: skip
+    refund = "已缴费课时将在期末结算时退还。" if paid else ""
     return NewNotice(
         user_id=guardian_id,
         kind="session_cancelled",
         title="托管停课通知",
-        body=(
-            f"{day_zh(day)}{what}停课：{reason}。{student_name}当天请按放学时间接回；"
-            "已缴费课时将在期末结算时退还。"
-        ),
+        body=f"{day_zh(day)}{what}停课：{reason}。{student_name}当天请按放学时间接回。{refund}",
         dedupe_key=f"{dedupe}:{guardian_id}:{student_id}",
     )
 

@@ -143,11 +143,13 @@ async def cancel(
         students = (await session.scalars(roster_of(row))).all()
         what = await offering_name(session, row)
         key = dedupe or f"session-cancelled:{row.id}"
+        refunded = await refund_cancelled(session, term, row, students, actor_id)
         for guardian, student_id, name in await guardians_of(session, students):
             notices.append(
-                sessions_cancelled(guardian, student_id, name, row.on_date, what, reason, key)
+                sessions_cancelled(
+                    guardian, student_id, name, row.on_date, what, reason, key, refunded > 0
+                )
             )
-        await refund_cancelled(session, term, row, students, actor_id)
     await enqueue(session, notices)
     return len(cancelled)
 

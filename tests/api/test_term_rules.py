@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app.domain.fees import LedgerKind
+from app.grab.arming import arm_term
 from app.models import Attendance, LedgerEntry, PolicyStep, Term
 from app.resources import Resources
 from app.services.common import school_today
@@ -229,4 +230,27 @@ async def test_workload_by_month_and_patrols_by_duty_leaders_only(
     assert [line["user_id"] for line in own] == [world.users["care-a"]]
     await api.call(
         "GET", f"/terms/{world.term_a}/workload", "admin-a", 422, params={"month": "2019-01"}
+    )
+
+
+async def test_a_place_given_up_frees_its_seat_in_an_armed_seat_engine(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, families = running_term
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(update(Term).where(Term.id == world.term_a).values(absence_limit=1))
+    await arm_term(resources.sessionmaker, resources.engine, world.term_a)
+    capacity = 30
+    assert (await resources.engine.seats_left(world.term_a))[world.course_a] == (
+        capacity - len(families)
+    )
+    past = next(
+        r
+        for r in await course_sessions(api, world)
+        if str(r["on_date"]) < school_today().isoformat()
+    )
+    await take_roll_call(api, int(str(past["id"])), absent={families[0].student_id})
+    # Re-armed from Postgres after the commit: the seat is back on offer.
+    assert (await resources.engine.seats_left(world.term_a))[world.course_a] == (
+        capacity - len(families) + 1
     )
