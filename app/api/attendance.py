@@ -133,6 +133,7 @@ class SheetLineOut(ResponseBody):
     name: str
     class_name: str
     status: AttendanceStatus | None = Field(description="None until the roll call is taken")
+    on_leave: bool = Field(description="Approved leave covers the day (请假已批准)")
     note: str
     picked_up_at: SchoolTime | None
     picked_up_late: bool
@@ -204,7 +205,8 @@ async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> Ses
     students = [
         SheetLineOut(
             student_id=line.student_id, name=line.name, class_name=line.class_name,
-            status=line.mark.status if line.mark else None, note=line.mark.note if line.mark else "",
+            status=line.mark.status if line.mark else None, on_leave=line.on_leave,
+            note=line.mark.note if line.mark else "",
             picked_up_at=line.mark.picked_up_at if line.mark else None,
             picked_up_late=bool(line.mark and line.mark.picked_up_late),
         )

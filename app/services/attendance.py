@@ -200,6 +200,7 @@ class SheetLine:
     name: str
     class_name: str
     mark: Attendance | None
+    on_leave: bool
 
 
 _NAMES = text(
@@ -214,14 +215,16 @@ async def session_sheet(
     session: AsyncSession, principal: Principal, session_id: int
 ) -> tuple[CareSession, list[SheetLine], Sequence[Handover]]:
     """The session's students (its roster, and anyone marked who has left it since) with their
-    marks, for the roll-call screen; and the handovers."""
+    marks and whether approved leave covers the day, for the roll-call screen; and the
+    handovers."""
     row = await get_or_404(session, CareSession, session_id, "session")
     term = await get_or_404(session, Term, row.term_id, "term")
     await require_staff_of(session, principal, term.school_id)
     marks = {m.student_id: m for m in await marks_of(session, row.id)}
     students = set((await session.scalars(roster_of(row))).all()) | marks.keys()
+    on_leave = await students_on_leave(session, term.id, sorted(students), row.on_date)
     lines = [
-        SheetLine(sid, name, f"{grade}年级{number}班", marks.get(sid))
+        SheetLine(sid, name, f"{grade}年级{number}班", marks.get(sid), sid in on_leave)
         for sid, name, grade, number in await session.execute(
             _NAMES, {"students": sorted(students)}
         )

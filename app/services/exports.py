@@ -26,6 +26,7 @@ from app.models import (
     Term,
 )
 from app.services import fees, workload
+from app.services.attendance import students_on_leave
 from app.services.common import SCHOOL_ZONE, get_or_404, require_admin_of, require_staff_of
 from app.services.sessions import offering_name, roster_of
 from app.services.workbook import Sheet
@@ -111,8 +112,8 @@ async def care_group_roster(session: AsyncSession, principal: Principal, group_i
 
 
 async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id: int) -> Export:
-    """For the day: each child's mark if taken, the pickup time, and a column for the parent's
-    signature (家长签字)."""
+    """For the day: each child's mark if taken (假 ahead of it for approved leave), the pickup
+    time, and a column for the parent's signature (家长签字)."""
     row = await get_or_404(session, CareSession, session_id, "session")
     term = await get_or_404(session, Term, row.term_id, "term")
     await require_staff_of(session, principal, term.school_id)
@@ -125,10 +126,12 @@ async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id:
         )
     }
     students = await _students(session, ids)
+    on_leave = await students_on_leave(session, term.id, ids, row.on_date)
     rows = [
         (
             n, name, klass,
-            MARKS[AttendanceStatus(marks[sid][0])] if sid in marks else "",
+            MARKS[AttendanceStatus(marks[sid][0])] if sid in marks
+            else MARKS[AttendanceStatus.LEAVE] if sid in on_leave else "",
             local(marks[sid][1])[-5:] if sid in marks and marks[sid][1] else "", "",
         )
         for n, (sid, _, name, klass) in enumerate(students, start=1)

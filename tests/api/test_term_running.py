@@ -109,6 +109,19 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
     )
     assert decided["state"] == "approved"
     assert (await notices(resources, "leave_decided"))[on_leave.user_id] == 1
+    today_course = next(s for s in course_sessions if s["on_date"] == today.isoformat())
+    before = await api.call("GET", f"/sessions/{today_course['id']}/attendance", "care-a")
+    ahead = {s["student_id"]: (s["status"], s["on_leave"]) for s in before["students"]}
+    assert ahead[on_leave.student_id] == (None, True)  # the roll-call screen shows the leave
+    assert ahead[payer.student_id] == (None, False)
+    sign_in = await api.call("GET", f"/sessions/{today_course['id']}/sign-in-sheet.xlsx", "care-a")
+    sheet_marks = {
+        r[1]: r[3]
+        for r in load_workbook(io.BytesIO(sign_in.content)).active.iter_rows(  # type: ignore[union-attr]
+            min_row=2, values_only=True
+        )
+    }
+    assert sorted(sheet_marks.values(), key=str).count("假") == 1
 
     # Roll calls for the last ten days; the absentee misses every course session.
     week = [s for s in course_sessions if today - timedelta(days=10) <= date.fromisoformat(
@@ -128,7 +141,6 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
         (absentee.student_id, "absence_warning"),
         (absentee.student_id, "place_given_up"),
     ]
-    today_course = next(s for s in course_sessions if s["on_date"] == today.isoformat())
     sheet = await api.call("GET", f"/sessions/{today_course['id']}/attendance", "admin-a")
     status = {s["student_id"]: s["status"] for s in sheet["students"]}
     assert status[on_leave.student_id] == "leave"  # excused by the approved leave
