@@ -3,7 +3,8 @@
 Two schools, grades 1–6 in classes of about 40, guardians with development logins, agreements and
 insurance for most children but not all, a term whose window opens soon, extension courses of
 varied capacity (a few of them unpopular, so that the reconciler has courses to cancel) and basic
-care. Bulk inserts keep 20,000 students to seconds. The manifest lists what was made.
+care; and the first school's term in progress (`app/demo_running.py`). Bulk inserts keep 20,000
+students to seconds. The manifest lists what was made.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from app.db import async_database_url
+from app.demo_running import add_running_term
 from app.domain.access import Role
 from app.domain.schedule import GradeRule, default_grade_rules
 from app.domain.window import plan_window
@@ -58,6 +60,7 @@ class DemoOptions:
     window_s: int = 24 * 3600
     ready_share: float = 0.9  # children passing all gates
     seed: int = 20261129
+    running_term: bool = True  # the first school's term in progress (sessions, roll calls, fees)
 
 
 def _lesson_slots(rule: GradeRule) -> list[tuple[time, time]]:
@@ -107,6 +110,12 @@ class DemoBuilder:
             students = min(share, self.options.students - index * share)
             await self._school(district.id, index + 1, name, code, max(students, 0))
         await self.session.flush()
+        if self.options.running_term and self.manifest["schools"]:
+            first = self.manifest["schools"][0]
+            entry = await add_running_term(
+                self.session, first["id"], self._login("care-s1"), self.rng
+            )
+            first["running_terms"] = [entry]
         return self.manifest
 
     async def _school(

@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.demo import DemoOptions, build_demo
+from app.services.common import school_today
 from app.settings import Settings
 
 MANIFEST_KEYS = {"district_id", "district_admin", "schools", "courses", "parents"}
@@ -64,3 +65,34 @@ async def test_demo_manifest_matches_the_api(
             headers=headers,
         )
         assert readiness.json()["ready"] is child["ready"], (child, readiness.json())
+
+
+async def test_demo_has_a_term_in_progress_for_the_running_term_screens(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    manifest = await build_demo(settings.database_url or "", DemoOptions(students=240, courses=4))
+    first = manifest["schools"][0]
+    (running,) = first["running_terms"]
+    assert "running_terms" not in manifest["schools"][1]
+    teacher = await _sign_in(client, running["care_teacher"])
+    admin = await _sign_in(client, first["admin"])
+    today = school_today()
+    sessions = (
+        await client.get(
+            f"/api/v1/terms/{running['id']}/sessions",
+            params={"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat()},
+            headers=teacher,
+        )
+    ).json()
+    past = [s for s in sessions if s["on_date"] < today.isoformat()]
+    assert past
+    assert all(s["roll_call_at"] is not None for s in past)
+    sheet = await client.get(f"/api/v1/sessions/{past[0]['id']}/attendance", headers=teacher)
+    marks = [s["status"] for s in sheet.json()["students"]]
+    assert marks
+    assert None not in marks
+    statements = (
+        await client.get(f"/api/v1/terms/{running['id']}/statements", headers=admin)
+    ).json()
+    assert statements
+    assert all(s["charged_fen"] > 0 for s in statements)

@@ -98,10 +98,14 @@ class BillingReport:
 
 
 async def bill(session: AsyncSession, principal: Principal, term_id: int) -> BillingReport:
-    """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee.
-    Billing again charges only seats that were not billed yet."""
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
+    return await bill_term(session, term_id, principal.user_id)
+
+
+async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> BillingReport:
+    """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee.
+    Billing again charges only seats that were not billed yet."""
     books = await lock_books(session, term_id)
     books.require_open()
     has_sessions = await session.scalar(
@@ -118,7 +122,7 @@ async def bill(session: AsyncSession, principal: Principal, term_id: int) -> Bil
                 "term_id": term_id, "student_id": student_id, "kind": LedgerKind.CHARGE,
                 "amount_fen": fee * sessions, "course_id": course_id, "sessions": sessions,
                 "note": f"{sessions} × {fee}", "dedupe_key": f"charge:{enrollment_id}",
-                "recorded_by_id": principal.user_id,
+                "recorded_by_id": actor_id,
             }
         )  # fmt: skip
     written = await _append(session, rows)

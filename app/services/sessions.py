@@ -65,10 +65,15 @@ def _summer(term: Term) -> DateRange | None:
 
 
 async def generate(session: AsyncSession, principal: Principal, term_id: int) -> GenerateReport:
-    """Every session of the term's opened courses (开班) and care groups; again after a change
-    (a course opened later, a new group) it adds only what is missing."""
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
+    return await generate_sessions(session, term)
+
+
+async def generate_sessions(session: AsyncSession, term: Term) -> GenerateReport:
+    """Every session of the term's opened courses (开班) and care groups; again after a change
+    (a course opened later, a new group) it adds only what is missing."""
+    term_id = term.id
     calendar = await term_calendar(session, term)
     rules = await grade_rules(session, term_id)
     summer = _summer(term)
