@@ -28,6 +28,19 @@ def sessions_cancelled(
     )
 
 
+def term_ended_early(
+    guardian_id: int, student_id: int, student_name: str, reason: str, dedupe: str, paid: bool
+) -> NewNotice:
+    refund = "未上课时的已缴费用在期末结算时退还。" if paid else ""
+    return NewNotice(
+        user_id=guardian_id,
+        kind="term_ended_early",
+        title="课后托管提前结束",
+        body=f"本学期课后托管提前结束：{reason}。{student_name}今后的托管课次取消。{refund}",
+        dedupe_key=f"{dedupe}:{guardian_id}:{student_id}",
+    )
+
+
 def leave_decided(
     guardian_id: int, leave_id: int, student_name: str, first: date, last: date, approved: bool,
     note: str,

@@ -4,18 +4,17 @@ ledger is append-only, so a statement is always the sum of its entries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.fees import Entry, LedgerKind, Statement, statement
-from app.domain.sessions import SCHOOL_ZONE
 from app.models import (
     CareSession,
     Course,
@@ -131,53 +130,51 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
     return BillingReport(term_id, len(rows), written, sum(int(r["amount_fen"]) for r in rows))
 
 
-async def refund_cancelled(
-    session: AsyncSession, term: Term, row: CareSession, students: Iterable[int], actor_id: int
-) -> int:
-    """Refund a cancelled course session to each student who was charged for it."""
-    if row.course_id is None:
-        return 0
-    return await _refund_sessions(session, term, [row], list(students), actor_id)
+# One refund per cancelled paid session and student charged for it; a seat pays (and is refunded)
+# only for the sessions from the day it was taken. Without :student, the seats still confirmed
+# (the session's roster); with it, that student's seats whatever their state (a dismissal has
+# just ended them).
+_REFUNDS = text(
+    """
+    INSERT INTO ledger_entry (term_id, student_id, kind, amount_fen, course_id, session_id,
+                              sessions, note, dedupe_key, recorded_by_id)
+    SELECT DISTINCT ON (s.id, e.student_id)
+           s.term_id, e.student_id, 'refund', -c.fee_per_session_fen, s.course_id, s.id, 1,
+           coalesce(nullif(s.cancel_reason, ''), :note), 'refund:' || s.id || ':' || e.student_id,
+           :actor
+    FROM care_session s
+    JOIN course c ON c.id = s.course_id AND c.fee_per_session_fen > 0
+    JOIN enrollment e ON e.course_id = s.course_id
+    JOIN ledger_entry charge ON charge.dedupe_key = 'charge:' || e.id
+    WHERE s.id = ANY(:sessions)
+      AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+      AND (CAST(:student AS integer) IS NULL AND e.status = 'confirmed'
+           OR e.student_id = CAST(:student AS integer))
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING student_id
+    """
+)
 
 
-async def _refund_sessions(
+async def refund_sessions(
     session: AsyncSession,
-    term: Term,
-    rows: Sequence[CareSession],
-    students: list[int],
+    term_id: int,
+    session_ids: Sequence[int],
     actor_id: int,
-) -> int:
-    books = await lock_books(session, term.id)
-    if books.billed_at is None:
-        return 0  # nothing was charged: a session cancelled now is never billed
+    student_id: int | None = None,
+    note: str = "school",
+) -> set[int]:
+    """Refund paid sessions the school did not hold to the students charged for them; the
+    students refunded now."""
+    books = await lock_books(session, term_id)
+    if books.billed_at is None or not session_ids:
+        return set()  # nothing was charged: a session cancelled now is never billed
     books.require_open()
-    entries = []
-    for row in rows:
-        charged = await session.execute(
-            select(Enrollment.student_id, Enrollment.created_at, Course.fee_per_session_fen)
-            .join(Course, Course.id == Enrollment.course_id)
-            .join(
-                LedgerEntry,
-                (LedgerEntry.dedupe_key == func.concat("charge:", Enrollment.id)),
-            )
-            .where(Enrollment.course_id == row.course_id, Enrollment.student_id.in_(students))
-        )
-        for student_id, enrolled_at, fee in charged:
-            if row.on_date < _local_day(enrolled_at):
-                continue
-            entries.append(
-                {
-                    "term_id": term.id, "student_id": student_id, "kind": LedgerKind.REFUND,
-                    "amount_fen": -fee, "course_id": row.course_id, "session_id": row.id,
-                    "sessions": 1, "note": row.cancel_reason or "school",
-                    "dedupe_key": f"refund:{row.id}:{student_id}", "recorded_by_id": actor_id,
-                }
-            )  # fmt: skip
-    return await _append(session, entries)
-
-
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(SCHOOL_ZONE).date()
+    rows = await session.execute(
+        _REFUNDS,
+        {"sessions": list(session_ids), "student": student_id, "actor": actor_id, "note": note},
+    )
+    return {student for (student,) in rows}
 
 
 async def refund_from(
@@ -187,16 +184,17 @@ async def refund_from(
     courses = select(Enrollment.course_id).where(
         Enrollment.student_id == student_id, Enrollment.term_id == term.id
     )
-    rows = (
+    ids = (
         await session.scalars(
-            select(CareSession).where(
+            select(CareSession.id).where(
                 CareSession.course_id.in_(courses),
                 CareSession.status == SessionStatus.SCHEDULED,
                 CareSession.on_date >= first_day,
             )
         )
     ).all()
-    return await _refund_sessions(session, term, rows, [student_id], actor_id)
+    refunded = await refund_sessions(session, term.id, ids, actor_id, student_id, "劝退")
+    return len(refunded)
 
 
 async def record_payment(

@@ -14,6 +14,8 @@ from app.domain.fees import Entry, LedgerKind, SchoolSummary, settlement_amount,
 from app.domain.overrides import require_reason
 from app.domain.sessions import CancelCause
 from app.models import CareSession, LedgerEntry, SessionStatus, Term
+from app.notify.outbox import NewNotice
+from app.notify.term_messages import term_ended_early
 from app.services import workload
 from app.services.common import (
     get_or_404,
@@ -69,8 +71,13 @@ async def settle(
                 .with_for_update()
             )
         ).all()
+        key = f"term-ended:{term.id}"
+
+        def compose(guardian: int, student: int, name: str, paid: bool) -> NewNotice:
+            return term_ended_early(guardian, student, name, reason, key, paid)
+
         cancelled = await cancel(
-            session, principal.user_id, term, remaining, CancelCause.SCHOOL, reason
+            session, principal.user_id, term, remaining, CancelCause.SCHOOL, reason, compose
         )
         record_audit(session, principal.user_id, term, "end_term_early", reason, sessions=cancelled)
     rows = []
