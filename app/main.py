@@ -43,6 +43,7 @@ from app.api import (
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
 from app.api.problems import install_problem_handlers
+from app.api.tags import openapi_tags
 from app.observability import RequestContextMiddleware, RequestMetrics, configure_logging
 from app.resources import Resources
 from app.settings import Settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Kehou 课后托管",
         version="1.0.0",
         description=DESCRIPTION,
+        openapi_tags=openapi_tags(),
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,

@@ -84,6 +84,15 @@ def test_the_api_describes_itself_in_both_languages(document: dict[str, Any]) ->
     assert len(_operations(document)) >= 45
 
 
+def test_every_section_is_described_and_every_operation_in_one(document: dict[str, Any]) -> None:
+    described = {tag["name"]: tag["description"] for tag in document["tags"]}
+    for method, path, operation in _operations(document):
+        tags = operation.get("tags", [])
+        assert len(tags) == 1, f"{method} {path} belongs to {tags}"
+        assert tags[0] in described, f"section {tags[0]!r} has no description"
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in text) for text in described.values())
+
+
 def _request_models() -> list[type[RequestBody]]:
     found: list[type[RequestBody]] = []
     pending = [m for m in RequestBody.__subclasses__() if m is not VersionedUpdate]
