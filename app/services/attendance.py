@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.services import policies
 from app.services.common import (
+    SCHOOL_ZONE,
     get_or_404,
     require,
     require_staff_of,
@@ -162,8 +163,8 @@ async def record_pickups(
     if unknown:
         raise RuleViolation("take the roll call before recording pickups", students=unknown)
     for student_id, moment in pickups:
-        if moment < row.starts_at:
-            raise RuleViolation("a pickup cannot come before the session starts")
+        if moment < row.starts_at or moment.astimezone(SCHOOL_ZONE).date() != row.on_date:
+            raise RuleViolation("a pickup is on the session's day, after it starts")
         marks[student_id].picked_up_at = moment
         marks[student_id].picked_up_late = is_late_pickup(
             row.ends_at, moment, term.late_pickup_grace_minutes

@@ -4,7 +4,7 @@ per session and student, one charge per seat, one settlement per term."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -254,3 +254,27 @@ async def test_a_place_given_up_frees_its_seat_in_an_armed_seat_engine(
     assert (await resources.engine.seats_left(world.term_a))[world.course_a] == (
         capacity - len(families) + 1
     )
+
+
+async def test_a_pickup_is_recorded_on_the_sessions_day_after_it_starts(
+    running_term: RunningTerm,
+) -> None:
+    _, world, api, families = running_term
+    past = next(
+        r
+        for r in await course_sessions(api, world)
+        if str(r["on_date"]) < school_today().isoformat()
+    )
+    await take_roll_call(api, int(str(past["id"])))
+    ends = datetime.fromisoformat(str(past["ends_at"]))
+    path = f"/sessions/{past['id']}/pickups"
+    for moment, expected in (
+        (ends + timedelta(days=1), 422),
+        (ends - timedelta(hours=3), 422),
+        (ends + timedelta(minutes=11), 200),  # one minute past the grace: late
+    ):
+        pickup = {"student_id": families[0].student_id, "picked_up_at": moment.isoformat()}
+        await api.call("POST", path, "care-a", expected, json={"pickups": [pickup]})
+    sheet = await api.call("GET", f"/sessions/{past['id']}/attendance", "care-a")
+    line = next(s for s in sheet["students"] if s["student_id"] == families[0].student_id)
+    assert line["picked_up_late"] is True
