@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
 from app.domain.fees import LedgerKind
 from app.services import fees, settlement
 from app.services.fees import StudentStatement
@@ -194,12 +195,19 @@ async def statement_of(
 @router.get(
     "/terms/{term_id}/statements",
     summary="Every fee statement of the term · 学期费用明细",
-    response_model=list[StatementOut],
+    description="A page at a time, by student. 按学生分页。",
+    response_model=Page[StatementOut],
     responses=READ_ERRORS,
 )
-async def statements(term_id: int, session: SessionDep, actor: CurrentUser) -> list[StatementOut]:
-    rows = await fees.term_statements(session, actor.principal, term_id)
-    return [statement_out(r) for r in rows]
+async def statements(
+    term_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+) -> Page[StatementOut]:
+    rows, total = await fees.term_statements_page(
+        session, actor.principal, term_id, paging.page, paging.size
+    )
+    return Page(
+        items=[statement_out(r) for r in rows], total=total, page=paging.page, size=paging.size
+    )
 
 
 @router.get(

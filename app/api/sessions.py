@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
+from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
 from app.domain.sessions import CancelCause
 from app.models import SessionStatus
 from app.services import sessions
@@ -82,23 +83,33 @@ async def generate(term_id: int, session: SessionDep, actor: CurrentUser) -> Gen
 @router.get(
     "/terms/{term_id}/sessions",
     summary="The term's sessions · 课次列表",
-    description="For the school's staff; filter by course, care group and dates. 仅限本校教职工。",
-    response_model=list[SessionOut],
+    description=(
+        "For the school's staff, in date order, a page at a time; filter by course, care group "
+        "and dates.\n\n仅限本校教职工,按日期排序分页;可按课程、托管组和日期筛选。"
+    ),
+    response_model=Page[SessionOut],
     responses=READ_ERRORS,
 )
 async def of_term(
     term_id: int,
     session: SessionDep,
     actor: CurrentUser,
+    paging: PageDep,
     course_id: int | None = None,
     care_group_id: int | None = None,
     first: FromDay = None,
     last: ToDay = None,
-) -> list[SessionOut]:
-    rows = await sessions.list_for_term(
-        session, actor.principal, term_id, course_id, care_group_id, first, last
+) -> Page[SessionOut]:
+    rows, total = await sessions.list_for_term(
+        session, actor.principal, term_id, course_id, care_group_id, first, last,
+        paging.page, paging.size,
+    )  # fmt: skip
+    return Page(
+        items=[SessionOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
     )
-    return [SessionOut.model_validate(r) for r in rows]
 
 
 @router.post(

@@ -146,18 +146,26 @@ async def add_duty_record(
 @router.get(
     "/schools/{school_id}/duty-records",
     summary="Patrol and activity records · 巡查与活动记录",
-    response_model=list[DutyRecordOut],
+    response_model=Page[DutyRecordOut],
     responses=READ_ERRORS,
 )
 async def duty_records(
     school_id: int,
     session: SessionDep,
     actor: CurrentUser,
+    paging: PageDep,
     first: Annotated[date | None, Query(alias="from")] = None,
     last: Annotated[date | None, Query(alias="to")] = None,
-) -> list[DutyRecordOut]:
-    rows = await workload.duty_records(session, actor.principal, school_id, first, last)
-    return [DutyRecordOut.model_validate(r) for r in rows]
+) -> Page[DutyRecordOut]:
+    rows, total = await workload.duty_records(
+        session, actor.principal, school_id, first, last, paging.page, paging.size
+    )
+    return Page(
+        items=[DutyRecordOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
 
 
 @router.post(

@@ -24,7 +24,7 @@ from app.models import (
     Student,
     Term,
 )
-from app.services.common import get_or_404, require_admin_of, require_staff_of
+from app.services.common import get_or_404, paginate, require_admin_of, require_staff_of
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
 # does not pay for what came before.
@@ -321,3 +321,19 @@ async def term_statements(
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
     return await statements(session, term_id)
+
+
+async def term_statements_page(
+    session: AsyncSession, principal: Principal, term_id: int, page: int, size: int
+) -> tuple[list[StudentStatement], int]:
+    """A page of the term's statements, by student id."""
+    term = await get_or_404(session, Term, term_id, "term")
+    await require_admin_of(session, principal, term.school_id)
+    students = (
+        select(LedgerEntry.student_id)
+        .where(LedgerEntry.term_id == term_id)
+        .distinct()
+        .order_by(LedgerEntry.student_id)
+    )
+    ids, total = await paginate(session, students, page, size)
+    return (await statements(session, term_id, list(ids)) if ids else []), total

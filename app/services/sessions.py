@@ -41,6 +41,7 @@ from app.notify.term_messages import sessions_cancelled
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     get_or_404,
+    paginate,
     record_audit,
     require_admin_of,
     require_staff_of,
@@ -233,7 +234,9 @@ async def list_for_term(
     care_group_id: int | None,
     first: date | None,
     last: date | None,
-) -> Sequence[CareSession]:
+    page: int,
+    size: int,
+) -> tuple[Sequence[CareSession], int]:
     term = await get_or_404(session, Term, term_id, "term")
     await require_staff_of(session, principal, term.school_id)
     statement = select(CareSession).where(CareSession.term_id == term_id)
@@ -241,7 +244,7 @@ async def list_for_term(
         statement = statement.where(CareSession.course_id == course_id)
     if care_group_id is not None:
         statement = statement.where(CareSession.care_group_id == care_group_id)
-    return (await session.scalars(_dated(statement, first, last))).all()
+    return await paginate(session, _dated(statement, first, last), page, size)
 
 
 def _dated(

@@ -17,6 +17,7 @@ from app.domain.workload import Rates, SupervisedSession, WorkloadLine, workload
 from app.models import DutyKind, DutyRecord, Term, User
 from app.services.common import (
     get_or_404,
+    paginate,
     require,
     require_admin_of,
     require_staff_of,
@@ -155,11 +156,13 @@ async def duty_records(
     school_id: int,
     first: date | None,
     last: date | None,
-) -> Sequence[DutyRecord]:
+    page: int,
+    size: int,
+) -> tuple[Sequence[DutyRecord], int]:
     await require_admin_of(session, principal, school_id)
     query = select(DutyRecord).where(DutyRecord.school_id == school_id)
     if first is not None:
         query = query.where(DutyRecord.on_date >= first)
     if last is not None:
         query = query.where(DutyRecord.on_date <= last)
-    return (await session.scalars(query.order_by(DutyRecord.on_date, DutyRecord.id))).all()
+    return await paginate(session, query.order_by(DutyRecord.on_date, DutyRecord.id), page, size)

@@ -28,10 +28,13 @@ def saved_name(response: httpx.Response) -> str:
 
 
 async def today_session(api: Api, term_id: int, **filters: int) -> dict[str, Any]:
-    rows = await api.call(
-        "GET", f"/terms/{term_id}/sessions", "admin-a",
-        params={**filters, "from": school_today().isoformat(), "to": school_today().isoformat()},
-    )  # fmt: skip
+    rows = (
+        await api.call(
+            "GET", f"/terms/{term_id}/sessions", "admin-a",
+            params={**filters, "from": school_today().isoformat(),
+                    "to": school_today().isoformat()},
+        )
+    )["items"]  # fmt: skip
     assert len(rows) == 1
     return dict(rows[0])
 

@@ -73,9 +73,12 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                 "Authorization": f"Bearer {self.resources.signer.issue(world.users['admin-a'])}"
             }
             await self.call("POST", f"/terms/{world.term_a}/sessions/generate")
-            sessions = await self.call(
-                "GET", f"/terms/{world.term_a}/sessions", params={"course_id": world.course_a}
-            )
+            sessions = (
+                await self.call(
+                    "GET", f"/terms/{world.term_a}/sessions",
+                    params={"course_id": world.course_a, "size": 200},
+                )
+            )["items"]  # fmt: skip
             today = school_today()
             self.future = [s["id"] for s in sessions if date.fromisoformat(s["on_date"]) > today]
 
@@ -204,7 +207,9 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
         @invariant()
         def the_ledger_reconciles(self) -> None:
             sums = self.run(self._sums())
-            statements = self.run(self.call("GET", f"/terms/{self.world.term_a}/statements"))
+            statements = self.run(self.call("GET", f"/terms/{self.world.term_a}/statements"))[
+                "items"
+            ]
             by_student = {s["student_id"]: s for s in statements}
             for family in self.families:
                 student = family.student_id

@@ -20,9 +20,12 @@ from tests.support.world import World
 
 
 async def course_sessions(api: Api, world: World) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = await api.call(
-        "GET", f"/terms/{world.term_a}/sessions", "admin-a", params={"course_id": world.course_a}
-    )
+    page = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+        params={"course_id": world.course_a, "size": 200},
+    )  # fmt: skip
+    rows: list[dict[str, object]] = page["items"]
+    assert page["total"] == len(rows)
     return rows
 
 

@@ -68,17 +68,22 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
     again = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
     assert again["created"] == 0
     assert again["sessions"] == report["sessions"]
-    course_sessions = await api.call(
-        "GET", f"/terms/{world.term_a}/sessions", "admin-a", params={"course_id": world.course_a}
-    )
+    course_sessions = (
+        await api.call(
+            "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+            params={"course_id": world.course_a, "size": 200},
+        )
+    )["items"]  # fmt: skip
     days = [date.fromisoformat(s["on_date"]) for s in course_sessions]
     assert today in days
     assert all(d.isoweekday() in (2, 4) or d == today for d in days)
     assert all(s["starts_at"].endswith("T16:00:00+08:00") for s in course_sessions)
-    care_sessions = await api.call(
-        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
-        params={"care_group_id": world.care_group},
-    )  # fmt: skip
+    care_sessions = (
+        await api.call(
+            "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+            params={"care_group_id": world.care_group, "size": 200},
+        )
+    )["items"]  # fmt: skip
     assert all(date.fromisoformat(s["on_date"]).isoweekday() <= 5 or
                s["on_date"] == today.isoformat() for s in care_sessions)  # fmt: skip
 
@@ -200,10 +205,12 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
         "POST", f"/terms/{world.term_a}/suspensions", "admin-a", 201,
         json={"on_date": suspended_day, "reason": "秋季运动会"},
     )  # fmt: skip
-    cancelled = await api.call(
-        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
-        params={"from": suspended_day, "to": suspended_day},
-    )  # fmt: skip
+    cancelled = (
+        await api.call(
+            "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+            params={"from": suspended_day, "to": suspended_day},
+        )
+    )["items"]  # fmt: skip
     assert cancelled
     assert all(s["status"] == "cancelled" for s in cancelled)
     told = await notices(resources, "session_cancelled")
@@ -272,7 +279,15 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
     await api.call("POST", f"/terms/{world.term_a}/settlement", "admin-a", 409, json={})
 
     summary = await api.call("GET", f"/terms/{world.term_a}/fee-summary", payer)
-    statements = await api.call("GET", f"/terms/{world.term_a}/statements", "admin-a")
+    statements_page = await api.call("GET", f"/terms/{world.term_a}/statements", "admin-a")
+    statements = statements_page["items"]
+    assert statements_page["total"] == 16
+    second = await api.call(
+        "GET", f"/terms/{world.term_a}/statements", "admin-a", params={"page": 2, "size": 10}
+    )
+    assert [s["student_id"] for s in second["items"]] == sorted(
+        s["student_id"] for s in statements
+    )[10:]
     assert summary["students"] == len(statements) == 16
     assert summary["income_fen"] == sum(s["charged_fen"] - s["refunded_fen"] for s in statements)
     assert (
