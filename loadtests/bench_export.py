@@ -27,12 +27,9 @@ import httpx
 from openpyxl import load_workbook
 from sqlalchemy import insert, text
 
-from app.dbadmin import create_database, drop_database
 from app.demo_running import sample_roll_calls
 from app.domain.access import Role
-from app.embedded import engines_for
 from app.main import create_app
-from app.migrations import upgrade_to_head
 from app.models import (
     CareGroup,
     CareGroupMember,
@@ -50,6 +47,7 @@ from app.models import (
 )
 from app.services.common import school_today
 from app.settings import Settings
+from loadtests.scratch import scratch_database
 
 TERM_START, TERM_END = date(2026, 3, 2), date(2026, 7, 10)
 COURSES = 40
@@ -249,16 +247,8 @@ def main() -> int:
     parser.add_argument("--limit-s", type=float, default=5.0)
     args = parser.parse_args()
     base = Settings(log_level="WARNING", access_log=False, data_dir=Path(".data/bench"))
-    with engines_for(base) as running:
-        assert running.database_url is not None
-        database_url = create_database(running.database_url, prefix="kehou_bench")
-        try:
-            upgrade_to_head(database_url)
-            timings = asyncio.run(
-                run(running.model_copy(update={"database_url": database_url}), args.students)
-            )
-        finally:
-            drop_database(database_url)
+    with scratch_database(base) as settings:
+        timings = asyncio.run(run(settings, args.students))
     print(
         f"term attendance export, {args.students} students: {timings['sessions']:.0f} sessions, "
         f"{timings['marks']:.0f} roll-call marks (seeded in {timings['seed s']:.1f} s)"

@@ -20,13 +20,11 @@ from pathlib import Path
 import httpx
 from openpyxl import Workbook
 
-from app.dbadmin import create_database, drop_database
 from app.domain.access import Role
-from app.embedded import engines_for
 from app.main import create_app
-from app.migrations import upgrade_to_head
 from app.models import District, RoleGrant, School, User
 from app.settings import Settings
+from loadtests.scratch import scratch_database
 
 HEADERS = [
     "年级",
@@ -128,16 +126,8 @@ def main() -> int:
     parser.add_argument("--limit-s", type=float, default=10.0)
     args = parser.parse_args()
     base = Settings(log_level="WARNING", access_log=False, data_dir=Path(".data/bench"))
-    with engines_for(base) as running:
-        assert running.database_url is not None
-        database_url = create_database(running.database_url, prefix="kehou_bench")
-        try:
-            upgrade_to_head(database_url)
-            timings = asyncio.run(
-                run(running.model_copy(update={"database_url": database_url}), args.rows)
-            )
-        finally:
-            drop_database(database_url)
+    with scratch_database(base) as settings:
+        timings = asyncio.run(run(settings, args.rows))
     print(f"roster import, {args.rows} rows ({timings['file bytes'] / 1024:.0f} KiB .xlsx)")
     print(f"  dry run : {timings['dry run']:6.2f} s")
     print(f"  commit  : {timings['commit']:6.2f} s   (limit {args.limit_s:.0f} s)")

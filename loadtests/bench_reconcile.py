@@ -24,16 +24,14 @@ from pathlib import Path
 import redis
 from sqlalchemy import select, update
 
-from app.dbadmin import create_database, drop_database
 from app.demo import DemoOptions, build_demo
 from app.domain.errors import DomainError
-from app.embedded import engines_for
 from app.grab.arming import arm_term
 from app.grab.reconciler import reconcile
-from app.migrations import upgrade_to_head
 from app.models import Term, User
 from app.resources import Resources
 from app.settings import Settings
+from loadtests.scratch import scratch_database
 
 
 async def run(settings: Settings, students: int, courses: int) -> dict[str, float]:
@@ -124,21 +122,11 @@ def main() -> int:
     base = Settings(
         log_level="WARNING", access_log=False, data_dir=Path(".data/bench"), redis_key_prefix=prefix
     )
-    with engines_for(base) as running:
-        assert running.database_url is not None
-        database_url = create_database(running.database_url, prefix="kehou_bench")
+    with scratch_database(base) as settings:
         try:
-            upgrade_to_head(database_url)
-            figures = asyncio.run(
-                run(
-                    running.model_copy(update={"database_url": database_url}),
-                    args.students,
-                    args.courses,
-                )
-            )
+            figures = asyncio.run(run(settings, args.students, args.courses))
         finally:
-            drop_database(database_url)
-            client = redis.Redis.from_url(running.redis_url or "")
+            client = redis.Redis.from_url(settings.redis_url or "")
             for key in client.scan_iter(match=f"{prefix}*"):
                 client.unlink(key)
     print(f"one term of {int(figures['term students'])} students, {args.courses} extension courses")

@@ -5,7 +5,6 @@ of its entries, every charge and refund is there once, and a settled term balanc
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
@@ -23,15 +22,13 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select, text
 
-from app.db import Base
 from app.domain.attendance import PolicyAction
 from app.domain.fees import LedgerKind
-from app.main import create_app
 from app.models import LedgerEntry, PolicyStep
-from app.resources import Resources
 from app.services.common import school_today
 from app.settings import Settings
 from tests.support.grabbing import Family, add_families
+from tests.support.machines import AppMachine
 from tests.support.term import a_term_around_today
 from tests.support.world import build_world
 
@@ -41,14 +38,11 @@ STUDENTS = 4
 
 
 def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
-    class LedgerMachine(RuleBasedStateMachine):
+    class LedgerMachine(AppMachine):
+        settings = app_settings
+
         def __init__(self) -> None:
             super().__init__()
-            self.loop = asyncio.new_event_loop()
-            self.app = create_app(app_settings.model_copy(update={"background_tasks": False}))
-            self.lifespan = self.app.router.lifespan_context(self.app)
-            self.run(self.lifespan.__aenter__())
-            self.resources: Resources = self.app.state.resources
             self.client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=self.app), base_url="http://ledger"
             )
@@ -58,9 +52,6 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
             self.dismissed: set[int] = set()
             self.never_billed: set[int] = set()
             self.payments: dict[str, tuple[int, int]] = {}  # reference → (student, fen)
-
-        def run(self, coroutine: Any) -> Any:
-            return self.loop.run_until_complete(coroutine)
 
         async def _setup(self) -> None:
             world = await build_world(self.resources.sessionmaker)
@@ -235,18 +226,9 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                     assert current["balance_fen"] == 0
             assert self.run(self._duplicates()) == 0
 
-        def teardown(self) -> None:
-            async def close() -> None:
-                await self.client.aclose()
-                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                async with self.resources.db.begin() as connection:
-                    await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                await self.lifespan.__aexit__(None, None, None)
-
-            try:
-                self.run(close())
-            finally:
-                self.loop.close()
+        async def close(self) -> None:
+            await self.client.aclose()
+            await super().close()
 
     return LedgerMachine
 

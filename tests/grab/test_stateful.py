@@ -3,7 +3,6 @@ caches in any order, with the capacity invariants checked after every step."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time
 from typing import Any
 
@@ -12,16 +11,14 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from app.db import Base
 from app.domain.errors import DomainError
 from app.grab.arming import arm_term
-from app.main import create_app
 from app.models import Course, Enrollment
-from app.resources import Resources
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.machines import AppMachine
 from tests.support.world import build_world
 
 CAPACITY = 3
@@ -29,20 +26,14 @@ STUDENTS = 6
 
 
 def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
-    class SeatMachine(RuleBasedStateMachine):
+    class SeatMachine(AppMachine):
+        settings = app_settings
+
         def __init__(self) -> None:
             super().__init__()
-            self.loop = asyncio.new_event_loop()
-            self.app = create_app(app_settings.model_copy(update={"background_tasks": False}))
-            self.lifespan = self.app.router.lifespan_context(self.app)
-            self.run(self.lifespan.__aenter__())
-            self.resources: Resources = self.app.state.resources
             self.run(self._setup())
             self.answers: dict[tuple[int, str], Any] = {}
             self.granted: set[tuple[int, int]] = set()
-
-        def run(self, coroutine: Any) -> Any:
-            return self.loop.run_until_complete(coroutine)
 
         async def _setup(self) -> None:
             world = await build_world(self.resources.sessionmaker)
@@ -122,18 +113,6 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
             assert len(students) == len(set(students)), (
                 "courses 1 and 2 overlap: one of them at most"
             )
-
-        def teardown(self) -> None:
-            async def close() -> None:
-                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                async with self.resources.db.begin() as connection:
-                    await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                await self.lifespan.__aexit__(None, None, None)
-
-            try:
-                self.run(close())
-            finally:
-                self.loop.close()
 
     return SeatMachine
 

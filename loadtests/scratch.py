@@ -1,0 +1,25 @@
+"""A database of the benchmark's own on the configured engines (or the embedded ones), migrated
+to head, dropped afterwards: benchmarks never touch another database's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from app.dbadmin import create_database, drop_database
+from app.embedded import engines_for
+from app.migrations import upgrade_to_head
+from app.settings import Settings
+
+
+@contextmanager
+def scratch_database(base: Settings, prefix: str = "kehou_bench") -> Iterator[Settings]:
+    """`base` with the engines running and `database_url` pointing at a fresh database."""
+    with engines_for(base) as running:
+        assert running.database_url is not None
+        database_url = create_database(running.database_url, prefix=prefix)
+        try:
+            upgrade_to_head(database_url)
+            yield running.model_copy(update={"database_url": database_url})
+        finally:
+            drop_database(database_url)

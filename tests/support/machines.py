@@ -1,0 +1,43 @@
+"""A base for Hypothesis state machines that drive a real app: its own event loop and lifespan,
+and every table emptied when an example ends."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hypothesis.stateful import RuleBasedStateMachine
+from sqlalchemy import text
+
+from app.db import Base
+from app.main import create_app
+from app.resources import Resources
+from app.settings import Settings
+
+
+class AppMachine(RuleBasedStateMachine):
+    settings: Settings  # set by the subclass factory
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.app = create_app(self.settings.model_copy(update={"background_tasks": False}))
+        self.lifespan = self.app.router.lifespan_context(self.app)
+        self.run(self.lifespan.__aenter__())
+        self.resources: Resources = self.app.state.resources
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run_until_complete(coroutine)
+
+    async def close(self) -> None:
+        """Subclasses close what they opened, then call this."""
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with self.resources.db.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await self.lifespan.__aexit__(None, None, None)
+
+    def teardown(self) -> None:
+        try:
+            self.run(self.close())
+        finally:
+            self.loop.close()
