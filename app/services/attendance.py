@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.attendance import AttendanceStatus, is_late_pickup, mark
-from app.domain.errors import Conflict, RuleViolation
+from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.models import (
     Attendance,
     CareSession,
@@ -33,7 +33,6 @@ from app.services.common import (
     school_scope,
     school_today,
 )
-from app.services.people import act_for_student
 from app.services.sessions import roster_of
 
 
@@ -56,7 +55,7 @@ async def _session_for_roll_caller(
 ) -> tuple[CareSession, Term]:
     row = await session.get(CareSession, session_id, with_for_update=True)
     if row is None:
-        row = await get_or_404(session, CareSession, session_id, "session")
+        raise NotFound(f"no session {session_id}")
     term = await get_or_404(session, Term, row.term_id, "term")
     scope = await school_scope(session, term.school_id)
     require(
@@ -242,9 +241,7 @@ async def of_student(
     session: AsyncSession, principal: Principal, student_id: int, term_id: int
 ) -> Sequence[tuple[Attendance, CareSession]]:
     student = await get_or_404(session, Student, student_id, "student")
-    if principal.acts_for(student_id):
-        await act_for_student(session, principal, student_id)
-    else:
+    if not principal.acts_for(student_id):
         await require_staff_of(session, principal, student.school_id)
     rows = await session.execute(
         select(Attendance, CareSession)

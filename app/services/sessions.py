@@ -47,7 +47,6 @@ from app.services.common import (
     require_staff_of,
 )
 from app.services.fees import refund_sessions
-from app.services.people import act_for_student
 
 
 @dataclass(frozen=True)
@@ -268,8 +267,6 @@ async def of_student(
     student = await get_or_404(session, Student, student_id, "student")
     if not principal.acts_for(student_id):
         await require_staff_of(session, principal, student.school_id)
-    else:
-        await act_for_student(session, principal, student_id)
     return await sessions_of_student(session, student_id, first, last)
 
 
