@@ -169,7 +169,7 @@ async def record_pickups(
             row.ends_at, moment, term.late_pickup_grace_minutes
         )
     await session.flush()
-    steps = await policies.after_pickups(session, term, [s for s, _ in pickups])
+    steps = await policies.after_pickups(session, term, principal.user_id, [s for s, _ in pickups])
     return RollCall(row, await marks_of(session, row.id), steps)
 
 

@@ -126,11 +126,11 @@ async def after_roll_call(
             )  # fmt: skip
         if step.action is PolicyAction.PLACE_GIVEN_UP:
             await _give_up(session, term, row, step.student_id)
-            record_audit(
-                session, actor_id, term, "place_given_up",
-                f"{step.count} unexcused absences (limit {limits.absences})",
-                student_id=step.student_id, course_id=row.course_id, place=place,
-            )  # fmt: skip
+        record_audit(
+            session, actor_id, term, step.action.value,
+            f"{step.count} unexcused absences (limit {limits.absences})",
+            student_id=step.student_id, course_id=row.course_id, place=place, step_id=step.id,
+        )  # fmt: skip
     await enqueue(session, notices)
     return taken
 
@@ -173,7 +173,7 @@ async def _release_seats(
 
 
 async def after_pickups(
-    session: AsyncSession, term: Term, students: Sequence[int]
+    session: AsyncSession, term: Term, actor_id: int, students: Sequence[int]
 ) -> list[StepTaken]:
     counts = await session.execute(_LATE_PICKUPS, {"term": term.id, "students": list(students)})
     limits = limits_of(term)
@@ -192,6 +192,11 @@ async def after_pickups(
     ).all()
     notices: list[NewNotice] = []
     for step in taken:
+        record_audit(
+            session, actor_id, term, step.action.value,
+            f"{step.count} late pickups (limit {limits.late_pickups})",
+            student_id=step.student_id, step_id=step.id,
+        )  # fmt: skip
         guardians = await guardians_of(session, [step.student_id])
         if step.action is PolicyAction.DISMISSAL_PROPOSED:
             name = guardians[0][2] if guardians else await _student_name(session, step.student_id)

@@ -197,6 +197,15 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
         "POST", f"/policy-steps/{proposal['id']}/decision", "admin-a",
         json={"dismiss": True, "reason": "本学期多次延迟接回"},
     )  # fmt: skip
+    audit = await api.call("GET", f"/schools/{world.school_a}/audit-events", "admin-a")
+    audited = {(e["action"], e["student_id"]) for e in audit["items"]}
+    assert {
+        ("absence_warning", absentee.student_id),
+        ("place_given_up", absentee.student_id),
+        ("late_pickup_warning", late_picker.student_id),
+        ("dismissal_proposed", late_picker.student_id),
+        ("dismissal_dismissed", late_picker.student_id),
+    } <= audited
 
     # A suspension on the next course day cancels that day's sessions and tells the families.
     future = [s for s in course_sessions if s["on_date"] > today.isoformat()]
