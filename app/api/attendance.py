@@ -187,8 +187,13 @@ async def roll_call(
 ) -> RollCallOut:
     marks = [Mark(m.student_id, m.status, m.note) for m in body.marks]
     result = await attendance.roll_call(session, actor.principal, session_id, marks)
-    if any(step.action is PolicyAction.PLACE_GIVEN_UP for step in result.steps):
-        engine_sync.after_commit(result.session.term_id)  # a seat was released
+    course_id = result.session.course_id
+    given_up = [
+        (step.student_id, course_id)
+        for step in result.steps
+        if step.action is PolicyAction.PLACE_GIVEN_UP and course_id is not None
+    ]
+    engine_sync.seats_released(result.session.term_id, given_up)
     return _roll_call_out(result)
 
 

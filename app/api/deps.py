@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+import structlog
 from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
@@ -18,6 +20,8 @@ from app.models import User
 from app.resources import Resources
 from app.services.identity import load_principal
 from app.settings import Settings
+
+log = structlog.get_logger("app.grab")
 
 
 async def get_resources(request: Request) -> Resources:
@@ -97,6 +101,17 @@ async def _rearm_if_armed(resources: Resources, term_id: int) -> None:
         await arm_term(resources.sessionmaker, resources.engine, term_id)
 
 
+async def _release_seats(
+    resources: Resources, term_id: int, seats: Sequence[tuple[int, int]]
+) -> None:
+    try:
+        for student_id, course_id in seats:
+            await resources.engine.release(term_id, student_id, course_id)
+    except RedisError as error:
+        # The engine is behind by these seats until the next re-arm or reconciler audit.
+        log.warning("engine_release_failed", term_id=term_id, error_type=type(error).__name__)
+
+
 @dataclass(frozen=True)
 class EngineSync:
     """Brings the seat engine back in line with Postgres after a change made outside the grab
@@ -109,6 +124,13 @@ class EngineSync:
 
     def after_commit(self, term_id: int) -> None:
         self.background.add_task(_rearm_if_armed, self.resources, term_id)
+
+    def seats_released(self, term_id: int, seats: Sequence[tuple[int, int]]) -> None:
+        """Seats given back in Postgres (a place given up, a dismissal): each goes back on offer
+        in the engine with one atomic release, if the engine holds the term (a release of a
+        seat the engine does not know changes nothing), without re-arming the term."""
+        if seats:
+            self.background.add_task(_release_seats, self.resources, term_id, seats)
 
     def student_changed(self, student_id: int) -> None:
         """A binding, an agreement or insurance changed what the engine knows of a student."""

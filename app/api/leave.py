@@ -191,9 +191,8 @@ async def decide_dismissal(
     actor: CurrentUser,
     engine_sync: EngineSyncDep,
 ) -> PolicyStepOut:
-    row = await policies.decide_dismissal(
+    decided = await policies.decide_dismissal(
         session, actor.principal, step_id, body.dismiss, body.reason
     )
-    if body.dismiss:
-        engine_sync.after_commit(row.term_id)  # the student's seats were released
-    return PolicyStepOut.model_validate(row)
+    engine_sync.seats_released(decided.step.term_id, decided.released)
+    return PolicyStepOut.model_validate(decided.step)

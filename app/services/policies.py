@@ -72,6 +72,12 @@ def place_of(row: CareSession) -> str:
 
 
 @dataclass(frozen=True)
+class Decided:
+    step: PolicyStep
+    released: list[tuple[int, int]]  # (student, course) seats given back
+
+
+@dataclass(frozen=True)
 class StepTaken:
     id: int
     student_id: int
@@ -154,7 +160,7 @@ async def _give_up(session: AsyncSession, term: Term, row: CareSession, student_
 
 async def _release_seats(
     session: AsyncSession, term: Term, student_id: int, course_ids: Sequence[int] | None
-) -> int:
+) -> list[int]:
     """The student's confirmed seats (in the courses named, or all of the term) → dismissed."""
     query = select(Enrollment).where(
         Enrollment.term_id == term.id,
@@ -169,7 +175,7 @@ async def _release_seats(
         seat.status = EnrollmentStatus.DISMISSED
         courses[seat.course_id].seats_taken -= 1
     await session.flush()
-    return len(seats)
+    return [seat.course_id for seat in seats]
 
 
 async def after_pickups(
@@ -231,7 +237,7 @@ async def list_steps(
 
 async def decide_dismissal(
     session: AsyncSession, principal: Principal, step_id: int, dismiss: bool, reason: str
-) -> PolicyStep:
+) -> Decided:
     """The school's decision on a proposed dismissal (劝退): dismissed, every seat and the care
     place of the term end today and the sessions not held are refunded; or kept."""
     step = await get_or_404(session, PolicyStep, step_id, "policy step")
@@ -245,8 +251,10 @@ async def decide_dismissal(
     step.decision = "dismissed" if dismiss else "kept"
     step.decided_by_id, step.decided_at = principal.user_id, datetime.now(UTC)
     step.decision_reason = reason
+    released: list[tuple[int, int]] = []
     if dismiss:
-        await _release_seats(session, term, step.student_id, None)
+        courses = await _release_seats(session, term, step.student_id, None)
+        released = [(step.student_id, course_id) for course_id in courses]
         await session.execute(
             delete(CareGroupMember).where(
                 CareGroupMember.term_id == term.id, CareGroupMember.student_id == step.student_id
@@ -265,4 +273,4 @@ async def decide_dismissal(
         student_id=step.student_id, step_id=step.id,
     )  # fmt: skip
     await session.flush()
-    return step
+    return Decided(step, released)

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from app.domain.attendance import PolicyAction
 from app.domain.fees import LedgerKind
 from app.grab.arming import arm_term
+from app.grab.audit import audit_term
 from app.models import Attendance, LedgerEntry, PolicyStep, Term
 from app.resources import Resources
 from app.services.common import school_today
@@ -253,10 +255,26 @@ async def test_a_place_given_up_frees_its_seat_in_an_armed_seat_engine(
         if str(r["on_date"]) < school_today().isoformat()
     )
     await take_roll_call(api, int(str(past["id"])), absent={families[0].student_id})
-    # Re-armed from Postgres after the commit: the seat is back on offer.
+    # Released in the engine after the commit: the seat is back on offer.
     assert (await resources.engine.seats_left(world.term_a))[world.course_a] == (
         capacity - len(families) + 1
     )
+    async with resources.sessionmaker() as session, session.begin():
+        step = PolicyStep(
+            term_id=world.term_a, student_id=families[1].student_id,
+            action=PolicyAction.DISMISSAL_PROPOSED, place="", count=4,
+        )  # fmt: skip
+        session.add(step)
+    await api.call(
+        "POST", f"/policy-steps/{step.id}/decision", "admin-a",
+        json={"dismiss": True, "reason": "多次延迟接回"},
+    )  # fmt: skip
+    assert (await resources.engine.seats_left(world.term_a))[world.course_a] == (
+        capacity - len(families) + 2
+    )
+    report = await audit_term(resources.sessionmaker, resources.engine, world.term_a)
+    assert report.armed
+    assert report.ok, report.lines()
 
 
 async def test_a_pickup_is_recorded_on_the_sessions_day_after_it_starts(
