@@ -117,7 +117,7 @@ async def add_running_term(
     await _courses(session, term, students, long_ago, rng)
     await _care_groups(session, term, students, rng)
     await session.flush()
-    await generate_sessions(session, term)
+    await generate_sessions(session, term, teacher.id)
     await sample_roll_calls(session, term.id, teacher.id, today - timedelta(days=1))
     await bill_term(session, term.id, teacher.id)
     return {

@@ -50,6 +50,10 @@ class GenerateOut(ResponseBody):
     care_groups: int
     sessions: int = Field(description="Sessions the calendar gives")
     created: int = Field(description="Of which new now (0 when run again unchanged)")
+    moved: int = Field(description="Sessions to come whose times changed (summer schedule…)")
+    cancelled: int = Field(
+        description="Sessions to come the calendar no longer has: cancelled, refunded, told"
+    )
 
 
 class CancelIn(RequestBody):
@@ -69,8 +73,10 @@ class CancelIn(RequestBody):
         "Every session of every opened extension course and basic-care group, from the term "
         "calendar: the weekdays each meets, public holidays and 调休 make-up days, the school's "
         "suspension days, and the grades' times with the summer schedule (夏令时). Run it again "
-        "after a change: it adds only what is missing.\n\n按学期校历为已开班课程和基础托管组生成"
-        "全部课次(含节假日、调休、停课日与夏令时);可重复执行,只补充缺少的课次。"
+        "after a change: it adds what is missing, moves the times of sessions still to come, and "
+        "cancels (refunds, tells the families) those the calendar no longer has.\n\n"
+        "按学期校历为已开班课程和基础托管组生成全部课次(含节假日、调休、停课日与夏令时);"
+        "可重复执行:补充缺少的课次,调整今后课次的时间,取消校历已不再安排的课次(退费并通知家长)。"
     ),
     response_model=GenerateOut,
     responses=WRITE_ERRORS,

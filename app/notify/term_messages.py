@@ -28,6 +28,22 @@ def sessions_cancelled(
     )
 
 
+CALENDAR_CHANGE = "校历调整"
+
+
+def schedule_changed(
+    guardian_id: int, student_id: int, student_name: str, dedupe: str, paid: bool
+) -> NewNotice:
+    refund = "已缴费课时将在期末结算时退还。" if paid else ""
+    return NewNotice(
+        user_id=guardian_id,
+        kind="schedule_changed",
+        title="托管课表调整通知",
+        body=f"因{CALENDAR_CHANGE}，{student_name}的部分托管课次取消，请在课表中查看。{refund}",
+        dedupe_key=f"{dedupe}:{guardian_id}:{student_id}",
+    )
+
+
 def term_ended_early(
     guardian_id: int, student_id: int, student_name: str, reason: str, dedupe: str, paid: bool
 ) -> NewNotice:

@@ -37,7 +37,7 @@ from app.models import (
     Term,
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
-from app.notify.term_messages import sessions_cancelled
+from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     get_or_404,
@@ -45,8 +45,12 @@ from app.services.common import (
     record_audit,
     require_admin_of,
     require_staff_of,
+    school_today,
 )
 from app.services.fees import refund_sessions
+
+PlanKey = tuple[int | None, int | None, date]
+"""(course, care group, date): one of the two offerings is set."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class GenerateReport:
     care_groups: int
     created: int
     sessions: int
+    moved: int = 0  # sessions to come whose times changed
+    cancelled: int = 0  # sessions to come the calendar no longer has
 
 
 def _summer(term: Term) -> DateRange | None:
@@ -67,12 +73,14 @@ def _summer(term: Term) -> DateRange | None:
 async def generate(session: AsyncSession, principal: Principal, term_id: int) -> GenerateReport:
     term = await get_or_404(session, Term, term_id, "term")
     await require_admin_of(session, principal, term.school_id)
-    return await generate_sessions(session, term)
+    return await generate_sessions(session, term, principal.user_id)
 
 
-async def generate_sessions(session: AsyncSession, term: Term) -> GenerateReport:
-    """Every session of the term's opened courses (开班) and care groups; again after a change
-    (a course opened later, a new group) it adds only what is missing."""
+async def generate_sessions(session: AsyncSession, term: Term, actor_id: int) -> GenerateReport:
+    """Every session of the term's opened courses (开班) and care groups. Run again after a
+    change, it adds what is missing (a course opened later, a new group) and brings the sessions
+    still to come in line with the calendar: new times (a summer schedule, a timetable), and the
+    ones it no longer has (a holiday or 调休 set later) cancelled, refunded and told."""
     term_id = term.id
     calendar = await term_calendar(session, term)
     rules = await grade_rules(session, term_id)
@@ -87,21 +95,62 @@ async def generate_sessions(session: AsyncSession, term: Term) -> GenerateReport
         )
     ).all()
     groups = (await session.scalars(select(CareGroup).where(CareGroup.term_id == term_id))).all()
-    rows: list[dict[str, object]] = []
+    plan: dict[PlanKey, PlannedSession] = {}
     for course in courses:
         hours = course_hours(course.grades, rules, course.start_time, course.end_time)
         for planned in plan_sessions(calendar, frozenset(course.weekdays), hours, summer):
-            rows.append({"course_id": course.id, **_times(term_id, planned)})
+            plan[(course.id, None, planned.on_date)] = planned
     for group in groups:
         hours = care_group_hours(group.grades, rules)
         weekdays = care_group_weekdays(group.grades, rules)
         for planned in plan_sessions(calendar, weekdays, hours, summer):
-            rows.append({"care_group_id": group.id, **_times(term_id, planned)})
+            plan[(None, group.id, planned.on_date)] = planned
+    rows = [
+        {"course_id": course_id, "care_group_id": group_id, **_times(term_id, planned)}
+        for (course_id, group_id, _), planned in plan.items()
+    ]
     created = 0
     for start in range(0, len(rows), 2000):
         statement = insert(CareSession).on_conflict_do_nothing().returning(CareSession.id)
         created += len((await session.execute(statement, rows[start : start + 2000])).all())
-    return GenerateReport(term_id, len(courses), len(groups), created, len(rows))
+    moved, cancelled = await _follow_calendar(session, term, plan, actor_id)
+    return GenerateReport(term_id, len(courses), len(groups), created, len(rows), moved, cancelled)
+
+
+async def _follow_calendar(
+    session: AsyncSession, term: Term, plan: dict[PlanKey, PlannedSession], actor_id: int
+) -> tuple[int, int]:
+    """Sessions after today: times as planned now; those no longer planned, cancelled. Days
+    already begun keep what happened on them."""
+    upcoming = (
+        await session.scalars(
+            select(CareSession)
+            .where(
+                CareSession.term_id == term.id,
+                CareSession.status == SessionStatus.SCHEDULED,
+                CareSession.on_date > school_today(),
+            )
+            .with_for_update()
+        )
+    ).all()
+    moved, dropped = 0, []
+    for row in upcoming:
+        wanted = plan.get((row.course_id, row.care_group_id, row.on_date))
+        if wanted is None:
+            dropped.append(row)
+        elif (row.starts_at, row.ends_at) != (wanted.starts_at, wanted.ends_at):
+            row.starts_at, row.ends_at = wanted.starts_at, wanted.ends_at
+            moved += 1
+    key = f"calendar:{term.id}:{school_today().isoformat()}"
+
+    def compose(guardian: int, student: int, name: str, paid: bool) -> NewNotice:
+        return schedule_changed(guardian, student, name, key, paid)
+
+    cancelled = await cancel(
+        session, actor_id, term, dropped, CancelCause.SCHOOL, CALENDAR_CHANGE, compose
+    )
+    await session.flush()
+    return moved, cancelled
 
 
 def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:

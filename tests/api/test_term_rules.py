@@ -14,7 +14,7 @@ from app.domain.attendance import PolicyAction
 from app.domain.fees import LedgerKind
 from app.grab.arming import arm_term
 from app.grab.audit import audit_term
-from app.models import Attendance, LedgerEntry, PolicyStep, Term
+from app.models import Attendance, LedgerEntry, Notice, PolicyStep, Term
 from app.resources import Resources
 from app.services.common import school_today
 from tests.support.term import Api, RunningTerm, take_roll_call
@@ -299,3 +299,51 @@ async def test_a_pickup_is_recorded_on_the_sessions_day_after_it_starts(
     sheet = await api.call("GET", f"/sessions/{past['id']}/attendance", "care-a")
     line = next(s for s in sheet["students"] if s["student_id"] == families[0].student_id)
     assert line["picked_up_late"] is True
+
+
+async def test_generating_again_follows_a_changed_calendar_for_the_sessions_to_come(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, families = running_term
+    await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
+    today = school_today()
+    upcoming = [
+        r for r in await course_sessions(api, world) if str(r["on_date"]) > today.isoformat()
+    ]
+    holiday = str(upcoming[0]["on_date"])
+    await api.call(
+        "POST", f"/districts/{world.district_id}/calendar-overrides", "district-admin", 201,
+        json={"on_date": holiday, "is_workday": False, "name": "临时放假"},
+    )  # fmt: skip
+    term = await api.call("GET", f"/terms/{world.term_a}", "admin-a")
+    await api.call(
+        "PATCH", f"/terms/{world.term_a}", "admin-a",
+        json={"version": term["version"], "summer_starts_on": today.isoformat(),
+              "summer_ends_on": term["ends_on"]},
+    )  # fmt: skip
+    report = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
+    assert report["created"] == 0
+    assert report["cancelled"] == 2  # course A and care group 1 on the new holiday
+    care = (
+        await api.call(
+            "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+            params={"care_group_id": world.care_group, "size": 200},
+        )
+    )["items"]  # fmt: skip
+    later = [r for r in care if r["on_date"] > today.isoformat() and r["status"] == "scheduled"]
+    assert report["moved"] == len(later)  # the summer schedule: care ends at 18:00 now
+    assert {r["ends_at"][11:19] for r in later} == {"18:00:00"}
+    held = [r for r in care if r["on_date"] <= today.isoformat()]
+    assert {r["ends_at"][11:19] for r in held} == {"17:30:00"}  # days begun keep their times
+    course = {r["on_date"]: r for r in await course_sessions(api, world)}
+    assert course[holiday]["status"] == "cancelled"
+    assert course[holiday]["cancel_cause"] == "school"
+    assert {str(r["ends_at"])[11:19] for r in course.values()} == {"16:40:00"}  # its own times
+    refunds = select(func.count()).where(
+        LedgerEntry.kind == LedgerKind.REFUND, LedgerEntry.session_id == course[holiday]["id"]
+    )
+    assert await count(resources, refunds) == len(families)
+    told = select(func.count()).select_from(Notice).where(Notice.kind == "schedule_changed")
+    assert await count(resources, told) == len(families) + 1  # and student 1, in the care group
+    again = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
+    assert (again["created"], again["moved"], again["cancelled"]) == (0, 0, 0)
