@@ -103,8 +103,9 @@ async def term_statements(
 @router.get(
     "/terms/{term_id}/workload.xlsx",
     summary="Workload statements · 教师工作量统计表",
+    description="The term, or one month of it (`?month=YYYY-MM`). 全学期或指定月份。",
     response_class=StreamingResponse,
-    responses=XLSX_RESPONSES,
+    responses={**XLSX_RESPONSES, **problem_responses(422)},
 )
 async def term_workload(
     term_id: int,
