@@ -134,6 +134,13 @@ def demo_command(
         f"({sum(c['ready'] for p in parents for c in p['children'])} ready), "
         f"{len(built['courses'])} courses; district admin {built['district_admin']}"
     )
+    for school in built["schools"]:
+        for running in school.get("running_terms", []):
+            typer.echo(
+                f"term in progress {running['id']} at school {school['id']} "
+                f"({running['starts_on']} to {running['ends_on']}); care teacher "
+                f"{running['care_teacher']}"
+            )
 
 
 def _write_manifest(built: dict[str, object], path: Path) -> None:
