@@ -53,12 +53,7 @@ SAMPLE_ROLL_CALLS = text(
                      WHEN h < 97 THEN 'leave' ELSE 'absent' END)::attendance_status,
                :teacher, s.ends_at
         FROM care_session s
-        JOIN LATERAL (
-            SELECT e.student_id FROM enrollment e
-            WHERE e.course_id = s.course_id AND e.status = 'confirmed'
-            UNION ALL
-            SELECT m.student_id FROM care_group_member m WHERE m.group_id = s.care_group_id
-        ) r ON true
+        JOIN session_roster r ON r.session_id = s.id
         CROSS JOIN LATERAL (
             SELECT abs(hashtext(s.id::text || ':' || r.student_id::text)) % 100 AS h
         ) x

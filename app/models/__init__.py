@@ -9,6 +9,7 @@ from app.models.attendance import (
     LeaveState,
     PolicyStep,
     SessionStatus,
+    session_roster,
 )
 from app.models.audit import AuditEvent, WaitlistEntry, WaitlistState
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
@@ -86,4 +87,5 @@ __all__ = [
     "User",
     "WaitlistEntry",
     "WaitlistState",
+    "session_roster",
 ]

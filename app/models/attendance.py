@@ -9,12 +9,16 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Identity,
+    Integer,
+    MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -156,3 +160,17 @@ class PolicyStep(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_reason: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = created_at_column()
+
+
+# Views live outside the ORM's metadata: migrations create them, and schema comparisons must not
+# take them for tables.
+VIEWS = MetaData()
+
+session_roster = Table(
+    "session_roster",
+    VIEWS,
+    Column("session_id", BigInteger),
+    Column("student_id", Integer),
+)
+"""Who each session is for: a course's confirmed seats, or a care group's members (migration
+0011). Roll calls, cancellations, exports and the demo all read it."""

@@ -24,6 +24,7 @@ from app.models import (
     EnrollmentStatus,
     SessionStatus,
     Term,
+    session_roster,
 )
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
@@ -184,12 +185,24 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
             select(CareGroup.id, CareGroup.number).where(CareGroup.term_id == term_id)
         )
     }
+    # Each offering's students now (its first session's roster) and anyone marked before: read
+    # in two queries for the whole term, not two per offering.
+    firsts = {rows[0].id: key for key, rows in offerings.items()}
+    rosters: dict[tuple[str, int], set[int]] = {key: set() for key in offerings}
+    for session_id, student_id in await session.execute(
+        select(session_roster.c.session_id, session_roster.c.student_id).where(
+            session_roster.c.session_id.in_(firsts)
+        )
+    ):
+        rosters[firsts[session_id]].add(student_id)
+    for key, rows in offerings.items():
+        for row in rows:
+            rosters[key] |= marks.get(row.id, {}).keys()
+    everyone = await _students(session, sorted(set().union(*rosters.values())))
     sheets = []
     for (kind, offering_id), rows in sorted(offerings.items()):
-        roster = set((await session.scalars(roster_of(rows[0]))).all())
-        for row in rows:
-            roster |= marks.get(row.id, {}).keys()
-        students = await _students(session, sorted(roster))
+        roster = rosters[(kind, offering_id)]
+        students = [student for student in everyone if student[0] in roster]
         title = (
             course_names.get(offering_id, "")
             if kind == "course"

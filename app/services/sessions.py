@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, or_, select, text, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ from app.models import (
     SessionStatus,
     Student,
     Term,
+    session_roster,
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
@@ -164,11 +165,7 @@ def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:
 
 def roster_of(row: CareSession) -> Select[int]:
     """The students a session is for: a course's confirmed seats, or a care group's members."""
-    if row.course_id is not None:
-        return select(Enrollment.student_id).where(
-            Enrollment.course_id == row.course_id, Enrollment.status == EnrollmentStatus.CONFIRMED
-        )
-    return select(CareGroupMember.student_id).where(CareGroupMember.group_id == row.care_group_id)
+    return select(session_roster.c.student_id).where(session_roster.c.session_id == row.id)
 
 
 async def offering_name(session: AsyncSession, row: CareSession) -> str:
@@ -180,19 +177,6 @@ async def offering_name(session: AsyncSession, row: CareSession) -> str:
 
 Compose = Callable[[int, int, str, bool], NewNotice]
 """(guardian, student, student's name, refunded) → the notice that family gets."""
-
-_ROSTERS = text(
-    """
-    SELECT s.id, r.student_id FROM care_session s
-    JOIN LATERAL (
-        SELECT e.student_id FROM enrollment e
-        WHERE e.course_id = s.course_id AND e.status = 'confirmed'
-        UNION ALL
-        SELECT m.student_id FROM care_group_member m WHERE m.group_id = s.care_group_id
-    ) r ON true
-    WHERE s.id = ANY(:sessions)
-    """
-)
 
 
 async def cancel(
@@ -221,7 +205,11 @@ async def cancel(
     if not ids:
         return 0
     refunded = await refund_sessions(session, term.id, ids, actor_id, note=reason)
-    students = {student for _, student in await session.execute(_ROSTERS, {"sessions": ids})}
+    students = set(
+        await session.scalars(
+            select(session_roster.c.student_id).where(session_roster.c.session_id.in_(ids))
+        )
+    )
     notices = [
         compose(guardian, student_id, name, student_id in refunded)
         for guardian, student_id, name in await guardians_of(session, students)
