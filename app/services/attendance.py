@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -70,7 +70,7 @@ async def _session_for_roll_caller(
 
 
 async def students_on_leave(
-    session: AsyncSession, term_id: int, students: Sequence[int], on_date: object
+    session: AsyncSession, term_id: int, students: Sequence[int], on_date: date
 ) -> set[int]:
     rows = await session.scalars(
         select(LeaveRequest.student_id).where(

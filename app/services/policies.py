@@ -29,6 +29,7 @@ from app.models import (
     EnrollmentStatus,
     PolicyStep,
     RoleGrant,
+    Student,
     Term,
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
@@ -205,7 +206,9 @@ async def after_pickups(
         )  # fmt: skip
         guardians = await guardians_of(session, [step.student_id])
         if step.action is PolicyAction.DISMISSAL_PROPOSED:
-            name = guardians[0][2] if guardians else await _student_name(session, step.student_id)
+            name = str(
+                await session.scalar(select(Student.name).where(Student.id == step.student_id))
+            )
             notices += [dismissal_proposed(a, step.id, name, step.count) for a in admins]
             continue
         for guardian, _, student_name in guardians:
@@ -217,11 +220,6 @@ async def after_pickups(
             )  # fmt: skip
     await enqueue(session, notices)
     return taken
-
-
-async def _student_name(session: AsyncSession, student_id: int) -> str:
-    row = await session.execute(text("SELECT name FROM student WHERE id = :id"), {"id": student_id})
-    return str(row.scalar_one())
 
 
 async def list_steps(
