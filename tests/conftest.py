@@ -13,6 +13,7 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,7 @@ from app.grab.arming import arm_term
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from tests.support.clock import CHOSEN_DAY, school_clock
 from tests.support.engines import EngineUrls, create_database, drop_database
 from tests.support.server import COLD_START_LIMIT_S, ServerProcess, free_port, start_server
 from tests.support.world import World, build_world, sign_in_everyone
@@ -86,6 +88,16 @@ def delete_keys(redis_url: str, prefix: str) -> int:
     finally:
         client.close()
     return deleted
+
+
+@pytest.fixture
+def school_day(request: pytest.FixtureRequest) -> Iterator[date]:
+    """The day the test runs on, as the app sees it: `CHOSEN_DAY` unless the test chooses
+    another (`@pytest.mark.parametrize("school_day", [...], indirect=True)`). Request it before
+    anything that reads the clock."""
+    day: date = getattr(request, "param", CHOSEN_DAY)
+    with school_clock(day):
+        yield day
 
 
 @pytest.fixture

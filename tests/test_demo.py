@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -68,7 +68,7 @@ async def test_demo_manifest_matches_the_api(
 
 
 async def test_demo_has_a_term_in_progress_for_the_running_term_screens(
-    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+    school_day: date, app: FastAPI, client: httpx.AsyncClient, settings: Settings
 ) -> None:
     manifest = await build_demo(settings.database_url or "", DemoOptions(students=240, courses=4))
     first = manifest["schools"][0]

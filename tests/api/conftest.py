@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -14,9 +16,11 @@ from tests.support.world import build_world, sign_in_everyone
 
 
 @pytest.fixture
-async def running_term(quiet_app: FastAPI, quiet_client: httpx.AsyncClient) -> RunningTerm:
-    """Term A around today (today worked as a Tuesday, so course A meets), course A opened with
-    six children, its sessions generated."""
+async def running_term(
+    school_day: date, quiet_app: FastAPI, quiet_client: httpx.AsyncClient
+) -> RunningTerm:
+    """Term A around the chosen day (`school_day`, worked as a Tuesday so that course A meets),
+    course A opened with six children, its sessions generated."""
     resources: Resources = quiet_app.state.resources
     world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
     families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 6)

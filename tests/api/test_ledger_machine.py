@@ -234,7 +234,7 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
 
 
 @pytest.mark.timeout(300)
-def test_ledger_sums_reconcile_under_any_sequence(settings: Settings) -> None:
+def test_ledger_sums_reconcile_under_any_sequence(school_day: date, settings: Settings) -> None:
     run_state_machine_as_test(
         machine_for(settings),
         settings=hypothesis_settings(

@@ -22,7 +22,9 @@ from app.models import (
     LedgerEntry,
 )
 from app.resources import Resources
+from app.services.calendar import public_holiday
 from app.services.common import school_today
+from tests.support.clock import SCHOOL_DAYS, SUMMER_DAY, day_id
 from tests.support.grabbing import add_families
 from tests.support.term import Api, a_term_around_today, notices, take_roll_call
 from tests.support.world import World, build_world, sign_in_everyone
@@ -32,20 +34,25 @@ FEE = 2000
 
 
 @pytest.fixture
-async def ready(quiet_app: FastAPI, quiet_client: httpx.AsyncClient) -> tuple[Resources, World]:
+async def ready(
+    school_day: date, quiet_app: FastAPI, quiet_client: httpx.AsyncClient
+) -> tuple[Resources, World]:
     resources: Resources = quiet_app.state.resources
     world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
     return resources, world
 
 
+@pytest.mark.parametrize("school_day", SCHOOL_DAYS, indirect=True, ids=day_id)
 async def test_a_term_runs_from_its_sessions_to_its_settlement(
-    ready: tuple[Resources, World], quiet_client: httpx.AsyncClient
+    school_day: date, ready: tuple[Resources, World], quiet_client: httpx.AsyncClient
 ) -> None:
     resources, world = ready
     api = Api(quiet_client, world)
     families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 16)
-    await a_term_around_today(resources, world, families)
+    summer = school_day == SUMMER_DAY
+    await a_term_around_today(resources, world, families, summer_until_today=summer)
     today = school_today()
+    assert today == school_day
     on_leave, absentee, late_picker, payer, underpayer = families[:5]
 
     # Today is worked as a Tuesday (调休), so that a session falls on today whatever day it is.
@@ -61,10 +68,17 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
     )  # fmt: skip
 
     # Sessions, generated once: the second run adds nothing.
+    had = (
+        await api.call(
+            "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+            params={"from": (today - timedelta(days=14)).isoformat(),
+                    "to": (today + timedelta(days=21)).isoformat()},
+        )
+    )["total"]  # fmt: skip
     report = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
     assert report["courses"] == 1
     assert report["care_groups"] == 1
-    assert report["created"] == report["sessions"] - 1  # the world's care session was there
+    assert report["created"] == report["sessions"] - had  # the world's care session, if in range
     again = await api.call("POST", f"/terms/{world.term_a}/sessions/generate", "admin-a")
     assert again["created"] == 0
     assert again["sessions"] == report["sessions"]
@@ -84,8 +98,15 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
             params={"care_group_id": world.care_group, "size": 200},
         )
     )["items"]  # fmt: skip
-    assert all(date.fromisoformat(s["on_date"]).isoweekday() <= 5 or
-               s["on_date"] == today.isoformat() for s in care_sessions)  # fmt: skip
+    # Care meets on school days: weekdays, and weekend days worked for a holiday (调休).
+    care_days = [date.fromisoformat(s["on_date"]) for s in care_sessions]
+    assert all(d.isoweekday() <= 5 or d == today or public_holiday(d) is False
+               for d in care_days)  # fmt: skip
+    assert not any(public_holiday(d) for d in care_days)
+    # Care follows grade 3's hours, until 18:00 on the summer schedule (today, if summer).
+    care_ends = {s["on_date"]: s["ends_at"][11:16] for s in care_sessions}
+    assert care_ends[today.isoformat()] == ("18:00" if summer else "17:30")
+    assert care_ends[max(care_ends)] == "17:30"
 
     # Billing: every seat pays for every scheduled session.
     bill = await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
@@ -128,10 +149,11 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
     }
     assert sorted(sheet_marks.values(), key=str).count("假") == 1
 
-    # Roll calls for the last ten days; the absentee misses every course session.
-    week = [s for s in course_sessions if today - timedelta(days=10) <= date.fromisoformat(
-        s["on_date"]) <= today]  # fmt: skip
-    assert len(week) >= 3
+    # Roll calls of the last three course sessions, today's the last: the absentee misses all
+    # three, and the third absence (the term's limit) is today's.
+    week = [s for s in course_sessions if s["on_date"] <= today.isoformat()][-3:]
+    assert week[-1]["on_date"] == today.isoformat()
+    first_day = date.fromisoformat(week[0]["on_date"])
     steps: list[dict[str, Any]] = []
     for row in week:
         is_today = row["on_date"] == today.isoformat()
@@ -139,7 +161,7 @@ async def test_a_term_runs_from_its_sessions_to_its_settlement(
         result = await take_roll_call(api, row["id"], absent=absent)
         steps += result["policy_steps"]
     for row in care_sessions:
-        if today - timedelta(days=10) <= date.fromisoformat(row["on_date"]) <= today:
+        if first_day <= date.fromisoformat(row["on_date"]) <= today:
             await take_roll_call(api, row["id"])
     actions = [(s["student_id"], s["action"]) for s in steps]
     assert actions == [

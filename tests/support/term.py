@@ -42,11 +42,15 @@ class Api:
         return response
 
 
-async def a_term_around_today(resources: Resources, world: World, families: list[Family]) -> None:
+async def a_term_around_today(
+    resources: Resources, world: World, families: list[Family], summer_until_today: bool = False
+) -> None:
     """Term A from two weeks ago to three weeks ahead, registration over, course A opened with
-    the families' children, the first four of them also in basic-care group 1."""
+    the families' children, the first four of them also in basic-care group 1; with
+    `summer_until_today`, on the summer schedule (夏令时) from its first day to today."""
     today = school_today()
     long_ago = datetime.now(UTC) - timedelta(days=40)
+    summer = (today - timedelta(days=14), today) if summer_until_today else (None, None)
     async with resources.sessionmaker() as session, session.begin():
         await session.execute(
             update(Term)
@@ -56,6 +60,7 @@ async def a_term_around_today(resources: Resources, world: World, families: list
                 opens_at=long_ago, grab_opens_at=long_ago, closes_at=long_ago + timedelta(days=1),
                 round2_opens_at=long_ago + timedelta(days=1),
                 round2_closes_at=long_ago + timedelta(days=2),
+                summer_starts_on=summer[0], summer_ends_on=summer[1],
             )
         )  # fmt: skip
         await session.execute(
