@@ -31,7 +31,7 @@ from app.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
 from tests.support.engines import EngineUrls, create_database, drop_database
-from tests.support.server import COLD_START_LIMIT_S, ServerProcess, free_port, start_server
+from tests.support.server import ServerProcess, free_port, start_server
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
     """`kehou serve` as a real process on this test's database, ready to answer."""
     process = start_server(server_env, tmp_path / "server.log")
     try:
-        process.wait_ready(COLD_START_LIMIT_S)
+        process.wait_ready()
         yield process
     finally:
         process.terminate()

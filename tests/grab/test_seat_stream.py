@@ -21,7 +21,7 @@ async def _events(response: httpx.Response) -> AsyncIterator[dict[str, int]]:
             yield {k: int(v) for k, v in json.loads(line.removeprefix("data:").strip()).items()}
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(300)
 async def test_watchers_see_the_counts_fall(
     app: FastAPI, client: httpx.AsyncClient, world: World, server: ServerProcess
 ) -> None:
@@ -29,7 +29,7 @@ async def test_watchers_see_the_counts_fall(
     await open_and_arm(resources, world.term_a)
     path = f"/api/v1/terms/{world.term_a}/seats/stream"
     async with (
-        httpx.AsyncClient(base_url=server.base_url, timeout=20) as watcher,
+        httpx.AsyncClient(base_url=server.base_url, timeout=None) as watcher,
         watcher.stream("GET", path, headers=world.auth("parent-2")) as stream,
     ):
         assert stream.status_code == 200

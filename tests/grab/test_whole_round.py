@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from time import monotonic
 
 import httpx
 import pytest
@@ -25,6 +24,7 @@ from app.resources import Resources
 from app.settings import Settings
 from tests.support.fake_dingtalk import FakeDingTalk
 from tests.support.grabbing import Family, add_course, add_families
+from tests.support.waiting import eventually
 from tests.support.world import build_world, sign_in_everyone
 
 API = "/api/v1"
@@ -43,13 +43,6 @@ async def live(
         app = create_app(deployed)
         async with app.router.lifespan_context(app):
             yield app, dingtalk
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 15.0) -> None:
-    deadline = monotonic() + within_s
-    while not await check():
-        assert monotonic() < deadline, "the background work did not get there in time"
-        await asyncio.sleep(0.1)
 
 
 async def move_clock(resources: Resources, term_id: int, **times: datetime) -> None:
@@ -141,7 +134,7 @@ async def test_the_whole_round_with_the_background_work(
         async def round_two_announced() -> bool:
             return told("第二轮报名了") == moved_ids
 
-        await eventually(round_two_announced, within_s=ROUND_TWO_IN_S + 10)
+        await eventually(round_two_announced)
         assert datetime.now(UTC) >= round_two_opens
 
         # Round two: only the families of the cancelled course, over the seats left.
