@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db import make_engine, make_sessionmaker
 from app.dingtalk import DingTalkClient
 from app.embedded import EmbeddedEngines
+from app.grab.arming import database_identity
 from app.grab.broadcast import SeatBroadcaster
+from app.grab.durability import Durability
 from app.grab.engine import SeatEngine
 from app.grab.persister import Persister
 from app.grab.ratelimit import GrabGate
 from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
+from app.grab.sync import EngineSync
 from app.identity.tokens import TokenSigner
 from app.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
@@ -89,6 +92,8 @@ class Resources:
     dingtalk: DingTalkClient
     signer: TokenSigner
     engine: SeatEngine
+    engine_sync: EngineSync
+    durability: Durability
     grabs: GrabService
     gate: GrabGate
     seats: SeatBroadcaster
@@ -117,7 +122,11 @@ class Resources:
         scripts = ScriptRegistry.from_directory()
         await scripts.load_all(redis)
         sessionmaker = make_sessionmaker(db)
-        seat_engine = SeatEngine(redis, scripts, settings.redis_key_prefix)
+        seat_engine = SeatEngine(
+            redis, scripts, settings.redis_key_prefix, await database_identity(sessionmaker)
+        )
+        engine_sync = EngineSync(sessionmaker, seat_engine)
+        durability = Durability(redis)
         dingtalk_http = httpx.AsyncClient(
             base_url=settings.dingtalk_base_url, timeout=settings.dingtalk_timeout_s
         )
@@ -144,7 +153,9 @@ class Resources:
                 ttl=timedelta(seconds=settings.access_token_ttl_s),
             ),
             engine=seat_engine,
-            grabs=GrabService(sessionmaker, seat_engine),
+            engine_sync=engine_sync,
+            durability=durability,
+            grabs=GrabService(sessionmaker, seat_engine, engine_sync, durability),
             gate=GrabGate(
                 redis,
                 scripts,

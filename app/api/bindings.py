@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page
@@ -27,12 +27,9 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
     response_model=BindingOut,
     responses=WRITE_ERRORS,
 )
-async def bind(
-    body: BindingRequest, session: SessionDep, actor: CurrentUser, sync: EngineSyncDep
-) -> BindingOut:
+async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) -> BindingOut:
     if body.code is not None:
         binding = await people.bind_with_code(session, actor.principal, body.code, body.relation)
-        sync.student_changed(binding.student_id)
     else:
         assert body.school_id is not None
         assert body.student_number is not None
@@ -80,8 +77,6 @@ async def review(
     body: BindingReview,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> BindingOut:
     binding = await people.review_binding(session, actor.principal, binding_id, body.approve)
-    sync.student_changed(binding.student_id)
     return BindingOut.model_validate(binding)

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
-from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
 from app.domain.attendance import PolicyAction
@@ -189,10 +189,8 @@ async def decide_dismissal(
     body: DismissalDecisionIn,
     session: SessionDep,
     actor: CurrentUser,
-    engine_sync: EngineSyncDep,
 ) -> PolicyStepOut:
-    decided = await policies.decide_dismissal(
+    step = await policies.decide_dismissal(
         session, actor.principal, step_id, body.dismiss, body.reason
     )
-    engine_sync.seats_released(decided.step.term_id, decided.released)
-    return PolicyStepOut.model_validate(decided.step)
+    return PolicyStepOut.model_validate(step)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import ConfigDict, Field
 
 from app.api.courses import course_out
-from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
@@ -98,13 +98,12 @@ class AuditEventOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def enrol(
-    term_id: int, body: EnrolIn, session: SessionDep, actor: CurrentUser, sync: EngineSyncDep
+    term_id: int, body: EnrolIn, session: SessionDep, actor: CurrentUser
 ) -> EnrollmentOut:
     enrollment = await overrides.enrol(
         session, actor.principal, term_id, body.student_id, body.course_id, body.reason,
         body.above_capacity,
     )  # fmt: skip
-    sync.after_commit(term_id)
     return enrollment_out(enrollment)
 
 
@@ -124,13 +123,11 @@ async def move(
     body: MoveIn,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> EnrollmentOut:
     enrollment = await overrides.move(
         session, actor.principal, enrollment_id, body.to_course_id, body.reason,
         body.above_capacity,
     )  # fmt: skip
-    sync.after_commit(enrollment.term_id)
     return enrollment_out(enrollment)
 
 
@@ -150,10 +147,8 @@ async def remove(
     body: ReasonIn,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> EnrollmentOut:
     enrollment = await overrides.remove(session, actor.principal, enrollment_id, body.reason)
-    sync.after_commit(enrollment.term_id)
     return enrollment_out(enrollment)
 
 
@@ -169,10 +164,9 @@ async def remove(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reopen(
-    course_id: int, body: ReasonIn, session: SessionDep, actor: CurrentUser, sync: EngineSyncDep
+    course_id: int, body: ReasonIn, session: SessionDep, actor: CurrentUser
 ) -> CourseOut:
-    course = await overrides.reopen(session, actor.principal, course_id, body.reason)
-    sync.after_commit(course.term_id)
+    await overrides.reopen(session, actor.principal, course_id, body.reason)
     return course_out(await courses.get_course(session, actor.principal, course_id))
 
 

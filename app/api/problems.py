@@ -80,7 +80,9 @@ DOMAIN_STATUS: dict[str, int] = {
     "not-in-round": 409,
     "course-cancelled": 409,
     "engine-rebuilding": 503,
+    "database-unavailable": 503,
     "idempotency-key-missing": 400,
+    "idempotency-key-reused": 422,
     "rate-limited": 429,
 }
 

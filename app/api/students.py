@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, EngineSyncDep, SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page
@@ -137,13 +137,11 @@ async def add_guardian(
     body: GuardianIn,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> BindingOut:
     guardian = User(**body.guardian.model_dump(), id_number=body.id_number)
     binding = await people.add_guardian(
         session, actor.principal, student_id, guardian, body.relation
     )
-    sync.student_changed(student_id)
     return BindingOut.model_validate(binding)
 
 
@@ -210,12 +208,10 @@ async def sign_agreement(
     body: AgreementIn,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> AgreementOut:
     agreement = await people.sign_agreement(
         session, actor.principal, student_id, body.term_id, body.agreement_version
     )
-    sync.student_changed(student_id)
     return AgreementOut.model_validate(agreement)
 
 
@@ -232,12 +228,10 @@ async def record_insurance(
     body: InsuranceIn,
     session: SessionDep,
     actor: CurrentUser,
-    sync: EngineSyncDep,
 ) -> InsuranceOut:
     insurance = await people.record_insurance(
         session, actor.principal, student_id, body.model_dump()
     )
-    sync.student_changed(student_id)
     return InsuranceOut.model_validate(insurance)
 
 

@@ -77,6 +77,23 @@ class EngineRebuilding(DomainError):
     title_en = "Registration is being restored; try again in a moment"
 
 
+class DatabaseUnavailable(DomainError):
+    """Postgres could not take the seat, and the Redis it rests on does not keep every write:
+    nothing is promised (the seat was given back); the same attempt may be sent again."""
+
+    slug = "database-unavailable"
+    title_zh = "系统繁忙,本次报名未成功,请稍后重试"
+    title_en = "The registration could not be saved; try again in a moment"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key was used before for another request (another student or course)."""
+
+    slug = "idempotency-key-reused"
+    title_zh = "该 Idempotency-Key 已用于另一次报名"
+    title_en = "This Idempotency-Key was used for a different request"
+
+
 class IdempotencyKeyMissing(DomainError):
     slug = "idempotency-key-missing"
     title_zh = "请求缺少 Idempotency-Key 头"

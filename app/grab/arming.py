@@ -4,11 +4,13 @@ everything in Redis can be rebuilt from it at any moment, and arming twice chang
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
-from sqlalchemy import String, and_, cast, exists, func, select
+from sqlalchemy import String, and_, cast, exists, func, select, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.eligibility import course_slot
@@ -52,10 +54,60 @@ def _minutes(moment: object) -> int:
     return int(moment.hour) * 60 + int(moment.minute)  # type: ignore[attr-defined]
 
 
-async def _courses(session: AsyncSession, term: Term) -> list[ArmedCourse]:
+_IDENTITY = text("SELECT id FROM database_identity")
+_NEW_IDENTITY = text(
+    "INSERT INTO database_identity DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+async def database_identity(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+    """The name of the database the engine mirrors (made if its row is missing); '' before the
+    migrations have run, when nothing can be armed anyway."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            identity = await session.scalar(_IDENTITY)
+            if identity is None:
+                identity = await session.scalar(_NEW_IDENTITY) or await session.scalar(_IDENTITY)
+    except ProgrammingError:
+        log.warning("database_identity_missing", hint="run `kehou migrate`")
+        return ""
+    return str(identity)
+
+
+_ENGINE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('kehou.engine'), :term_id)")
+
+
+async def lock_engine_term(session: AsyncSession, term_id: int) -> None:
+    """Take the term's engine lock for the rest of `session`'s transaction. Whoever writes
+    Postgres's state of a term into the engine (arming, the post-commit sync) reads it and
+    writes it under this lock, so two such writers never cross: the later one reads after the
+    earlier one wrote, and an older read can never overwrite a newer one."""
+    await session.execute(_ENGINE_LOCK, {"term_id": term_id})
+
+
+def armed_window(term: Term) -> ArmedWindow:
+    return ArmedWindow(
+        grab_opens_ms=_ms(term.grab_opens_at),
+        closes_ms=_ms(term.closes_at),
+        round2_opens_ms=_ms(term.round2_opens_at),
+        round2_closes_ms=_ms(term.round2_closes_at),
+        max_courses=term.max_extension_courses,
+        limit_per_parent=term.grab_limit_per_parent or "",
+        limit_per_ip=term.grab_limit_per_ip or "",
+    )
+
+
+async def armed_courses(
+    session: AsyncSession, term: Term, only: Collection[int] | None = None
+) -> list[ArmedCourse]:
+    """The term's grabbable courses as the engine holds them (those named in `only`, if given)."""
     rules = await grade_rules(session, term.id)
     rows = await session.scalars(
-        select(Course).where(Course.term_id == term.id, Course.kind.in_(GRABBABLE))
+        select(Course).where(
+            Course.term_id == term.id,
+            Course.kind.in_(GRABBABLE),
+            *([Course.id.in_(only)] if only is not None else []),
+        )
     )
     armed = []
     for course in rows:
@@ -70,15 +122,17 @@ async def _courses(session: AsyncSession, term: Term) -> list[ArmedCourse]:
                 start_minute=_minutes(slot.start),
                 end_minute=_minutes(slot.end),
                 cancelled=course.status is CourseStatus.CANCELLED,
-                seats_left=course.capacity - course.seats_taken,
+                capacity=course.capacity,
+                seats_taken=course.seats_taken,
             )
         )
     return armed
 
 
-async def _students(
-    session: AsyncSession, term: Term, only: int | None = None
+async def armed_students(
+    session: AsyncSession, term: Term, only: Collection[int] | None = None
 ) -> list[ArmedStudent]:
+    """The term's school's students as the engine holds them (those named in `only`, if given)."""
     bound = exists().where(
         Guardianship.student_id == Student.id, Guardianship.status == BindingStatus.CONFIRMED
     )
@@ -119,7 +173,10 @@ async def _students(
             guardians,
         )
         .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .where(Student.school_id == term.school_id, *([Student.id == only] if only else []))
+        .where(
+            Student.school_id == term.school_id,
+            *([Student.id.in_(only)] if only is not None else []),
+        )
     )
     return [
         ArmedStudent(
@@ -132,29 +189,6 @@ async def _students(
         )
         for student_id, grade, ready, round_two, held_csv, guardians_csv in rows
     ]
-
-
-async def refresh_student(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    engine: SeatEngine,
-    student_id: int,
-    now: datetime | None = None,
-) -> list[int]:
-    """Update one student in every armed term of their school whose grab has not closed (after a
-    binding, an agreement or insurance was recorded); the terms updated."""
-    moment = now or datetime.now(UTC)
-    updated = []
-    async with sessionmaker() as session:
-        terms = await session.scalars(
-            select(Term)
-            .join(Student, Student.school_id == Term.school_id)
-            .where(Student.id == student_id, Term.round2_closes_at > moment)
-        )
-        for term in terms.all():
-            students = await _students(session, term, only=student_id)
-            if students and await engine.refresh_student(term.id, students[0]):
-                updated.append(term.id)
-    return updated
 
 
 async def arm_term(
@@ -170,20 +204,12 @@ async def arm_term(
     await engine.disarm(term_id)
     persisted = await persist_stream(sessionmaker, engine, term_id)
     async with sessionmaker() as session, session.begin():
+        await lock_engine_term(session, term_id)
         term = await session.get(Term, term_id)
         assert term is not None
-        window = ArmedWindow(
-            grab_opens_ms=_ms(term.grab_opens_at),
-            closes_ms=_ms(term.closes_at),
-            round2_opens_ms=_ms(term.round2_opens_at),
-            round2_closes_ms=_ms(term.round2_closes_at),
-            max_courses=term.max_extension_courses,
-            limit_per_parent=term.grab_limit_per_parent or "",
-            limit_per_ip=term.grab_limit_per_ip or "",
-        )
-        courses = await _courses(session, term)
-        students = await _students(session, term)
-    await engine.arm(term_id, window, courses, students)
+        courses = await armed_courses(session, term)
+        students = await armed_students(session, term)
+        await engine.arm(term_id, armed_window(term), courses, students)
     report = ArmReport(
         term_id, len(courses), len(students), persisted, time.perf_counter() - started
     )

@@ -31,6 +31,7 @@ class GrabCode(StrEnum):
     UNKNOWN_COURSE = "unknown-course"
     UNKNOWN_STUDENT = "unknown-student"
     NOT_YOUR_CHILD = "not-your-child"
+    IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused"
     NOT_ADMITTED = "not-admitted"  # the gate turned the attempt away (its reply says why)
 
 
@@ -52,13 +53,18 @@ class ArmedCourse:
     start_minute: int
     end_minute: int
     cancelled: bool
-    seats_left: int
+    capacity: int
+    seats_taken: int  # confirmed in Postgres
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
 
     def encoded(self) -> str:
         grades = sum(1 << grade for grade in self.eligible_grades)
         days = sum(1 << day for day in self.weekdays)
         status = "cancelled" if self.cancelled else "open"
-        return f"{grades},{days},{self.start_minute},{self.end_minute},{status}"
+        return f"{grades},{days},{self.start_minute},{self.end_minute},{status},{self.capacity}"
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class ArmedWindow:
     limit_per_parent: str = ""  # empty: the deployment's limit
     limit_per_ip: str = ""
 
-    def mapping(self) -> Mapping[str, int | str]:
+    def mapping(self) -> dict[str, int | str]:
         return {
             "grab_opens": self.grab_opens_ms,
             "closes": self.closes_ms,
@@ -97,14 +103,26 @@ class ArmedWindow:
 
 
 class SeatEngine:
-    def __init__(self, redis: Redis, scripts: ScriptRegistry, key_prefix: str) -> None:
+    """The seat engine's scripts for one Redis and one database: every term it arms carries the
+    identity of the database it was armed from (`database_id`), and every script that trusts an
+    armed term checks it, so that a Redis shared with (or left over from) another database is
+    never taken for this database's."""
+
+    def __init__(
+        self, redis: Redis, scripts: ScriptRegistry, key_prefix: str, database_id: str = ""
+    ) -> None:
         self.redis = redis
         self._grab = scripts["grab"]
         self._release = scripts["release"]
+        self._take = scripts["take"]
+        self._revoke = scripts["revoke"]
         self._arm_swap = scripts["arm_swap"]
         self._disarm = scripts["disarm"]
         self._refresh_student = scripts["refresh_student"]
+        self._update_course = scripts["update_course"]
+        self._update_window = scripts["update_window"]
         self.key_prefix = key_prefix
+        self.database_id = database_id
 
     def keys(self, term_id: int) -> TermKeys:
         return TermKeys(self.key_prefix, term_id)
@@ -135,12 +153,55 @@ class SeatEngine:
                 keys.in_flight(user_id),
             ],
             [student_id, course_id, user_id, idempotency_key, IDEMPOTENCY_TTL_S,
-             "1" if gate else "0"],
+             "1" if gate else "0", self.database_id],
         )  # fmt: skip
         if gate is None:
             return None, _result(await grab.script.run(self.redis, grab.keys, grab.args))
         gate_reply, reply = await run_pipelined(self.redis, [gate, grab])
         return gate_reply, _result(reply)
+
+    def release_call(
+        self, term_id: int, student_id: int, course_id: int, idempotency_key: str = ""
+    ) -> ScriptCall:
+        """Give the seat back (the grab's idempotent answer with it, when its key is named)."""
+        keys = self.keys(term_id)
+        return ScriptCall(
+            self._release,
+            [keys.armed, keys.seats, keys.held, idempotency_key],
+            [self.database_id, student_id, course_id],
+        )
+
+    def take_call(self, term_id: int, student_id: int, course_id: int) -> ScriptCall:
+        keys = self.keys(term_id)
+        return ScriptCall(
+            self._take,
+            [keys.armed, keys.seats, keys.held],
+            [self.database_id, student_id, course_id],
+        )
+
+    def refresh_student_call(self, term_id: int, student: ArmedStudent) -> ScriptCall:
+        keys = self.keys(term_id)
+        return ScriptCall(
+            self._refresh_student,
+            [keys.armed, keys.students, keys.guardians],
+            [self.database_id, student.student_id, student.encoded(),
+             ",".join(map(str, student.guardians))],
+        )  # fmt: skip
+
+    def update_course_call(self, term_id: int, course: ArmedCourse) -> ScriptCall:
+        keys = self.keys(term_id)
+        return ScriptCall(
+            self._update_course,
+            [keys.armed, keys.seats, keys.courses],
+            [self.database_id, course.course_id, course.encoded(), course.capacity,
+             course.seats_taken],
+        )  # fmt: skip
+
+    def update_window_call(self, term_id: int, window: ArmedWindow) -> ScriptCall:
+        pairs = [str(item) for pair in window.mapping().items() for item in pair]
+        return ScriptCall(
+            self._update_window, [self.keys(term_id).armed], [self.database_id, *pairs]
+        )
 
     async def release(
         self,
@@ -151,29 +212,50 @@ class SeatEngine:
         idempotency_key: str | None = None,
     ) -> bool:
         """Give the seat back; the grab's idempotent answer goes with it when it is named."""
-        keys = self.keys(term_id)
         idem = ""
         if user_id is not None and idempotency_key:
-            idem = keys.idempotency(user_id, idempotency_key)
-        released = await self._release.run(
-            self.redis, [keys.seats, keys.held, idem], [student_id, course_id]
-        )
-        return bool(released)
+            idem = self.keys(term_id).idempotency(user_id, idempotency_key)
+        call = self.release_call(term_id, student_id, course_id, idem)
+        return bool(await call.script.run(self.redis, call.keys, call.args))
+
+    async def revoke(
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int,
+        idempotency_key: str,
+        grab_id: str,
+    ) -> bool:
+        """Take back a seat just granted, as if the attempt had never come; False when the
+        persister has written it to Postgres already."""
+        keys = self.keys(term_id)
+        revoked = await self._revoke.run(
+            self.redis,
+            [keys.armed, keys.seats, keys.held, keys.idempotency(user_id, idempotency_key),
+             keys.stream],
+            [self.database_id, student_id, course_id, grab_id],
+        )  # fmt: skip
+        return bool(revoked)
 
     async def refresh_student(self, term_id: int, student: ArmedStudent) -> bool:
-        keys = self.keys(term_id)
-        updated = await self._refresh_student.run(
-            self.redis,
-            [keys.armed, keys.students, keys.guardians],
-            [student.student_id, student.encoded(), ",".join(map(str, student.guardians))],
-        )
-        return bool(updated)
+        call = self.refresh_student_call(term_id, student)
+        return bool(await call.script.run(self.redis, call.keys, call.args))
 
     async def disarm(self, term_id: int) -> bool:
         return bool(await self._disarm.run(self.redis, [self.keys(term_id).armed]))
 
+    async def armed_from(self, term_id: int) -> str | None:
+        """The identity of the database the term is armed from; None when it is not armed."""
+        armed = self.keys(term_id).armed
+        database_id, grab_opens = await self.redis.hmget(armed, ["db", "grab_opens"])
+        if grab_opens is None:
+            return None
+        return str(database_id or "")
+
     async def is_armed(self, term_id: int) -> bool:
-        return bool(await self.redis.exists(self.keys(term_id).armed))
+        """Armed, and from this database: a term armed from another one is not armed at all."""
+        return await self.armed_from(term_id) == self.database_id
 
     async def arm(
         self,
@@ -192,7 +274,7 @@ class SeatEngine:
             {str(s.student_id): s.encoded() for s in students},
             {str(s.student_id): ",".join(map(str, s.held)) for s in students if s.held},
             {str(s.student_id): ",".join(map(str, s.guardians)) for s in students if s.guardians},
-            dict(window.mapping()),
+            {**window.mapping(), "db": self.database_id},
         ]
         # Not a MULTI: staging keys are invisible to grabs until the swap script, and a
         # non-transactional pipeline also runs on Redis Cluster.
@@ -207,6 +289,11 @@ class SeatEngine:
     async def seats_left(self, term_id: int) -> dict[int, int]:
         raw = await self.redis.hgetall(self.keys(term_id).seats)
         return {int(course_id): int(seats) for course_id, seats in raw.items()}
+
+    async def held_by(self, term_id: int, student_id: int) -> list[int]:
+        """The courses the engine says the student holds (written to Postgres or not yet)."""
+        raw = await self.redis.hget(self.keys(term_id).held, str(student_id))
+        return [int(course_id) for course_id in str(raw or "").split(",") if course_id]
 
     async def guardians_of(self, term_id: int, student_id: int) -> set[int]:
         raw = await self.redis.hget(self.keys(term_id).guardians, str(student_id))

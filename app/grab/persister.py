@@ -27,7 +27,7 @@ from app.models import Term
 
 log = structlog.get_logger("app.grab.persister")
 
-Entries = list[tuple[str, dict[str, str]]]
+Entries = list[tuple[str, dict[str, str] | None]]
 GROUP = "persisters"
 BATCH = 500
 STALE_MS = 15_000
@@ -117,10 +117,23 @@ async def write_seats(
     return {str(grab_id): int(enrollment_id) for grab_id, enrollment_id in rows}
 
 
+def sort_entries(engine: SeatEngine, entries: Entries) -> tuple[list[StreamGrab], list[str]]:
+    """The grabs to write, and the ids of entries that are not this database's to write: deleted
+    ones (fields gone) and grabs taken on a term armed from another database (a shared Redis)."""
+    grabs, foreign = [], []
+    for entry_id, fields in entries:
+        if not fields or fields.get("db", engine.database_id) != engine.database_id:
+            foreign.append(entry_id)
+        else:
+            grabs.append(StreamGrab.from_entry(entry_id, fields))
+    return grabs, foreign
+
+
 async def persist_stream(
     sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, term_id: int
 ) -> int:
-    """Write every grab of the term's stream that Postgres lacks (used before re-arming)."""
+    """Write every grab of the term's stream that Postgres lacks (used before re-arming); a
+    grab another database's engine took leaves the stream unwritten."""
     redis = engine.redis
     stream = engine.keys(term_id).stream
     total, cursor = 0, "-"
@@ -130,9 +143,12 @@ async def persist_stream(
             entries = entries[1:]
         if not entries:
             return total
-        grabs = [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries]
-        async with sessionmaker() as session, session.begin():
-            await write_seats(session, term_id, grabs, from_stream=True)
+        grabs, foreign = sort_entries(engine, entries)
+        if grabs:
+            async with sessionmaker() as session, session.begin():
+                await write_seats(session, term_id, grabs, from_stream=True)
+        if foreign:
+            await redis.xdel(stream, *foreign)
         total += len(grabs)
         cursor = entries[-1][0]
 
@@ -166,6 +182,20 @@ class Persister:
                 raise
         self._groups.add(stream)
 
+    async def _read_group(self, stream: str, command: Any) -> Any:
+        """A group command; when Redis no longer has the group (it came back without it), the
+        group is made again from the stream's first entry and the command sent again."""
+        await self._ensure_group(stream)
+        try:
+            return await command()
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            log.warning("persister_group_recreated", stream=stream)
+            self._groups.discard(stream)
+            await self._ensure_group(stream)
+            return await command()
+
     async def _active_terms(self) -> list[int]:
         async with self.sessionmaker() as session:
             now = datetime.now(UTC)
@@ -178,23 +208,32 @@ class Persister:
         """Entries this consumer read but could not write (Postgres was away) come first, at once;
         then entries a dead consumer left pending too long; then new ones."""
         stream = self.engine.keys(term_id).stream
-        await self._ensure_group(stream)
         entries: Entries = []
-        own: Any = await self.redis.xreadgroup(GROUP, self.consumer, {stream: "0"}, count=BATCH)
+        own: Any = await self._read_group(
+            stream, lambda: self.redis.xreadgroup(GROUP, self.consumer, {stream: "0"}, count=BATCH)
+        )
         for _, batch in own or []:
             entries.extend(batch)
-        if entries:
-            return [
-                StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries if fields
-            ]
-        claimed: Any = await self.redis.xautoclaim(
-            stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0", count=BATCH
-        )
-        entries.extend(claimed[1])
-        reply: Any = await self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH)
-        for _, batch in reply or []:
-            entries.extend(batch)
-        return [StreamGrab.from_entry(entry_id, fields) for entry_id, fields in entries if fields]
+        if not entries:
+            claimed: Any = await self._read_group(
+                stream,
+                lambda: self.redis.xautoclaim(
+                    stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0",
+                    count=BATCH,
+                ),
+            )  # fmt: skip
+            entries.extend(claimed[1])
+            reply: Any = await self._read_group(
+                stream,
+                lambda: self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH),
+            )
+            for _, batch in reply or []:
+                entries.extend(batch)
+        grabs, foreign = sort_entries(self.engine, entries)
+        if foreign:  # nothing to write: acknowledged, so that they stop coming back
+            await self.redis.xack(stream, GROUP, *foreign)
+            await self.redis.xdel(stream, *foreign)
+        return grabs
 
     async def write_and_ack(self, term_id: int, grabs: list[StreamGrab]) -> None:
         """Acknowledge only after the commit: a crash in between leaves the entries pending,

@@ -1,5 +1,5 @@
-"""Arms every term shortly before its grab opens, re-arms one that Redis lost, and runs the
-reconciler when a round closes."""
+"""Arms every term shortly before its grab opens, re-arms one that Redis lost or that missed a
+change while Redis was out of reach, and runs the reconciler when a round closes."""
 
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ async def keep_armed(
 ) -> None:
     while True:
         try:
+            await grabs.sync.settle_owed()
             for term_id in await terms_to_arm(sessionmaker, lead):
                 if not await engine.is_armed(term_id):
                     await grabs.rearm_soon(term_id)

@@ -24,17 +24,24 @@ from app.domain.grab_errors import (
     REFUSALS,
     AlreadyEnrolled,
     CourseFull,
+    DatabaseUnavailable,
     EngineRebuilding,
+    IdempotencyKeyReused,
     RateLimited,
 )
-from app.grab.arming import arm_term, refresh_student
+from app.engine_changes import StudentChanged
+from app.grab.arming import arm_term
+from app.grab.durability import Durability
 from app.grab.engine import GrabCode, GrabResult, SeatEngine
 from app.grab.persister import StreamGrab
 from app.grab.ratelimit import GrabGate
+from app.grab.sync import EngineSync
 from app.grab.writer import GrabWriter
 from app.models import Course, CourseKind
 
 log = structlog.get_logger("app.grab")
+# Redis could not be asked (restarting, failing over, a connection dropped): nothing was taken.
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError, OSError, EOFError)
 # Refusals the engine gives from its own copy of who is who; Postgres has the last word on them.
 _ASK_POSTGRES = frozenset(
     {GrabCode.ENGINE_REBUILDING, GrabCode.UNKNOWN_STUDENT, GrabCode.NOT_YOUR_CHILD}
@@ -68,9 +75,17 @@ class GrabOutcome:
 
 
 class GrabService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        engine: SeatEngine,
+        sync: EngineSync,
+        durability: Durability,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.engine = engine
+        self.sync = sync
+        self.durability = durability
         self.writer = GrabWriter(sessionmaker)
         self._rearming: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -111,18 +126,30 @@ class GrabService:
         client_ip: str = "",
     ) -> GrabOutcome:
         """One grab; through `gate` (rate limits, one attempt in flight per parent) when given,
-        in the same round trip to Redis."""
+        in the same round trip to Redis. Redis out of reach at any step answers 503: what the
+        engine took before that is in its stream, and the same attempt sent again replays it."""
         try:
-            gate_call = (
-                await gate.call(term_id, user_id, client_ip, idempotency_key) if gate else None
+            return await self._grab(
+                term_id, student_id, course_id, user_id, idempotency_key, gate, client_ip
             )
-            gate_reply, result = await self.engine.grab(
-                term_id, student_id, course_id, user_id, idempotency_key, gate_call
-            )
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            # Redis is away (restarting, failing over): nothing was taken; come back shortly.
+        except REDIS_AWAY as error:
             log.warning("engine_unreachable", term_id=term_id, error_type=type(error).__name__)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S) from error
+
+    async def _grab(
+        self,
+        term_id: int,
+        student_id: int,
+        course_id: int,
+        user_id: int,
+        idempotency_key: str,
+        gate: GrabGate | None,
+        client_ip: str,
+    ) -> GrabOutcome:
+        gate_call = await gate.call(term_id, user_id, client_ip, idempotency_key) if gate else None
+        gate_reply, result = await self.engine.grab(
+            term_id, student_id, course_id, user_id, idempotency_key, gate_call
+        )
         if gate is not None and gate_reply is not None:
             turned_away = await gate.refusal(term_id, gate_reply)
             if turned_away is not None:
@@ -134,10 +161,15 @@ class GrabService:
             # when Postgres agrees to the grab, the engine is behind and catches up.
             await self._check_caller(term_id, student_id, user_id)
             if result.code is GrabCode.NOT_YOUR_CHILD:
-                await refresh_student(self.sessionmaker, self.engine, student_id)
+                await self.sync.apply([StudentChanged(student_id)])
             else:
                 await self.rearm_soon(term_id, stale=result.code is GrabCode.UNKNOWN_STUDENT)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S)
+        if result.code is GrabCode.IDEMPOTENCY_KEY_REUSED:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was sent before with another student or course; "
+                "use a new key for a new attempt"
+            )
         if result.code is GrabCode.UNKNOWN_COURSE:
             await self._explain_unknown(term_id, student_id, course_id)
         if result.code is not GrabCode.OK:
@@ -172,13 +204,31 @@ class GrabService:
                 raise CourseFull() from error
             raise AlreadyEnrolled() from error
         except (SQLAlchemyError, OSError, LookupError) as error:
-            # Postgres could not take it now: the seat is the student's (it is in the stream) and
-            # the persister writes it.
+            # Postgres could not take it now. The seat is in the stream, which the persister
+            # writes; it is promised (202) only if the Redis it rests on keeps every write.
             log.warning("grab_pending", term_id=term_id, error_type=type(error).__name__)
+            await self._promise_or_revoke(term_id, grab, error)
             return outcome
         return GrabOutcome(
             enrollment_id, student_id, course_id, result.round, True, grabbed_at, result.grab_id
         )
+
+    async def _promise_or_revoke(self, term_id: int, grab: StreamGrab, error: Exception) -> None:
+        """Return if the pending seat may be promised; else take it back and refuse (503)."""
+        if await self.durability.every_write_kept():
+            return
+        revoked = await self.engine.revoke(
+            term_id, grab.student_id, grab.course_id, grab.user_id or 0, grab.idempotency_key,
+            grab.entry_id,
+        )  # fmt: skip
+        if revoked:
+            log.warning("grab_revoked", term_id=term_id, reason="redis-not-durable")
+            raise DatabaseUnavailable(
+                "the seat could not be saved just now and was not kept; send the same attempt "
+                "again",
+                retry_after=RETRY_AFTER_S,
+            ) from error
+        # The persister has written it meanwhile: it is in Postgres, and pending is true.
 
     async def _explain_unknown(self, term_id: int, student_id: int, course_id: int) -> None:
         async with self.sessionmaker() as session:

@@ -15,6 +15,7 @@ from app.models.audit import AuditEvent, WaitlistEntry, WaitlistState
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.course import Course, CourseKind, CourseStatus
+from app.models.database_identity import DatabaseIdentity
 from app.models.enrollment import Enrollment, EnrollmentStatus
 from app.models.fees import DutyKind, DutyRecord, Feedback, LedgerEntry
 from app.models.notification import Notice, NoticeState
@@ -55,6 +56,7 @@ __all__ = [
     "Course",
     "CourseKind",
     "CourseStatus",
+    "DatabaseIdentity",
     "District",
     "DutyKind",
     "DutyRecord",

@@ -12,6 +12,7 @@ from app.domain.access import Principal
 from app.domain.eligibility import Ineligibility, course_slot, ineligibility
 from app.domain.errors import NotYourChild, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
+from app.engine_changes import CourseChanged, record
 from app.models import Course, CourseKind, SchoolClass, Student, Term
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
@@ -89,6 +90,7 @@ async def create_course(
         raise RuleViolation("the minimum size cannot exceed the capacity")
     session.add(course)
     await flush_or_conflict(session, "the course is inconsistent")
+    record(session, CourseChanged(term_id, course.id))
     return _view(course, rules, await term_calendar(session, term))
 
 
@@ -111,6 +113,7 @@ async def update_course(
     if int(str(changes.get("min_size", course.min_size))) > capacity:
         raise RuleViolation("the minimum size cannot exceed the capacity")
     await update_versioned(session, course, changes, version, "the course is inconsistent")
+    record(session, CourseChanged(term.id, course.id))
     return _view(course, rules, await term_calendar(session, term))
 
 

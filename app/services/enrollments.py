@@ -45,8 +45,7 @@ async def of_student(
     )
     known = {(row.course_id) for row in rows}
     for term in open_terms:
-        held = await engine.redis.hget(engine.keys(term.id).held, str(student_id))
-        for course_id in (int(c) for c in str(held or "").split(",") if c):
+        for course_id in await engine.held_by(term.id, student_id):
             if course_id not in known:
                 round_now = 1 if now < term.closes_at else 2
                 rows.append(EnrollmentRow(None, student_id, course_id, "pending", round_now, now))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import engine_changes
 from app.domain.access import Principal
 from app.domain.errors import ImportInvalid, RuleViolation
 from app.domain.roster import RosterRow, RowError, parse_roster
@@ -180,3 +181,6 @@ async def _write(
     ]
     if bindings:
         await session.execute(insert(Guardianship), bindings)
+    engine_changes.record(
+        session, *(engine_changes.StudentChanged(student) for student in student_ids.values())
+    )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import STAFF_ROLES, Principal, Role
 from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.engine_changes import ClassChanged, record
 from app.models import District, RoleGrant, School, SchoolClass, User
 from app.services.common import (
     flush_or_conflict,
@@ -128,6 +129,7 @@ async def update_class(
             session, school_class.school_id, teacher if isinstance(teacher, int) else None
         )
     await update_versioned(session, school_class, changes, version, "that class exists already")
+    record(session, ClassChanged(school_class.id))
     return school_class
 
 

@@ -1,7 +1,7 @@
 """Administrators' overrides, each with a reason in the append-only audit log: enrol a student
 outside the window or above capacity, move a student between courses, remove a student (the
 freed seat goes to the waitlist when the term keeps one), reopen a cancelled course for round
-two. Postgres decides; the caller re-arms the seat engine after the commit."""
+two. Postgres decides; the seat engine learns each seat taken or released after the commit."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
+from app.engine_changes import CourseChanged, SeatReleased, record
 from app.models import (
     AuditEvent,
     Course,
@@ -109,6 +110,7 @@ async def remove(
     [course] = await lock_courses(session, term.id, [enrollment.course_id])
     enrollment.status = EnrollmentStatus.DISMISSED
     course.seats_taken -= 1
+    record(session, SeatReleased(term.id, enrollment.student_id, course.id))
     record_audit(session, principal.user_id, term, "remove", reason, enrollment.student_id, course.id,
         enrollment_id=enrollment.id,
     )  # fmt: skip
@@ -130,6 +132,7 @@ async def reopen(
     if datetime.now(UTC) >= term.round2_closes_at:
         raise Conflict("round two is over; a course can be reopened only before it closes")
     course.status = CourseStatus.OPEN
+    record(session, CourseChanged(term.id, course.id))
     record_audit(session, principal.user_id, term, "reopen", reason, course_id=course.id)
     await session.flush()
     return course

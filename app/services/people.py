@@ -14,6 +14,7 @@ from app.domain.access import Principal, SchoolScope
 from app.domain.eligibility import Prerequisite, Readiness, missing_prerequisites
 from app.domain.errors import Conflict, NotFound, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import DateRange
+from app.engine_changes import StudentChanged, record
 from app.models import (
     Agreement,
     BindingCode,
@@ -126,6 +127,7 @@ async def create_student(
     student = Student(school_id=school_id, **values)
     session.add(student)
     await flush_or_conflict(session, f"student number {values['student_number']} exists already")
+    record(session, StudentChanged(student.id))
     return StudentView(student, school_class, True)
 
 
@@ -143,6 +145,7 @@ async def update_student(
             session, student.school_id, int(str(changes["class_id"]))
         )
     await update_versioned(session, student, changes, version, "that student number exists already")
+    record(session, StudentChanged(student.id))
     return StudentView(student, school_class, True)
 
 
@@ -213,6 +216,7 @@ async def add_guardian(
     )
     session.add(binding)
     await flush_or_conflict(session, "that guardian is bound to this student already")
+    record(session, StudentChanged(student.id))
     return binding
 
 
@@ -252,6 +256,7 @@ async def bind_with_code(
     )
     session.add(binding)
     await flush_or_conflict(session, "you are bound to this student already")
+    record(session, StudentChanged(binding.student_id))
     return binding
 
 
@@ -297,6 +302,7 @@ async def review_binding(
     binding.confirmed_by_id = principal.user_id
     binding.confirmed_at = datetime.now(UTC)
     await session.flush()
+    record(session, StudentChanged(binding.student_id))
     return binding
 
 
@@ -340,6 +346,7 @@ async def sign_agreement(
     )
     session.add(agreement)
     await flush_or_conflict(session, "the agreement for this term is signed already")
+    record(session, StudentChanged(student_id))
     return agreement
 
 
@@ -354,6 +361,7 @@ async def record_insurance(
     insurance = Insurance(student_id=student_id, **values)
     session.add(insurance)
     await flush_or_conflict(session, "invalid insurance record")
+    record(session, StudentChanged(student_id))
     return insurance
 
 

@@ -14,6 +14,7 @@ from app.domain.errors import NotFound, RuleViolation
 from app.domain.grab_errors import AlreadyEnrolled
 from app.domain.overrides import Seat, capacity_after_placement
 from app.domain.schedule import GradeRule, TimeSlot
+from app.engine_changes import CourseChanged, SeatReleased, SeatTaken, record
 from app.models import (
     Course,
     CourseKind,
@@ -113,9 +114,14 @@ async def place(
     held = await _held_slots(
         session, term.id, student.id, rules, leaving.course_id if leaving else None
     )
-    course.capacity = capacity_after_placement(grade, rules[grade], seat, held, above_capacity)
+    capacity = capacity_after_placement(grade, rules[grade], seat, held, above_capacity)
+    if capacity != course.capacity:
+        record(session, CourseChanged(term.id, course.id))
+    course.capacity = capacity
     course.seats_taken += 1
+    record(session, SeatTaken(term.id, student.id, course.id))
     if leaving is not None:
+        record(session, SeatReleased(term.id, student.id, leaving.course_id))
         leaving.course_id = course.id
         enrollment = leaving
     else:

@@ -21,6 +21,7 @@ from app.domain.attendance import (
 )
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
+from app.engine_changes import SeatReleased, record
 from app.models import (
     CareGroupMember,
     CareSession,
@@ -70,12 +71,6 @@ def limits_of(term: Term) -> PolicyLimits:
 
 def place_of(row: CareSession) -> str:
     return f"course:{row.course_id}" if row.course_id is not None else CARE_PLACE
-
-
-@dataclass(frozen=True)
-class Decided:
-    step: PolicyStep
-    released: list[tuple[int, int]]  # (student, course) seats given back
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ async def _give_up(session: AsyncSession, term: Term, row: CareSession, student_
 
 async def _release_seats(
     session: AsyncSession, term: Term, student_id: int, course_ids: Sequence[int] | None
-) -> list[int]:
+) -> None:
     """The student's confirmed seats (in the courses named, or all of the term) → dismissed."""
     query = select(Enrollment).where(
         Enrollment.term_id == term.id,
@@ -175,8 +170,8 @@ async def _release_seats(
     for seat in seats:
         seat.status = EnrollmentStatus.DISMISSED
         courses[seat.course_id].seats_taken -= 1
+        record(session, SeatReleased(term.id, student_id, seat.course_id))
     await session.flush()
-    return [seat.course_id for seat in seats]
 
 
 async def after_pickups(
@@ -235,7 +230,7 @@ async def list_steps(
 
 async def decide_dismissal(
     session: AsyncSession, principal: Principal, step_id: int, dismiss: bool, reason: str
-) -> Decided:
+) -> PolicyStep:
     """The school's decision on a proposed dismissal (劝退): dismissed, every seat and the care
     place of the term end today and the sessions not held are refunded; or kept."""
     step = await get_or_404(session, PolicyStep, step_id, "policy step")
@@ -249,10 +244,8 @@ async def decide_dismissal(
     step.decision = "dismissed" if dismiss else "kept"
     step.decided_by_id, step.decided_at = principal.user_id, datetime.now(UTC)
     step.decision_reason = reason
-    released: list[tuple[int, int]] = []
     if dismiss:
-        courses = await _release_seats(session, term, step.student_id, None)
-        released = [(step.student_id, course_id) for course_id in courses]
+        await _release_seats(session, term, step.student_id, None)
         await session.execute(
             delete(CareGroupMember).where(
                 CareGroupMember.term_id == term.id, CareGroupMember.student_id == step.student_id
@@ -271,4 +264,4 @@ async def decide_dismissal(
         student_id=step.student_id, step_id=step.id,
     )  # fmt: skip
     await session.flush()
-    return Decided(step, released)
+    return step

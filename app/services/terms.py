@@ -13,6 +13,7 @@ from app.domain.errors import Conflict, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.sessions import CancelCause
 from app.domain.window import check_term_dates, plan_window
+from app.engine_changes import TermChanged, TimetableChanged, record
 from app.models import CalendarOverride, CareSession, GradeSchedule, Suspension, Term
 from app.services.calendar import term_calendar
 from app.services.common import (
@@ -96,6 +97,7 @@ async def update_term(
     merged.update(changes)
     checked = _checked_window(merged)
     await update_versioned(session, term, {**changes, **checked}, version, "inconsistent term")
+    record(session, TermChanged(term.id))
     return term
 
 
@@ -124,6 +126,7 @@ async def set_grade_schedule(
         row.start_time, row.end_time, row.summer_end_time = start, end, summer_end
         row.weekdays = sorted(rule.weekdays)
     await session.flush()
+    record(session, TimetableChanged(term_id))
     return rule
 
 

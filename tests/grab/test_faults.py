@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.embedded import RedisServer
+from app.grab.audit import AuditReport, audit_term
 from app.grab.persister import GROUP, Persister, write_seats
 from app.main import create_app
 from app.migrations import upgrade_to_head
@@ -23,8 +25,10 @@ from app.models import Course, Enrollment
 from app.resources import Resources
 from app.settings import Settings
 from tests.support import throwaway_postgres as throwaway
+from tests.support.engines import redis_binary
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
 from tests.support.throwaway_postgres import ThrowawayPostgres
+from tests.support.waiting import eventually
 from tests.support.world import World, build_world
 
 SLOTS = [(1, time(16, 0), time(16, 40)), (2, time(16, 0), time(16, 40)), (3, time(16, 0), time(16, 40)),
@@ -38,7 +42,12 @@ def free_port() -> int:
 
 
 async def grab_until_answered(
-    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int, retry: bool = True
+    client: httpx.AsyncClient,
+    term_id: int,
+    family: Family,
+    course_id: int,
+    retry: bool = True,
+    seen: Counter[tuple[int, str]] | None = None,
 ) -> httpx.Response:
     """As a well-behaved mini-app: the same Idempotency-Key on every retry, backing off on 503
     for as long as it is told to (the test's timeout guards against a hang); or, without
@@ -50,6 +59,8 @@ async def grab_until_answered(
             json={"student_id": family.student_id, "course_id": course_id},
             headers={**family.headers, "Idempotency-Key": key},
         )
+        if seen is not None:
+            seen[(response.status_code, response.json().get("slug", ""))] += 1
         if response.status_code != 503 or not retry:
             return response
         await asyncio.sleep(0.1)
@@ -64,6 +75,7 @@ async def crowd_through_a_fault(
     *,
     after: int,
     concurrency: int,
+    seen: Counter[tuple[int, str]] | None = None,
 ) -> list[tuple[int, int]]:
     """Every family grabs `course` (retrying on 503 like the mini-app); `fault` strikes once
     `after` answers have come back. Returns (student, status) per family."""
@@ -76,7 +88,7 @@ async def crowd_through_a_fault(
         async def attempt(family: Family) -> tuple[int, int]:
             nonlocal answered
             async with gate:
-                response = await grab_until_answered(client, term_id, family, course)
+                response = await grab_until_answered(client, term_id, family, course, seen=seen)
                 answered += 1
                 if answered == after:
                     midway.set()
@@ -225,15 +237,27 @@ def throwaway_postgres(tmp_path: Path) -> Iterator[ThrowawayPostgres]:
         server.stop()
 
 
-@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
-@pytest.mark.timeout(240)
-async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
-    settings: Settings, throwaway_postgres: ThrowawayPostgres
-) -> None:
-    await asyncio.to_thread(upgrade_to_head, throwaway_postgres.url)
+def a_redis(tmp_path: Path, *, every_write_kept: bool) -> RedisServer:
+    """A Redis of the test's own; with `every_write_kept`, as deploy/compose.yaml runs it."""
+    persistence = ["--appendonly", "yes", "--appendfsync", "always"] if every_write_kept else []
+    return RedisServer(redis_binary(), tmp_path / "redis", port=free_port(), extra_args=persistence)
+
+
+async def grabs_through_a_postgres_outage(
+    settings: Settings,
+    postgres: ThrowawayPostgres,
+    redis: RedisServer,
+    seen: Counter[tuple[int, str]],
+) -> tuple[list[tuple[int, int]], AuditReport, set[int], set[int], int]:
+    """200 families grab one course of 150 while Postgres stops and starts again, each retrying
+    on 503 (every answer counted in `seen`). Returns each family's last answer, the audit once
+    the persister is done, the students acknowledged (201 or 202), the students with a row and
+    the course's seats taken."""
+    await asyncio.to_thread(upgrade_to_head, postgres.url)
     fast = settings.model_copy(
         update={
-            "database_url": throwaway_postgres.url,
+            "database_url": postgres.url,
+            "redis_url": redis.url,
             "background_poll_s": 0.2,
             "db_pool_timeout_s": 2.0,
         }
@@ -247,24 +271,72 @@ async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
         await open_and_arm(resources, world.term_a)
 
         async def outage() -> None:
-            await asyncio.to_thread(throwaway_postgres.stop_immediately)
+            await asyncio.to_thread(postgres.stop_immediately)
             await asyncio.sleep(1.0)
-            await asyncio.to_thread(throwaway_postgres.start)
+            await asyncio.to_thread(postgres.start)
 
         results = await crowd_through_a_fault(
-            app, world.term_a, crowd, course, outage, after=50, concurrency=20
+            app, world.term_a, crowd, course, outage, after=50, concurrency=20, seen=seen
         )
-        statuses = [status for _, status in results]
         acknowledged = {student for student, status in results if status in (201, 202)}
-        for _ in range(100):  # the persister writes what was pending
-            students, taken = await rows_and_taken(resources, course)
-            if acknowledged <= students:
-                break
-            await asyncio.sleep(0.1)
+
+        async def written() -> bool:  # the persister writes what was pending
+            return acknowledged <= (await rows_and_taken(resources, course))[0]
+
+        await eventually(written)
+        await eventually(lambda: persister_done(resources, world.term_a))
+        students, taken = await rows_and_taken(resources, course)
+        report = await audit_term(resources.sessionmaker, resources.engine, world.term_a)
+    return results, report, acknowledged, students, taken
+
+
+async def persister_done(resources: Resources, term_id: int) -> bool:
+    return int(await resources.redis.xlen(resources.engine.keys(term_id).stream)) == 0
+
+
+@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.timeout(300)
+async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
+    settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path
+) -> None:
+    redis = a_redis(tmp_path, every_write_kept=True).start()
+    seen: Counter[tuple[int, str]] = Counter()
+    try:
+        results, report, acknowledged, students, taken = await grabs_through_a_postgres_outage(
+            settings, throwaway_postgres, redis, seen
+        )
+    finally:
+        redis.stop()
+    statuses = [status for _, status in results]
     assert [s for s in statuses if s >= 500] == []
     assert statuses.count(202) > 0, "the outage should have produced pending answers"
     assert acknowledged == students  # every 201 and 202 is a row, and no row without an answer
     assert len(students) == taken == len(acknowledged)
+    assert report.ok, report.lines()
+
+
+@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.timeout(300)
+async def test_without_a_redis_that_keeps_every_write_an_outage_promises_nothing(
+    settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path
+) -> None:
+    """Redis with `appendonly no` would lose what it was given in a crash: while Postgres is
+    away, a grab is answered 503 `database-unavailable` with its seat given back, never 202."""
+    redis = a_redis(tmp_path, every_write_kept=False).start()
+    seen: Counter[tuple[int, str]] = Counter()
+    try:
+        results, report, acknowledged, students, taken = await grabs_through_a_postgres_outage(
+            settings, throwaway_postgres, redis, seen
+        )
+    finally:
+        redis.stop()
+    assert seen[(202, "")] == 0
+    assert seen[(503, "database-unavailable")] > 0, "the outage should have refused some grabs"
+    assert {status for status, _ in seen if status >= 500} == {503}
+    assert {status for _, status in results} <= {201, 409}  # answered in the end, by retrying
+    assert acknowledged == students  # the refused left no row, and took no seat in Redis
+    assert len(students) == taken == len(acknowledged)
+    assert report.ok, report.lines()
 
 
 async def test_a_persister_retries_what_it_failed_to_write_at_once(

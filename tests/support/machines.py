@@ -7,12 +7,11 @@ import asyncio
 from typing import Any
 
 from hypothesis.stateful import RuleBasedStateMachine
-from sqlalchemy import text
 
-from app.db import Base
 from app.main import create_app
 from app.resources import Resources
 from app.settings import Settings
+from tests.support.engines import empty_every_table
 
 
 class AppMachine(RuleBasedStateMachine):
@@ -31,9 +30,8 @@ class AppMachine(RuleBasedStateMachine):
 
     async def close(self) -> None:
         """Subclasses close what they opened, then call this."""
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         async with self.resources.db.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await connection.execute(empty_every_table())
         await self.lifespan.__aexit__(None, None, None)
 
     def teardown(self) -> None:

@@ -7,16 +7,37 @@
 --       9 the parent's turn (gate.lua): given back here, whatever the answer, when this attempt
 --       holds it
 -- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s),
---       6 '1' when gated: the attempt must hold the turn
+--       6 '1' when gated: the attempt must hold the turn, 7 the identity of the database the
+--       caller writes to: a term armed from another database is not trusted
 -- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug.
 
-local replay = redis.call('GET', KEYS[6])
-if replay then
+local function fields(value)
+  local parts = {}
+  for part in string.gmatch(value .. '|', '([^|]*)|') do
+    table.insert(parts, part)
+  end
+  return parts
+end
+
+local function give_back_turn()
   if redis.call('GET', KEYS[9]) == ARGV[4] then
     redis.call('DEL', KEYS[9])
   end
-  local code, seats, round, grab_id, at = string.match(replay, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  return {code, tonumber(seats), tonumber(round), grab_id, tonumber(at), 'replay'}
+end
+
+-- The answer given before to this Idempotency-Key: "code|seats|round|grab id|at|student|course|db".
+local replay = redis.call('GET', KEYS[6])
+if replay then
+  local first = fields(replay)
+  if first[8] ~= nil and first[8] ~= ARGV[7] then
+    redis.call('DEL', KEYS[6])  -- given for another database's user: not this caller's answer
+  elseif first[6] ~= nil and (first[6] ~= ARGV[1] or first[7] ~= ARGV[2]) then
+    give_back_turn()
+    return {'idempotency-key-reused', -1, 0, '', 0}
+  else
+    give_back_turn()
+    return {first[1], tonumber(first[2]), tonumber(first[3]), first[4], tonumber(first[5]), 'replay'}
+  end
 end
 
 -- Sent right behind gate.lua in one pipeline: go on only if the gate gave this attempt the turn.
@@ -26,8 +47,8 @@ elseif ARGV[6] == '1' then
   return {'not-admitted', -1, 0, '', 0}
 end
 
-local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses')
-if not armed[1] then
+local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses', 'db')
+if not armed[1] or armed[6] ~= ARGV[7] then
   return {'engine-rebuilding', -1, 0, '', 0}
 end
 
@@ -62,7 +83,7 @@ local course = redis.call('HGET', KEYS[3], course_id)
 if not course then
   return {'unknown-course', -1, round, '', now}
 end
-local grades, days, c_start, c_end, status = string.match(course, '^(%d+),(%d+),(%d+),(%d+),(%a+)$')
+local grades, days, c_start, c_end, status = string.match(course, '^(%d+),(%d+),(%d+),(%d+),(%a+)')
 grades, days, c_start, c_end = tonumber(grades), tonumber(days), tonumber(c_start), tonumber(c_end)
 
 local student = redis.call('HGET', KEYS[4], student_id)
@@ -114,6 +135,7 @@ else
   redis.call('HSET', KEYS[5], student_id, held .. ',' .. course_id)
 end
 local grab_id = redis.call('XADD', KEYS[7], '*', 'student', student_id, 'course', course_id,
-  'round', round, 'user', ARGV[3], 'key', ARGV[4], 'at', now)
-redis.call('SET', KEYS[6], 'ok|' .. seats .. '|' .. round .. '|' .. grab_id .. '|' .. now, 'EX', tonumber(ARGV[5]))
+  'round', round, 'user', ARGV[3], 'key', ARGV[4], 'at', now, 'db', ARGV[7])
+redis.call('SET', KEYS[6], table.concat({'ok', seats, round, grab_id, now, student_id, course_id, ARGV[7]}, '|'),
+  'EX', tonumber(ARGV[5]))
 return {'ok', seats, round, grab_id, now}
