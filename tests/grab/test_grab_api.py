@@ -10,14 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.grab.arming import arm_term
 from app.main import create_app
-from app.models import BindingStatus, Course, CourseKind, Enrollment, Guardianship
+from app.models import BindingStatus, CourseKind, Enrollment, Guardianship
 from app.resources import Resources
 from app.settings import Settings
-from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.grabbing import Family, add_course, add_families, counts, grab, open_and_arm
 from tests.support.world import World, build_world
 
 MON, TUE, WED = 1, 2, 3
@@ -26,29 +26,6 @@ MON, TUE, WED = 1, 2, 3
 @pytest.fixture
 def resources(app: FastAPI) -> Resources:
     return app.state.resources  # type: ignore[no-any-return]
-
-
-async def grab(
-    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int, key: str | None = None
-) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/terms/{term_id}/enrollments",
-        json={"student_id": family.student_id, "course_id": course_id},
-        headers={**family.headers, "Idempotency-Key": key or uuid.uuid4().hex},
-    )
-
-
-async def counts(resources: Resources, term_id: int, course_id: int) -> tuple[int, int, int]:
-    """(confirmed enrollment rows, course.seats_taken, seats left in Redis) of one course."""
-    async with resources.sessionmaker() as session:
-        rows = await session.scalar(
-            select(func.count())
-            .select_from(Enrollment)
-            .where(Enrollment.course_id == course_id, Enrollment.status == "confirmed")
-        )
-        taken = await session.scalar(select(Course.seats_taken).where(Course.id == course_id))
-    left = (await resources.engine.seats_left(term_id)).get(course_id, -1)
-    return int(rows or 0), int(taken or 0), left
 
 
 @pytest.fixture

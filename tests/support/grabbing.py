@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+import httpx
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.arming import arm_term
@@ -15,6 +17,7 @@ from app.models import (
     BindingStatus,
     Course,
     CourseKind,
+    Enrollment,
     Guardianship,
     Insurance,
     Student,
@@ -167,3 +170,26 @@ async def add_course(
             )
             or 0
         )  # fmt: skip
+
+
+async def grab(
+    client: httpx.AsyncClient, term_id: int, family: Family, course_id: int, key: str | None = None
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/terms/{term_id}/enrollments",
+        json={"student_id": family.student_id, "course_id": course_id},
+        headers={**family.headers, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
+
+
+async def counts(resources: Resources, term_id: int, course_id: int) -> tuple[int, int, int]:
+    """(confirmed enrollment rows, course.seats_taken, seats left in Redis) of one course."""
+    async with resources.sessionmaker() as session:
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.course_id == course_id, Enrollment.status == "confirmed")
+        )
+        taken = await session.scalar(select(Course.seats_taken).where(Course.id == course_id))
+    left = (await resources.engine.seats_left(term_id)).get(course_id, -1)
+    return int(rows or 0), int(taken or 0), left
