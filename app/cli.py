@@ -225,6 +225,7 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     from sqlalchemy import text
 
     from app.db import make_engine
+    from app.grab.durability import read_persistence
     from app.migrations import applied_revisions, head_revisions
     from app.resources import make_redis
 
@@ -247,6 +248,8 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
         info = await redis.info("server")
         report["redis"] = "ok"
         report["redis_version"] = info.get("redis_version")
+        # A `202 pending` grab is promised only on a Redis that keeps every write.
+        report["redis_persistence"] = (await read_persistence(redis)).describe()
     except Exception as error:
         report["redis"] = f"failing: {type(error).__name__}"
     finally:

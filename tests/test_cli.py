@@ -54,6 +54,7 @@ def test_check_reports_configuration_and_connectivity(
     assert report["connectivity"]["postgres"] == "ok"  # type: ignore[index]
     assert report["connectivity"]["redis"] == "ok"  # type: ignore[index]
     assert report["connectivity"]["migrations"] == "at-head"  # type: ignore[index]
+    assert "every-write" in report["connectivity"]["redis_persistence"]  # type: ignore[index]
     assert "very-secret-value" not in result.output
     assert "pw-secret" not in result.output
 

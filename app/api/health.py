@@ -29,6 +29,15 @@ class Readiness(BaseModel):
     postgres: CheckState
     redis: CheckState
     migrations: Literal["at-head", "behind", "unknown"]
+    redis_persistence: str = Field(
+        examples=["every-write"],
+        description=(
+            "`every-write` when Redis keeps every write through a crash (`appendonly yes`, "
+            "`appendfsync always`): only then may a grab be answered 202 while Postgres is away; "
+            "otherwise such a grab is answered 503 `database-unavailable`. Not a readiness "
+            "condition. Redis 每条写入均落盘时才会在数据库不可用期间返回 202。"
+        ),
+    )
 
 
 @router.get(
@@ -55,13 +64,13 @@ async def _postgres_and_migrations(resources: Resources) -> tuple[CheckState, st
         return "failing", "unknown"
 
 
-async def _redis(resources: Resources) -> CheckState:
+async def _redis(resources: Resources) -> tuple[CheckState, str]:
     try:
         await resources.redis.ping()
-        return "ok"
     except Exception as error:
         log.warning("readiness_redis_failed", error_type=type(error).__name__)
-        return "failing"
+        return "failing", "unknown"
+    return "ok", (await resources.durability.current()).describe()
 
 
 @router.get(
@@ -69,7 +78,8 @@ async def _redis(resources: Resources) -> CheckState:
     summary="Readiness · 就绪检查",
     description=(
         "200 when Postgres and Redis answer and the database schema is at the newest migration; "
-        "503 otherwise, with the failing part named.\n\n"
+        "503 otherwise, with the failing part named. `redis_persistence` says whether Redis "
+        "keeps every write, which a `202 pending` grab needs.\n\n"
         "Postgres、Redis 均可用且数据库迁移为最新时返回 200;"
         "否则返回 503,并指出未就绪的部分。"
     ),
@@ -79,16 +89,17 @@ async def _redis(resources: Resources) -> CheckState:
 async def readyz(resources: ResourcesDep) -> JSONResponse:
     timeout = resources.settings.readiness_timeout_s
     try:
-        (postgres, migrations), redis = await asyncio.wait_for(
+        (postgres, migrations), (redis, persistence) = await asyncio.wait_for(
             asyncio.gather(_postgres_and_migrations(resources), _redis(resources)), timeout
         )
     except TimeoutError:
-        postgres, migrations, redis = "failing", "unknown", "failing"
+        postgres, migrations, redis, persistence = "failing", "unknown", "failing", "unknown"
     ready = postgres == "ok" and redis == "ok" and migrations == "at-head"
     body = Readiness(
         status="ready" if ready else "not-ready",
         postgres=postgres,
         redis=redis,
         migrations=migrations,
+        redis_persistence=persistence,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

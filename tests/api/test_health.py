@@ -8,7 +8,7 @@ import pytest
 from app.embedded import RedisServer
 from app.main import create_app
 from app.settings import Settings
-from tests.support.engines import create_database, drop_database
+from tests.support.engines import create_database, drop_database, redis_binary
 
 REDIS_BINARY = "/usr/bin/redis-server"
 
@@ -22,12 +22,34 @@ async def test_healthz_answers_while_the_process_runs(client: httpx.AsyncClient)
 async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ready",
-        "postgres": "ok",
-        "redis": "ok",
-        "migrations": "at-head",
-    }
+    body = response.json()
+    assert "every-write" in body.pop("redis_persistence")  # "every-write" or "not-every-write …"
+    assert body == {"status": "ready", "postgres": "ok", "redis": "ok", "migrations": "at-head"}
+
+
+@pytest.mark.parametrize(
+    ("persistence", "reported"),
+    [
+        (["--appendonly", "yes", "--appendfsync", "always"], "every-write"),
+        (["--appendonly", "yes", "--appendfsync", "everysec"],
+         "not-every-write (appendonly yes, appendfsync everysec)"),
+        ([], "not-every-write (appendonly no, appendfsync everysec)"),
+    ],
+)  # fmt: skip
+async def test_readyz_says_whether_redis_keeps_every_write(
+    settings: Settings, tmp_path: Path, persistence: list[str], reported: str
+) -> None:
+    redis = RedisServer(redis_binary(), tmp_path / "redis", extra_args=persistence).start()
+    try:
+        app = create_app(settings.model_copy(update={"redis_url": redis.url}))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                response = await client.get("/readyz")
+    finally:
+        redis.stop()
+    assert response.status_code == 200
+    assert response.json()["redis_persistence"] == reported
 
 
 async def test_readyz_is_not_ready_when_migrations_are_behind(settings: Settings) -> None:
