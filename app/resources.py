@@ -10,6 +10,9 @@ from datetime import timedelta
 import httpx
 import structlog
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -36,6 +39,7 @@ log = structlog.get_logger("app.resources")
 
 
 CLUSTER_SCHEME = "redis+cluster://"
+REDIS_RETRIES = 3
 
 
 def make_redis(settings: Settings) -> Redis:
@@ -59,8 +63,25 @@ def make_redis(settings: Settings) -> Redis:
         timeout=settings.redis_pool_timeout_s,
         decode_responses=True,
         health_check_interval=30,
+        # A connection refused or dropped is tried again a few times, quickly: every script is
+        # safe to send twice (the grab by its Idempotency-Key, the others by their guards).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.01), REDIS_RETRIES),
+        retry_on_error=[RedisConnectionError],
     )
     return Redis(connection_pool=pool)
+
+
+async def warm_pool(redis: Redis, connections: int) -> None:
+    """Open `connections` of the pool's connections now and give them back to it."""
+    if not isinstance(redis, Redis) or connections <= 0:
+        return
+    pool = redis.connection_pool
+    wanted = min(connections, pool.max_connections)
+    opened = [await pool.get_connection() for _ in range(wanted)]  # type: ignore[no-untyped-call]
+    for connection in opened:
+        await connection.connect()
+    for connection in opened:
+        await pool.release(connection)
 
 
 SHUTDOWN_STEP_S = 10.0
@@ -121,6 +142,7 @@ class Resources:
         redis = make_redis(settings)
         scripts = ScriptRegistry.from_directory()
         await scripts.load_all(redis)
+        await warm_pool(redis, settings.redis_pool_warm)
         sessionmaker = make_sessionmaker(db)
         seat_engine = SeatEngine(
             redis, scripts, settings.redis_key_prefix, await database_identity(sessionmaker)

@@ -50,7 +50,12 @@ class Settings(BaseSettings):
     # redis-py's cluster client cannot wait for a free connection (it refuses the command), so
     # it needs one per concurrent grab and node.
     redis_cluster_max_connections: int = Field(default=1024, ge=1)
-    redis_pool_timeout_s: float = Field(default=5.0, gt=0)
+    # How long a request waits for one of the pool's connections: at the opening second, grabs
+    # queue here rather than open new connections or fail.
+    redis_pool_timeout_s: float = Field(default=30.0, gt=0)
+    # Connections each worker opens at start, so that the opening burst finds them open instead
+    # of reaching Redis as a burst of new connections.
+    redis_pool_warm: int = Field(default=32, ge=0)
     # Every key the service writes starts with this, so that a shared Redis is never flushed
     # and tests can clean up only their own keys.
     redis_key_prefix: str = "kehou:"

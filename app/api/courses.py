@@ -66,11 +66,7 @@ async def list_courses(
     student_id: Annotated[int | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
 ) -> Page[CourseOut]:
-    live = (
-        await resources.engine.seats_left(term_id)
-        if await resources.engine.is_armed(term_id)
-        else None
-    )
+    live = await resources.engine_sync.live_seats(term_id)
     views, total = await courses.list_courses(
         session, actor.principal, term_id, student_id, kind, paging.page, paging.size, live
     )

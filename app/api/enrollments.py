@@ -23,8 +23,6 @@ from app.api.schemas.enrollments import (
 )
 from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
-from app.grab.arming import arm_term
-from app.grab.reconciler import reconcile
 from app.resources import Resources
 from app.services import enrollments
 from app.services.common import require_admin_of
@@ -128,7 +126,7 @@ async def answer_grab(
 async def list_enrollments(
     student_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> Page[EnrollmentOut]:
-    rows = await enrollments.of_student(session, actor.principal, resources.engine, student_id)
+    rows = await enrollments.of_student(session, actor.principal, resources.engine_sync, student_id)
     items = [EnrollmentOut.model_validate(row, from_attributes=True) for row in rows]
     return Page(items=items, total=len(items), page=1, size=max(len(items), 1))
 
@@ -149,7 +147,7 @@ async def arm(
 ) -> ArmReportOut:
     term = await get_term(session, actor.principal, term_id)
     await require_admin_of(session, actor.principal, term.school_id)
-    report = await arm_term(resources.sessionmaker, resources.engine, term_id)
+    report = await resources.engine_sync.arm(term_id)
     return ArmReportOut.model_validate(report, from_attributes=True)
 
 
@@ -205,5 +203,5 @@ async def run_reconciler(
 ) -> ReconcileReportOut:
     term = await get_term(session, actor.principal, term_id)
     await require_admin_of(session, actor.principal, term.school_id)
-    report = await reconcile(resources.sessionmaker, resources.engine, term_id, actor.user.id)
+    report = await resources.engine_sync.reconcile(term_id, actor.user.id)
     return ReconcileReportOut.model_validate(report.as_json())

@@ -39,6 +39,7 @@ from app.engine_changes import (
     TimetableChanged,
 )
 from app.grab.arming import (
+    ArmReport,
     arm_term,
     armed_courses,
     armed_students,
@@ -46,6 +47,7 @@ from app.grab.arming import (
     lock_engine_term,
 )
 from app.grab.engine import SeatEngine
+from app.grab.reconciler import ReconcileReport, reconcile
 from app.grab.scripts import ScriptCall, run_pipelined
 from app.models import Student, Term
 
@@ -173,6 +175,27 @@ class EngineSync:
                 chunk = calls[start : start + PIPELINE_CHUNK]
                 replies += await run_pipelined(self.engine.redis, chunk)
         return NEEDS_REARM in replies
+
+    async def arm(self, term_id: int) -> ArmReport:
+        """Load the whole term from Postgres into the engine now (an administrator's command)."""
+        report = await arm_term(self.sessionmaker, self.engine, term_id)
+        self.owed.discard(term_id)
+        return report
+
+    async def reconcile(self, term_id: int, actor_id: int | None) -> ReconcileReport:
+        """Close the round's books: cancel courses under their minimum, repair the engine."""
+        return await reconcile(self.sessionmaker, self.engine, term_id, actor_id)
+
+    async def live_seats(self, term_id: int) -> dict[int, int] | None:
+        """Seats left per course as the engine counts them, or None while it does not hold the
+        term (readers fall back to Postgres)."""
+        if not await self.engine.is_armed(term_id):
+            return None
+        return await self.engine.seats_left(term_id)
+
+    async def held_by(self, term_id: int, student_id: int) -> list[int]:
+        """The courses the engine says the student holds, written to Postgres or not yet."""
+        return await self.engine.held_by(term_id, student_id)
 
     async def settle_owed(self) -> None:
         """Re-arm the terms whose engine missed a change, now that Redis may answer again."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.grab.engine import SeatEngine
 from app.models import Enrollment, Term
 from app.services.people import get_student
 
@@ -24,8 +24,14 @@ class EnrollmentRow:
     created_at: datetime
 
 
+class HeldSeats(Protocol):
+    """Where seats granted but not yet written can be read (the seat engine, through its sync)."""
+
+    async def held_by(self, term_id: int, student_id: int) -> list[int]: ...
+
+
 async def of_student(
-    session: AsyncSession, principal: Principal, engine: SeatEngine, student_id: int
+    session: AsyncSession, principal: Principal, engine: HeldSeats, student_id: int
 ) -> list[EnrollmentRow]:
     view = await get_student(session, principal, student_id)
     written = await session.scalars(

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from app.embedded import RedisServer
@@ -165,6 +166,52 @@ async def test_flushing_scripts_every_100ms_during_1000_grabs_gives_no_5xx(
     assert [s for s in statuses if s >= 500] == []
     assert statuses.count(201) == 5 * 150
     assert [(len(students), taken) for students, taken in taken_per_course] == [(150, 150)] * 5
+
+
+@pytest.mark.timeout(180)
+async def test_connections_dropped_by_redis_during_grabs_give_no_5xx_but_503(
+    scratch_settings: Settings, scratch_redis: RedisServer, clean_tables: None
+) -> None:
+    """Redis drops every client connection again and again (CLIENT KILL, as a failover or a
+    proxy timeout would): a grab is tried again on a fresh connection, and one that still
+    cannot reach Redis answers 503, never 500; every seat ends with one taker and one row."""
+    app = create_app(scratch_settings)
+    seen: Counter[tuple[int, str]] = Counter()
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        world = await build_world(resources.sessionmaker)
+        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
+        course = await add_course(resources, world.term_a, 150, [1], time(16, 0), time(16, 40))
+        await open_and_arm(resources, world.term_a)
+        killer = Redis.from_url(scratch_redis.url, decode_responses=True)
+        kills = 0
+
+        async def drop_connections_repeatedly() -> None:
+            nonlocal kills
+            for _ in range(20):
+                await killer.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+                kills += 1
+                await asyncio.sleep(0.05)
+
+        try:
+            results = await crowd_through_a_fault(
+                app, world.term_a, crowd, course, drop_connections_repeatedly,
+                after=20, concurrency=40, seen=seen,
+            )  # fmt: skip
+            # Every connection the pool keeps is now closed by the server: the next commands
+            # find that out on use, and are sent again on a fresh connection.
+            await killer.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        finally:
+            await killer.aclose()
+        students, taken = await rows_and_taken(resources, course)
+        report = await audit_term(resources.sessionmaker, resources.engine, world.term_a)
+    assert kills == 20
+    assert {status for status, _ in seen if status >= 500} <= {503}
+    assert {status for _, status in results} <= {201, 409}
+    acknowledged = {student for student, status in results if status == 201}
+    assert acknowledged == students
+    assert len(students) == taken == 150
+    assert report.ok, report.lines()
 
 
 @pytest.mark.timeout(180)
