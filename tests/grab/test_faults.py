@@ -189,7 +189,7 @@ async def test_connections_dropped_by_redis_during_grabs_give_no_5xx_but_503(
         async def drop_connections_repeatedly() -> None:
             nonlocal kills
             for _ in range(20):
-                await killer.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+                await killer.client_kill_filter(_type="normal", skipme=True)
                 kills += 1
                 await asyncio.sleep(0.05)
 
@@ -200,7 +200,7 @@ async def test_connections_dropped_by_redis_during_grabs_give_no_5xx_but_503(
             )  # fmt: skip
             # Every connection the pool keeps is now closed by the server: the next commands
             # find that out on use, and are sent again on a fresh connection.
-            await killer.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+            await killer.client_kill_filter(_type="normal", skipme=True)
         finally:
             await killer.aclose()
         students, taken = await rows_and_taken(resources, course)
