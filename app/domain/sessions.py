@@ -5,7 +5,7 @@ make-up days) and the grades' timetable with its summer schedule (夏令时)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -42,6 +42,9 @@ class PlannedSession:
     on_date: date
     starts_at: datetime
     ends_at: datetime
+    # A basic-care group's session is for the members whose grade attends that day; None means
+    # everyone the offering has (a course's confirmed seats).
+    grades: tuple[int, ...] | None = None
 
     @property
     def minutes(self) -> int:
@@ -85,6 +88,36 @@ def care_group_weekdays(grades: Iterable[int], rules: Mapping[int, GradeRule]) -
     return frozenset().union(*(rules[grade].weekdays for grade in set(grades)))
 
 
+def plan_care_group(
+    calendar: TermCalendar,
+    grades: Iterable[int],
+    rules: Mapping[int, GradeRule],
+    summer: DateRange | None,
+    zone: ZoneInfo = SCHOOL_ZONE,
+) -> list[PlannedSession]:
+    """Every date a basic-care group meets: each date one of its grades attends (a 调休 day
+    counts as the weekday it follows), for the grades that attend that date and during their
+    hours only, so that a roll call never marks absent a child who is not due that day."""
+    chosen = sorted(set(grades))
+    planned = []
+    for day in calendar.session_dates(care_group_weekdays(chosen, rules)):
+        attending = [grade for grade in chosen if calendar.meets_on(rules[grade].weekdays, day)]
+        if not attending:  # a 调休 day that follows no weekday: no grade of the group is due
+            continue
+        hours = care_group_hours(attending, rules)
+        planned.append(replace(_planned(day, hours, summer, zone), grades=tuple(attending)))
+    return planned
+
+
+def _planned(day: date, hours: Hours, summer: DateRange | None, zone: ZoneInfo) -> PlannedSession:
+    end = hours.summer_end if summer is not None and day in summer else hours.end
+    return PlannedSession(
+        on_date=day,
+        starts_at=datetime.combine(day, hours.start, zone),
+        ends_at=datetime.combine(day, end, zone),
+    )
+
+
 def plan_sessions(
     calendar: TermCalendar,
     weekdays: frozenset[int],
@@ -93,14 +126,4 @@ def plan_sessions(
     zone: ZoneInfo = SCHOOL_ZONE,
 ) -> list[PlannedSession]:
     """Every date the offering meets in the term, with its times on that date."""
-    planned = []
-    for day in calendar.session_dates(weekdays):
-        end = hours.summer_end if summer is not None and day in summer else hours.end
-        planned.append(
-            PlannedSession(
-                on_date=day,
-                starts_at=datetime.combine(day, hours.start, zone),
-                ends_at=datetime.combine(day, end, zone),
-            )
-        )
-    return planned
+    return [_planned(day, hours, summer, zone) for day in calendar.session_dates(weekdays)]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -46,6 +47,9 @@ class CareSession(Base):
         ),
         CheckConstraint("ends_at > starts_at", name="times_in_order"),
         CheckConstraint(
+            "(care_group_id IS NULL) = (grades IS NULL)", name="grades_for_care_groups"
+        ),
+        CheckConstraint(
             "(status = 'cancelled') = (cancel_cause IS NOT NULL)", name="cancel_has_cause"
         ),
         UniqueConstraint("course_id", "on_date"),
@@ -59,6 +63,9 @@ class CareSession(Base):
         ForeignKey("care_group.id", ondelete="CASCADE")
     )
     on_date: Mapped[date] = mapped_column(Date)
+    # A basic-care group's session is for its members of these grades (those due that weekday,
+    # or on a 调休 day the weekday it follows); NULL for a course's session (its confirmed seats).
+    grades: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[SessionStatus] = mapped_column(
@@ -172,5 +179,5 @@ session_roster = Table(
     Column("session_id", BigInteger),
     Column("student_id", Integer),
 )
-"""Who each session is for: a course's confirmed seats, or a care group's members (migration
-0011). Roll calls, cancellations, exports and the demo all read it."""
+"""Who each session is for: a course's confirmed seats, or a care group's members of the grades
+due that day (migrations 0011, 0013). Roll calls, cancellations, exports and the demo all read it."""

@@ -94,7 +94,8 @@ async def roll_call(
     roster = set((await session.scalars(roster_of(row))).all())
     # A student marked in this session before leaving it (the place given up by this very roll
     # call) may be marked again: a resent roll call must not fail.
-    marked = {m.student_id for m in await marks_of(session, row.id)}
+    before = {m.student_id: m.status for m in await marks_of(session, row.id)}
+    marked = set(before)
     given = [m.student_id for m in marks]
     if len(set(given)) != len(given):
         raise RuleViolation("a student is marked twice")
@@ -107,11 +108,12 @@ async def roll_call(
         )
     on_leave = await students_on_leave(session, term.id, given, row.on_date)
     now = datetime.now(UTC)
+    statuses = {m.student_id: mark(m.status, m.student_id in on_leave) for m in marks}
     values = [
         {
             "session_id": row.id,
             "student_id": m.student_id,
-            "status": mark(m.status, m.student_id in on_leave),
+            "status": statuses[m.student_id],
             "note": m.note,
             "recorded_by_id": principal.user_id,
             "recorded_at": now,
@@ -133,7 +135,10 @@ async def roll_call(
         )
     row.roll_call_by_id, row.roll_call_at = principal.user_id, now
     await session.flush()
-    steps = await policies.after_roll_call(session, term, row, principal.user_id, given)
+    # Only a mark that changed can call for a step: a roll call sent again (a retry, a teacher
+    # re-saving an old day) is no occasion to apply today's limits to yesterday's marks.
+    changed = [student for student, status in statuses.items() if before.get(student) != status]
+    steps = await policies.after_roll_call(session, term, row, principal.user_id, changed)
     return RollCall(row, await marks_of(session, row.id), steps)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -18,9 +18,8 @@ from app.domain.schedule import DateRange
 from app.domain.sessions import (
     CancelCause,
     PlannedSession,
-    care_group_hours,
-    care_group_weekdays,
     course_hours,
+    plan_care_group,
     plan_sessions,
 )
 from app.models import (
@@ -102,9 +101,7 @@ async def generate_sessions(session: AsyncSession, term: Term, actor_id: int) ->
         for planned in plan_sessions(calendar, frozenset(course.weekdays), hours, summer):
             plan[(course.id, None, planned.on_date)] = planned
     for group in groups:
-        hours = care_group_hours(group.grades, rules)
-        weekdays = care_group_weekdays(group.grades, rules)
-        for planned in plan_sessions(calendar, weekdays, hours, summer):
+        for planned in plan_care_group(calendar, group.grades, rules, summer):
             plan[(None, group.id, planned.on_date)] = planned
     rows = [
         {"course_id": course_id, "care_group_id": group_id, **_times(term_id, planned)}
@@ -139,8 +136,8 @@ async def _follow_calendar(
         wanted = plan.get((row.course_id, row.care_group_id, row.on_date))
         if wanted is None:
             dropped.append(row)
-        elif (row.starts_at, row.ends_at) != (wanted.starts_at, wanted.ends_at):
-            row.starts_at, row.ends_at = wanted.starts_at, wanted.ends_at
+        elif (row.starts_at, row.ends_at, row.grades) != _when_and_who(wanted):
+            row.starts_at, row.ends_at, row.grades = _when_and_who(wanted)
             moved += 1
     key = f"calendar:{term.id}:{school_today().isoformat()}"
 
@@ -154,12 +151,18 @@ async def _follow_calendar(
     return moved, cancelled
 
 
+def _when_and_who(planned: PlannedSession) -> tuple[datetime, datetime, list[int] | None]:
+    grades = None if planned.grades is None else list(planned.grades)
+    return planned.starts_at, planned.ends_at, grades
+
+
 def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:
     return {
         "term_id": term_id,
         "on_date": planned.on_date,
         "starts_at": planned.starts_at,
         "ends_at": planned.ends_at,
+        "grades": None if planned.grades is None else list(planned.grades),
     }
 
 

@@ -95,6 +95,35 @@ async def test_concurrent_identical_roll_calls_leave_one_mark_each_and_one_polic
     assert seats == len(families) - 1
 
 
+async def test_an_old_roll_call_sent_again_takes_no_step_for_marks_that_did_not_change(
+    running_term: RunningTerm,
+) -> None:
+    _, world, api, families = running_term
+    absentee = families[0]
+    past = [
+        r
+        for r in await course_sessions(api, world)
+        if str(r["on_date"]) < school_today().isoformat()
+    ]
+    assert len(past) >= 3
+    for row in past[:2]:  # absent twice, within the term's limit of 3: a warning
+        answer = await take_roll_call(api, int(str(row["id"])), absent={absentee.student_id})
+        assert {s["action"] for s in answer["policy_steps"]} <= {"absence_warning"}
+    term = await api.call("GET", f"/terms/{world.term_a}", "admin-a")
+    await api.call(
+        "PATCH", f"/terms/{world.term_a}", "admin-a",
+        json={"version": term["version"], "absence_limit": 2},
+    )  # fmt: skip
+    # The first day's roll call re-saved as it was: nothing changed, nothing is decided.
+    again = await take_roll_call(api, int(str(past[0]["id"])), absent={absentee.student_id})
+    assert again["policy_steps"] == []
+    enrollments = await api.call("GET", f"/students/{absentee.student_id}/enrollments", absentee)
+    assert [e["status"] for e in enrollments["items"]] == ["confirmed"]
+    # A new absence is an occasion: the limit now in force applies.
+    third = await take_roll_call(api, int(str(past[2]["id"])), absent={absentee.student_id})
+    assert [s["action"] for s in third["policy_steps"]] == ["place_given_up"]
+
+
 async def test_leave_approved_after_an_absence_excuses_it_and_a_refusal_does_not(
     running_term: RunningTerm,
 ) -> None:

@@ -24,6 +24,7 @@ from app.domain.sessions import (
     care_group_hours,
     care_group_weekdays,
     course_hours,
+    plan_care_group,
     plan_sessions,
 )
 
@@ -82,6 +83,35 @@ def test_a_care_group_opens_for_its_earliest_grade_and_meets_on_any_of_their_day
     assert hours.end == time(17, 30)
     assert care_group_weekdays([2], RULES) == frozenset({1, 3, 5})
     assert care_group_weekdays([2, 3], RULES) == frozenset({1, 2, 3, 4, 5})
+
+
+def test_a_mixed_care_group_meets_each_day_for_the_grades_due_that_day() -> None:
+    planned = {p.on_date: p for p in plan_care_group(CALENDAR, [2, 3], RULES, None)}
+    tuesday, thursday, friday = date(2026, 9, 29), date(2026, 10, 1), date(2026, 10, 2)
+    assert planned[date(2026, 9, 28)].grades == (2, 3)  # Monday: both grades
+    assert planned[tuesday].grades == (3,)  # grade 2 attends Mon/Wed/Fri only
+    assert planned[tuesday].starts_at.time() == time(15, 50)  # so the group opens for grade 3
+    assert planned[date(2026, 9, 28)].starts_at.time() == time(15, 5)
+    assert thursday not in planned  # National Day
+    assert friday not in planned
+    assert planned[date(2026, 10, 10)].grades == (2, 3)  # the 调休 Saturday follows a Friday
+
+
+def test_a_make_up_day_following_no_weekday_meets_only_for_grades_in_every_day() -> None:
+    calendar = TermCalendar(term=TERM, make_up_days=(MakeUpDay(date(2026, 10, 10)),))
+    assert date(2026, 10, 10) not in {
+        p.on_date for p in plan_care_group(calendar, [2], RULES, None)
+    }
+    mixed = {p.on_date: p for p in plan_care_group(calendar, [2, 3], RULES, None)}
+    assert mixed[date(2026, 10, 10)].grades == (3,)
+
+
+@given(grades=st.sets(st.integers(1, 6), min_size=1))
+def test_a_care_group_session_is_for_exactly_the_grades_the_calendar_says(grades: set[int]) -> None:
+    planned = {p.on_date: p for p in plan_care_group(CALENDAR, grades, RULES, None)}
+    for day in TERM.days():
+        due = tuple(sorted(g for g in grades if CALENDAR.meets_on(RULES[g].weekdays, day)))
+        assert (planned[day].grades if day in planned else ()) == due
 
 
 def test_hours_refuse_an_end_before_the_start() -> None:

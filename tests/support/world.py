@@ -283,7 +283,7 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         )  # fmt: skip
         care_session = CareSession(
             term_id=terms[0].id, care_group_id=group.id, on_date=date(2026, 11, 23),
-            starts_at=datetime(2026, 11, 23, 7, 5, tzinfo=UTC),
+            grades=group.grades, starts_at=datetime(2026, 11, 23, 7, 5, tzinfo=UTC),
             ends_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
         )  # fmt: skip
         leave = LeaveRequest(
