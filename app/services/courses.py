@@ -10,10 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.eligibility import Ineligibility, course_slot, ineligibility
-from app.domain.errors import NotYourChild, RuleViolation
+from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.engine_changes import CourseChanged, record
-from app.models import Course, CourseKind, SchoolClass, Student, Term
+from app.models import (
+    Course,
+    CourseKind,
+    Enrollment,
+    EnrollmentStatus,
+    SchoolClass,
+    Student,
+    Term,
+)
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     flush_or_conflict,
@@ -108,13 +116,48 @@ async def update_course(
     merged = {name: getattr(course, name) for name in SCHEDULE_FIELDS} | {
         k: v for k, v in changes.items() if k in SCHEDULE_FIELDS
     }
-    _slot(merged, rules)
+    slot = _slot(merged, rules)
+    if changes.keys() & set(SCHEDULE_FIELDS):
+        clashing = await _students_it_would_clash_for(session, course, slot, rules)
+        if clashing:
+            raise Conflict(
+                "the new schedule clashes with another course some of its students hold",
+                students=clashing,
+            )
     capacity = int(str(changes.get("capacity", course.capacity)))
     if int(str(changes.get("min_size", course.min_size))) > capacity:
         raise RuleViolation("the minimum size cannot exceed the capacity")
     await update_versioned(session, course, changes, version, "the course is inconsistent")
     record(session, CourseChanged(term.id, course.id))
     return _view(course, rules, await term_calendar(session, term))
+
+
+async def _students_it_would_clash_for(
+    session: AsyncSession, course: Course, slot: TimeSlot, rules: dict[int, GradeRule]
+) -> list[int]:
+    """The students holding `course` who also hold a course of the term meeting at `slot`."""
+    mine = select(Enrollment.student_id).where(
+        Enrollment.course_id == course.id, Enrollment.status == EnrollmentStatus.CONFIRMED
+    )
+    held = await session.execute(
+        select(Enrollment.student_id, Course)
+        .join(Course, Course.id == Enrollment.course_id)
+        .where(
+            Enrollment.term_id == course.term_id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            Enrollment.course_id != course.id,
+            Enrollment.student_id.in_(mine),
+        )
+    )
+    return sorted(
+        {
+            student
+            for student, other in held
+            if course_slot(
+                other.grades, frozenset(other.weekdays), rules, other.start_time, other.end_time
+            ).conflicts_with(slot)
+        }
+    )
 
 
 async def get_course(session: AsyncSession, principal: Principal, course_id: int) -> CourseView:

@@ -116,6 +116,25 @@ async def test_a_course_moved_onto_another_courses_times_clashes_with_it(
     await assert_agree(resources, world.term_a)
 
 
+async def test_a_course_cannot_move_onto_the_times_of_a_course_its_students_hold(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    other = await add_course(resources, world.term_a, 10, [THU], time(17, 0), time(17, 30))
+    await open_and_arm(resources, world.term_a)
+    for course in (world.course_a, other):
+        assert (await grab(client, world.term_a, families[0], course)).status_code == 201
+    before = await admin(client, world, "GET", f"/courses/{other}")
+    response = await client.patch(
+        f"{API}/courses/{other}", headers=world.auth("admin-a"),
+        json={"version": before["version"], "start_time": "16:20:00", "end_time": "17:00:00"},
+    )  # fmt: skip
+    assert response.status_code == 409, response.text
+    assert response.json()["students"] == [families[0].student_id]
+    after = await admin(client, world, "GET", f"/courses/{other}")
+    assert (after["version"], after["start_time"]) == (before["version"], "17:00:00")
+    await assert_agree(resources, world.term_a)
+
+
 async def test_a_course_added_during_the_window_takes_grabs_at_once(
     client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
 ) -> None:
