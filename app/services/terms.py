@@ -9,13 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
+from app.domain.eligibility import course_slot
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.sessions import CancelCause
 from app.domain.window import check_term_dates, plan_window
 from app.engine_changes import TermChanged, TimetableChanged, record
-from app.models import CalendarOverride, CareSession, GradeSchedule, Suspension, Term
-from app.services.calendar import term_calendar
+from app.models import (
+    CalendarOverride,
+    CareSession,
+    Course,
+    CourseStatus,
+    GradeSchedule,
+    Suspension,
+    Term,
+)
+from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -117,6 +126,12 @@ async def set_grade_schedule(
         rule = GradeRule(grade, start, end, summer_end, frozenset(weekdays))
     except ValueError as error:
         raise RuleViolation(str(error)) from error
+    contradicted = await _courses_contradicting(session, term_id, rule)
+    if contradicted:
+        raise RuleViolation(
+            f"courses of grade {grade} would meet when it is not in care: change them first",
+            courses=contradicted,
+        )
     row = await session.scalar(
         select(GradeSchedule).where(GradeSchedule.term_id == term_id, GradeSchedule.grade == grade)
     )
@@ -128,6 +143,30 @@ async def set_grade_schedule(
     await session.flush()
     record(session, TimetableChanged(term_id))
     return rule
+
+
+async def _courses_contradicting(session: AsyncSession, term_id: int, rule: GradeRule) -> list[int]:
+    """The term's courses of `rule.grade` that the new timetable would leave meeting on a day
+    or at an hour the grade is not in care (the catalogue could no longer show them)."""
+    rules = await grade_rules(session, term_id) | {rule.grade: rule}
+    courses = await session.scalars(
+        select(Course).where(
+            Course.term_id == term_id,
+            Course.grades.contains([rule.grade]),
+            Course.status != CourseStatus.CANCELLED,
+        )
+    )
+    contradicted = []
+    for course in courses:
+        weekdays = frozenset(course.weekdays)
+        try:
+            course_slot(course.grades, weekdays, rules, course.start_time, course.end_time)
+        except ValueError:
+            contradicted.append(course.id)
+            continue
+        if weekdays - rule.weekdays:
+            contradicted.append(course.id)
+    return sorted(contradicted)
 
 
 async def calendar_of(session: AsyncSession, principal: Principal, term_id: int) -> TermCalendar:

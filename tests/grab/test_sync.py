@@ -158,12 +158,17 @@ async def test_the_terms_window_limit_and_timetable_reach_the_engine(
     await edit_term(client, world, max_extension_courses=1)
     limited = await grab(client, world.term_a, families[0], friday)
     assert limited.json()["slug"] == "limit-reached"
-    # Grade 3 no longer attends on Fridays: the Friday course is not for it any more.
-    await admin(
-        client, world, "PUT", f"/terms/{world.term_a}/grade-schedules/3",
-        json={"start_time": "15:50:00", "end_time": "17:30:00", "summer_end_time": "18:00:00",
-              "weekdays": [1, 2, 3, 4]},
+    # Grade 3 to stop attending on Fridays while a Friday course is for it: refused, nothing
+    # changes. Once the course is for grade 4 only, the timetable may change.
+    no_fridays = {"start_time": "15:50:00", "end_time": "17:30:00",
+                  "summer_end_time": "18:00:00", "weekdays": [1, 2, 3, 4]}  # fmt: skip
+    refused = await client.put(
+        f"{API}/terms/{world.term_a}/grade-schedules/3", json=no_fridays,
+        headers=world.auth("admin-a"),
     )  # fmt: skip
+    assert (refused.status_code, refused.json()["courses"]) == (422, [friday]), refused.text
+    await edit_course(client, world, friday, grades=[4])
+    await admin(client, world, "PUT", f"/terms/{world.term_a}/grade-schedules/3", json=no_fridays)
     assert (await grab(client, world.term_a, families[1], friday)).json()["slug"] == "not-eligible"
     now = datetime.now(UTC)
     await edit_term(

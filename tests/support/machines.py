@@ -1,5 +1,6 @@
 """A base for Hypothesis state machines that drive a real app: its own event loop and lifespan,
-and every table emptied when an example ends."""
+and every table and every one of its Redis keys emptied when an example ends (the next example's
+database reuses the same ids, so a term left in Redis would pass for its own)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ class AppMachine(RuleBasedStateMachine):
         """Subclasses close what they opened, then call this."""
         async with self.resources.db.begin() as connection:
             await connection.execute(empty_every_table())
+        redis = self.resources.redis
+        keys = [key async for key in redis.scan_iter(match=f"{self.settings.redis_key_prefix}*")]
+        if keys:
+            await redis.unlink(*keys)
         await self.lifespan.__aexit__(None, None, None)
 
     def teardown(self) -> None:

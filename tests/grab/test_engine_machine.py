@@ -1,0 +1,337 @@
+"""A Hypothesis state machine over the HTTP API during an open, armed window: administrators
+edit courses (capacity, times, weekdays, grades), the term (limit per student), a grade's
+timetable, and override seats (enrol, move, remove); families bind gates (agreement, insurance),
+grab and replay; Redis loses its scripts, its whole state (the consumer group with it), or a
+persister dies holding grabs it read. After every step `kehou audit` finds Postgres and Redis
+agreeing with no breach, every 201 is one row, and every refusal is one Postgres agrees with."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from sqlalchemy import func, select
+
+from app.grab.audit import audit_term
+from app.grab.persister import Persister
+from app.models import Course, Enrollment, EnrollmentStatus, Insurance
+from app.settings import Settings
+from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.machines import AppMachine
+from tests.support.world import build_world, sign_in_everyone
+
+API = "/api/v1"
+READY, UNREADY = 4, 2
+SLOTS = [  # weekdays, start, end: the first two overlap on Monday
+    ([1], "16:00:00", "16:40:00"),
+    ([1], "16:20:00", "17:00:00"),
+    ([2], "16:00:00", "16:40:00"),
+    ([1, 3], "17:00:00", "17:30:00"),
+]
+GRADES = [[3], [3, 4], [4]]
+EXAMPLES, STEPS = 20, 30  # each example: a fresh app on emptied tables (about 1.5 s here)
+REFUSALS = {
+    "course-full", "already-enrolled", "time-conflict", "not-eligible", "prerequisites-missing",
+    "limit-reached",
+}  # fmt: skip
+
+
+def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
+    class EngineMachine(AppMachine):
+        settings = app_settings
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=self.app), base_url="http://t", timeout=None
+            )
+            self.answered: dict[str, tuple[int, int, Any]] = {}  # key → (student, course, answer)
+            self.acknowledged: set[int] = set()  # enrollment ids answered 201
+            self.ready: set[int] = set()
+            try:
+                self.run(self._setup())
+            except BaseException:
+                self.teardown()  # Hypothesis tears down only what it finished making
+                raise
+
+        async def _setup(self) -> None:
+            world = await sign_in_everyone(
+                self.client, await build_world(self.resources.sessionmaker)
+            )
+            self.world, self.term = world, world.term_a
+            ready = await add_families(
+                self.resources, world.school_a, world.class_a301, self.term, READY
+            )
+            unready = await add_families(
+                self.resources, world.school_a, world.class_a301, self.term, UNREADY, ready=False
+            )
+            self.families: list[Family] = ready + unready
+            self.ready = {f.student_id for f in ready}
+            self.courses = [
+                await add_course(self.resources, self.term, 2, [1], time(16, 0), time(16, 40)),
+                await add_course(self.resources, self.term, 2, [2], time(16, 50), time(17, 30)),
+                await add_course(self.resources, self.term, 3, [3], time(16, 0), time(16, 40)),
+            ]
+            await open_and_arm(self.resources, self.term, max_courses=2)
+
+        async def close(self) -> None:
+            await self.client.aclose()
+            await super().close()
+
+        async def _call(
+            self, method: str, path: str, who: Family | str, key: str = "", **kw: Any
+        ) -> Any:
+            headers = who.headers if isinstance(who, Family) else self.world.auth(who)
+            if key:
+                headers = {**headers, "Idempotency-Key": key}
+            response = await self.client.request(method, f"{API}{path}", headers=headers, **kw)
+            assert response.status_code < 500 or response.status_code == 503, response.text
+            return response
+
+        # Families
+
+        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2),
+              key=st.integers(0, 3))  # fmt: skip
+        def grab(self, student: int, course: int, key: int) -> None:
+            family, course_id = self.families[student], self.courses[course]
+            idempotency_key = f"{student}-{key}"
+            response = self.run(
+                self._call(
+                    "POST", f"/terms/{self.term}/enrollments", family,
+                    idempotency_key,
+                    json={"student_id": family.student_id, "course_id": course_id},
+                )
+            )  # fmt: skip
+            body = response.json()
+            first = self.answered.get(idempotency_key)
+            if first is not None and first[2]["status"] == 201:
+                if first[1] == course_id:
+                    assert (response.status_code, body["id"]) == (201, first[2]["id"])
+                else:
+                    assert body["slug"] == "idempotency-key-reused"
+                return
+            if response.status_code == 201:
+                self.acknowledged.add(int(body["id"]))
+                assert family.student_id in self.ready, "granted without its gates"
+            elif response.status_code == 409 and body["slug"] in REFUSALS:
+                self.run(self._refusal_agrees(family, course_id, body["slug"]))
+            if response.status_code != 503:
+                self.answered.setdefault(
+                    idempotency_key, (student, course_id, {"status": response.status_code, **body})
+                )
+
+        async def _refusal_agrees(self, family: Family, course_id: int, slug: str) -> None:
+            """A refusal is one Postgres would give: the engine has not drifted from it."""
+            async with self.resources.sessionmaker() as session:
+                course = await session.get(Course, course_id)
+                assert course is not None
+                held = await session.scalar(
+                    select(func.count()).where(
+                        Enrollment.student_id == family.student_id,
+                        Enrollment.term_id == self.term,
+                        Enrollment.status == EnrollmentStatus.CONFIRMED,
+                    )
+                )
+            if slug == "course-full":
+                assert course.seats_taken >= course.capacity, "full in Redis, not in Postgres"
+            elif slug == "prerequisites-missing":
+                assert family.student_id not in self.ready, "its gates were recorded"
+            elif slug == "limit-reached":
+                term = await self._get(f"/terms/{self.term}")
+                assert held is not None
+                assert held >= term["max_extension_courses"]
+
+        async def _get(self, path: str) -> dict[str, Any]:
+            response = await self._call("GET", path, "admin-a")
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        @rule(student=st.integers(READY, READY + UNREADY - 1))
+        def record_gates(self, student: int) -> None:
+            family = self.families[student]
+            self.run(self._gates(family))
+            self.ready.add(family.student_id)
+
+        async def _gates(self, family: Family) -> None:
+            async with self.resources.sessionmaker() as session, session.begin():
+                if not await session.scalar(
+                    select(func.count()).where(Insurance.student_id == family.student_id)
+                ):
+                    session.add(
+                        Insurance(student_id=family.student_id, insurer="x",
+                                  policy_number=f"P{family.student_id}",
+                                  valid_from=date(2020, 1, 1), valid_to=date(2035, 1, 1))
+                    )  # fmt: skip
+            response = await self._call(
+                "POST", f"/students/{family.student_id}/agreements", family,
+                json={"term_id": self.term, "agreement_version": "v1"},
+            )  # fmt: skip
+            assert response.status_code in (200, 201, 409), response.text
+
+        # Administrators
+
+        async def _patch_course(self, course_id: int, **changes: Any) -> None:
+            course = await self._get(f"/courses/{course_id}")
+            await self._call(
+                "PATCH", f"/courses/{course_id}", "admin-a",
+                json={"version": course["version"], **changes},
+            )  # fmt: skip
+
+        @rule(course=st.integers(0, 2), capacity=st.integers(0, 4))
+        def edit_capacity(self, course: int, capacity: int) -> None:
+            self.run(self._patch_course(self.courses[course], capacity=capacity, min_size=0))
+
+        @rule(course=st.integers(0, 2), slot=st.sampled_from(SLOTS))
+        def edit_times(self, course: int, slot: tuple[list[int], str, str]) -> None:
+            weekdays, start, end = slot
+            self.run(
+                self._patch_course(
+                    self.courses[course], weekdays=weekdays, start_time=start, end_time=end
+                )
+            )
+
+        @rule(course=st.integers(0, 2), grades=st.sampled_from(GRADES))
+        def edit_grades(self, course: int, grades: list[int]) -> None:
+            self.run(self._patch_course(self.courses[course], grades=grades))
+
+        @rule(limit=st.integers(1, 3))
+        def edit_limit(self, limit: int) -> None:
+            async def edit() -> None:
+                term = await self._get(f"/terms/{self.term}")
+                await self._call(
+                    "PATCH", f"/terms/{self.term}", "admin-a",
+                    json={"version": term["version"], "max_extension_courses": limit},
+                )  # fmt: skip
+
+            self.run(edit())
+
+        @rule(weekdays=st.sampled_from([[1, 2, 3, 4, 5], [1, 3, 5], [2, 4]]))
+        def edit_grade_schedule(self, weekdays: list[int]) -> None:
+            self.run(
+                self._call(
+                    "PUT", f"/terms/{self.term}/grade-schedules/3", "admin-a",
+                    json={"start_time": "15:50:00", "end_time": "17:30:00",
+                          "summer_end_time": "18:00:00", "weekdays": weekdays},
+                )
+            )  # fmt: skip
+
+        async def _a_seat_of(self, student: int) -> int | None:
+            async with self.resources.sessionmaker() as session:
+                return await session.scalar(
+                    select(Enrollment.id)
+                    .where(
+                        Enrollment.student_id == self.families[student].student_id,
+                        Enrollment.status == EnrollmentStatus.CONFIRMED,
+                    )
+                    .order_by(Enrollment.id)
+                    .limit(1)
+                )
+
+        @rule(student=st.integers(0, READY + UNREADY - 1))
+        def remove(self, student: int) -> None:
+            seat = self.run(self._a_seat_of(student))
+            if seat is not None:
+                self.run(
+                    self._call("POST", f"/enrollments/{seat}/remove", "admin-a",
+                               json={"reason": "家长书面申请退出"})
+                )  # fmt: skip
+
+        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2))
+        def move(self, student: int, course: int) -> None:
+            seat = self.run(self._a_seat_of(student))
+            if seat is not None:
+                self.run(
+                    self._call("POST", f"/enrollments/{seat}/move", "admin-a",
+                               json={"to_course_id": self.courses[course], "reason": "调课"})
+                )  # fmt: skip
+
+        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2),
+              above=st.booleans())  # fmt: skip
+        def override_enrol(self, student: int, course: int, above: bool) -> None:
+            self.run(
+                self._call(
+                    "POST", f"/terms/{self.term}/override-enrollments", "admin-a",
+                    json={"student_id": self.families[student].student_id,
+                          "course_id": self.courses[course], "above_capacity": above,
+                          "reason": "补录"},
+                )
+            )  # fmt: skip
+
+        # Faults
+
+        @rule()
+        def flush_scripts(self) -> None:
+            self.run(self.resources.redis.script_flush())
+
+        @rule()
+        def redis_loses_everything(self) -> None:
+            """As a Redis restarted without persistence: the term, the stream, its group."""
+            self.run(self.resources.redis.flushdb())
+
+        @rule()
+        def persister_dies_holding_grabs(self) -> None:
+            async def die_then_survive() -> None:
+                dying = Persister(
+                    self.resources.sessionmaker, self.resources.engine, consumer="dies"
+                )
+                if await self.resources.engine.is_armed(self.term):
+                    await dying.read(self.term)  # read, never written nor acknowledged
+                survivor = Persister(
+                    self.resources.sessionmaker,
+                    self.resources.engine,
+                    consumer="survives",
+                    stale_ms=0,
+                )
+                await survivor.run_once(self.term)
+
+            self.run(die_then_survive())
+
+        @rule()
+        def rearm(self) -> None:
+            response = self.run(self._call("POST", f"/terms/{self.term}/arm", "admin-a"))
+            assert response.status_code == 200, response.text
+
+        # After every step
+
+        @invariant()
+        def engine_and_postgres_agree(self) -> None:
+            report = self.run(
+                audit_term(self.resources.sessionmaker, self.resources.engine, self.term)
+            )
+            assert report.ok, report.lines()
+
+        @invariant()
+        def every_201_is_one_row(self) -> None:
+            async def written() -> set[int]:
+                async with self.resources.sessionmaker() as session:
+                    rows = await session.scalars(
+                        select(Enrollment.id).where(Enrollment.id.in_(self.acknowledged))
+                    )
+                    return set(rows)
+
+            assert self.run(written()) == self.acknowledged
+
+    return EngineMachine
+
+
+@pytest.mark.timeout(600)
+def test_the_engine_follows_postgres_through_any_sequence_of_edits_grabs_and_faults(
+    scratch_settings: Settings, clean_tables: None
+) -> None:
+    run_state_machine_as_test(  # it flushes Redis: a server of its own
+        machine_for(scratch_settings),
+        settings=hypothesis_settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
