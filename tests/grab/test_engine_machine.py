@@ -7,7 +7,7 @@ agreeing with no breach, every 201 is one row, and every refusal is one Postgres
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -18,9 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
+from app.domain.eligibility import course_slot
+from app.domain.schedule import TimeSlot
 from app.grab.audit import audit_term
 from app.grab.persister import Persister
-from app.models import Course, Enrollment, EnrollmentStatus, Insurance
+from app.models import Course, Enrollment, EnrollmentStatus, Insurance, Term
+from app.services.calendar import grade_rules
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
 from tests.support.machines import AppMachine
@@ -33,9 +36,11 @@ SLOTS = [  # weekdays, start, end: the first two overlap on Monday
     ([1], "16:20:00", "17:00:00"),
     ([2], "16:00:00", "16:40:00"),
     ([1, 3], "17:00:00", "17:30:00"),
+    ([4], "17:00:00", "17:30:00"),  # beside the course with no times of its own, on Thursday
 ]
 GRADES = [[3], [3, 4], [4]]
-EXAMPLES, STEPS = 20, 30  # each example: a fresh app on emptied tables (about 1.5 s here)
+COURSES = 4
+EXAMPLES, STEPS = 40, 25  # each example: a fresh app on emptied tables (about 1.5 s here)
 REFUSALS = {
     "course-full", "already-enrolled", "time-conflict", "not-eligible", "prerequisites-missing",
     "limit-reached",
@@ -54,6 +59,7 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
             self.answered: dict[str, tuple[int, int, Any]] = {}  # key → (student, course, answer)
             self.acknowledged: set[int] = set()  # enrollment ids answered 201
             self.ready: set[int] = set()
+            self.window_open = True
             try:
                 self.run(self._setup())
             except BaseException:
@@ -75,8 +81,10 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
             self.ready = {f.student_id for f in ready}
             self.courses = [
                 await add_course(self.resources, self.term, 2, [1], time(16, 0), time(16, 40)),
-                await add_course(self.resources, self.term, 2, [2], time(16, 50), time(17, 30)),
+                await add_course(self.resources, self.term, 2, [2], time(16, 20), time(17, 0)),
                 await add_course(self.resources, self.term, 3, [3], time(16, 0), time(16, 40)),
+                # No times of its own: it runs while grades 3 and 4 are both in care.
+                await add_course(self.resources, self.term, 2, [4], None, None),
             ]
             await open_and_arm(self.resources, self.term, max_courses=2)
 
@@ -96,11 +104,12 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
 
         # Families
 
-        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2),
+        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, COURSES - 1),
               key=st.integers(0, 3))  # fmt: skip
         def grab(self, student: int, course: int, key: int) -> None:
             family, course_id = self.families[student], self.courses[course]
             idempotency_key = f"{student}-{key}"
+            held, limit = self.run(self._held_and_limit(family))
             response = self.run(
                 self._call(
                     "POST", f"/terms/{self.term}/enrollments", family,
@@ -119,18 +128,22 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
             if response.status_code == 201:
                 self.acknowledged.add(int(body["id"]))
                 assert family.student_id in self.ready, "granted without its gates"
+                assert held < limit, "granted above the term's limit per student"
+                assert self.window_open, "granted outside the window"
             elif response.status_code == 409 and body["slug"] in REFUSALS:
                 self.run(self._refusal_agrees(family, course_id, body["slug"]))
+                if body["slug"] == "limit-reached":
+                    assert held >= limit, "refused under the term's limit per student"
+            elif response.status_code == 409 and body["slug"] == "window-not-open":
+                assert not self.window_open, "refused in an open window"
             if response.status_code != 503:
                 self.answered.setdefault(
                     idempotency_key, (student, course_id, {"status": response.status_code, **body})
                 )
 
-        async def _refusal_agrees(self, family: Family, course_id: int, slug: str) -> None:
-            """A refusal is one Postgres would give: the engine has not drifted from it."""
+        async def _held_and_limit(self, family: Family) -> tuple[int, int]:
+            """The student's confirmed seats and the term's limit per student, in Postgres."""
             async with self.resources.sessionmaker() as session:
-                course = await session.get(Course, course_id)
-                assert course is not None
                 held = await session.scalar(
                     select(func.count()).where(
                         Enrollment.student_id == family.student_id,
@@ -138,14 +151,41 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                         Enrollment.status == EnrollmentStatus.CONFIRMED,
                     )
                 )
+                limit = await session.scalar(
+                    select(Term.max_extension_courses).where(Term.id == self.term)
+                )
+            return int(held or 0), int(limit or 0)
+
+        async def _refusal_agrees(self, family: Family, course_id: int, slug: str) -> None:
+            """A refusal is one Postgres would give: the engine has not drifted from it."""
+            async with self.resources.sessionmaker() as session:
+                course = await session.get(Course, course_id)
+            assert course is not None
             if slug == "course-full":
                 assert course.seats_taken >= course.capacity, "full in Redis, not in Postgres"
             elif slug == "prerequisites-missing":
                 assert family.student_id not in self.ready, "its gates were recorded"
-            elif slug == "limit-reached":
-                term = await self._get(f"/terms/{self.term}")
-                assert held is not None
-                assert held >= term["max_extension_courses"]
+            elif slug == "time-conflict":
+                assert await self._clashes_in_postgres(family, course), "no clash in Postgres"
+
+        async def _clashes_in_postgres(self, family: Family, course: Course) -> bool:
+            async with self.resources.sessionmaker() as session:
+                rules = await grade_rules(session, self.term)
+                held = await session.scalars(
+                    select(Course)
+                    .join(Enrollment, Enrollment.course_id == Course.id)
+                    .where(
+                        Enrollment.student_id == family.student_id,
+                        Enrollment.status == EnrollmentStatus.CONFIRMED,
+                        Course.id != course.id,
+                    )
+                )
+
+                def slot(c: Course) -> TimeSlot:
+                    weekdays = frozenset(c.weekdays)
+                    return course_slot(c.grades, weekdays, rules, c.start_time, c.end_time)
+
+                return any(slot(other).conflicts_with(slot(course)) for other in held)
 
         async def _get(self, path: str) -> dict[str, Any]:
             response = await self._call("GET", path, "admin-a")
@@ -184,11 +224,11 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                 json={"version": course["version"], **changes},
             )  # fmt: skip
 
-        @rule(course=st.integers(0, 2), capacity=st.integers(0, 4))
+        @rule(course=st.integers(0, COURSES - 1), capacity=st.integers(0, 4))
         def edit_capacity(self, course: int, capacity: int) -> None:
             self.run(self._patch_course(self.courses[course], capacity=capacity, min_size=0))
 
-        @rule(course=st.integers(0, 2), slot=st.sampled_from(SLOTS))
+        @rule(course=st.integers(0, COURSES - 1), slot=st.sampled_from(SLOTS))
         def edit_times(self, course: int, slot: tuple[list[int], str, str]) -> None:
             weekdays, start, end = slot
             self.run(
@@ -197,7 +237,7 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                 )
             )
 
-        @rule(course=st.integers(0, 2), grades=st.sampled_from(GRADES))
+        @rule(course=st.integers(0, COURSES - 1), grades=st.sampled_from(GRADES))
         def edit_grades(self, course: int, grades: list[int]) -> None:
             self.run(self._patch_course(self.courses[course], grades=grades))
 
@@ -212,6 +252,42 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
 
             self.run(edit())
 
+        @rule(open_now=st.booleans())
+        def edit_window(self, open_now: bool) -> None:
+            """Open the window now, or move it an hour ahead (as an administrator who set it
+            too early)."""
+            now = datetime.now(UTC)
+            starts = now - timedelta(hours=1) if open_now else now + timedelta(hours=1)
+            window = {
+                "opens_at": starts, "grab_opens_at": starts,
+                "closes_at": starts + timedelta(hours=2),
+                "round2_opens_at": starts + timedelta(hours=2),
+                "round2_closes_at": starts + timedelta(hours=4),
+            }  # fmt: skip
+
+            async def edit() -> int:
+                term = await self._get(f"/terms/{self.term}")
+                response = await self._call(
+                    "PATCH", f"/terms/{self.term}", "admin-a",
+                    json={"version": term["version"],
+                          **{name: at.isoformat() for name, at in window.items()}},
+                )  # fmt: skip
+                return int(response.status_code)
+
+            if self.run(edit()) == 200:
+                self.window_open = open_now
+
+        @rule(end=st.sampled_from(["17:00:00", "17:30:00"]))
+        def edit_grade_four_hours(self, end: str) -> None:
+            """Grade 4's care ends earlier or later: so does the course with no times."""
+            self.run(
+                self._call(
+                    "PUT", f"/terms/{self.term}/grade-schedules/4", "admin-a",
+                    json={"start_time": "15:50:00", "end_time": end, "summer_end_time": "18:00:00",
+                          "weekdays": [1, 2, 3, 4, 5]},
+                )
+            )  # fmt: skip
+
         @rule(weekdays=st.sampled_from([[1, 2, 3, 4, 5], [1, 3, 5], [2, 4]]))
         def edit_grade_schedule(self, weekdays: list[int]) -> None:
             self.run(
@@ -222,37 +298,37 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                 )
             )  # fmt: skip
 
-        async def _a_seat_of(self, student: int) -> int | None:
+        async def _a_seat(self, pick: int) -> int | None:
+            """One of the term's confirmed seats, if any: the `pick`-th, round the list."""
             async with self.resources.sessionmaker() as session:
-                return await session.scalar(
-                    select(Enrollment.id)
-                    .where(
-                        Enrollment.student_id == self.families[student].student_id,
-                        Enrollment.status == EnrollmentStatus.CONFIRMED,
+                seats = list(
+                    await session.scalars(
+                        select(Enrollment.id)
+                        .where(Enrollment.status == EnrollmentStatus.CONFIRMED)
+                        .order_by(Enrollment.id)
                     )
-                    .order_by(Enrollment.id)
-                    .limit(1)
                 )
+            return seats[pick % len(seats)] if seats else None
 
-        @rule(student=st.integers(0, READY + UNREADY - 1))
-        def remove(self, student: int) -> None:
-            seat = self.run(self._a_seat_of(student))
+        @rule(pick=st.integers(0, 9))
+        def remove(self, pick: int) -> None:
+            seat = self.run(self._a_seat(pick))
             if seat is not None:
                 self.run(
                     self._call("POST", f"/enrollments/{seat}/remove", "admin-a",
                                json={"reason": "家长书面申请退出"})
                 )  # fmt: skip
 
-        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2))
-        def move(self, student: int, course: int) -> None:
-            seat = self.run(self._a_seat_of(student))
+        @rule(pick=st.integers(0, 9), course=st.integers(0, COURSES - 1))
+        def move(self, pick: int, course: int) -> None:
+            seat = self.run(self._a_seat(pick))
             if seat is not None:
                 self.run(
                     self._call("POST", f"/enrollments/{seat}/move", "admin-a",
                                json={"to_course_id": self.courses[course], "reason": "调课"})
                 )  # fmt: skip
 
-        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, 2),
+        @rule(student=st.integers(0, READY + UNREADY - 1), course=st.integers(0, COURSES - 1),
               above=st.booleans())  # fmt: skip
         def override_enrol(self, student: int, course: int, above: bool) -> None:
             self.run(

@@ -184,6 +184,27 @@ async def test_the_terms_window_limit_and_timetable_reach_the_engine(
     await assert_agree(resources, world.term_a)
 
 
+async def test_a_grades_new_hours_move_the_courses_that_keep_its_hours(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    """A course with no times of its own runs while all its grades are in care: when grade 4's
+    care ends at 17:00 instead of 17:30, such a course for grades 3 and 4 ends at 17:00 too, and
+    no longer clashes with a course from 17:00."""
+    late = await add_course(resources, world.term_a, 10, [THU], time(17, 0), time(17, 30), [3])
+    untimed = await add_course(resources, world.term_a, 10, [THU], None, None, [3, 4])
+    await open_and_arm(resources, world.term_a)
+    assert (await grab(client, world.term_a, families[0], late)).status_code == 201
+    clash = await grab(client, world.term_a, families[0], untimed)
+    assert clash.json()["slug"] == "time-conflict"  # 15:50–17:30 against 17:00–17:30
+    await admin(
+        client, world, "PUT", f"/terms/{world.term_a}/grade-schedules/4",
+        json={"start_time": "15:50:00", "end_time": "17:00:00", "summer_end_time": "17:00:00",
+              "weekdays": [1, 2, 3, 4, 5]},
+    )  # fmt: skip
+    assert (await grab(client, world.term_a, families[0], untimed)).status_code == 201
+    await assert_agree(resources, world.term_a)
+
+
 @pytest.mark.timeout(300)
 async def test_the_grab_right_after_a_gate_is_recorded_sees_it(
     resources: Resources, world: World, server: ServerProcess

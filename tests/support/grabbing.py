@@ -152,8 +152,8 @@ async def add_course(
     term_id: int,
     capacity: int,
     weekdays: list[int],
-    start: time,
-    end: time,
+    start: time | None,
+    end: time | None,
     grades: list[int] | None = None,
     kind: CourseKind = CourseKind.EXTENSION,
 ) -> int:
