@@ -14,7 +14,15 @@ from fastapi import FastAPI
 from app.grab.audit import audit_term
 from app.models import Insurance
 from app.resources import Resources
-from tests.support.grabbing import Family, add_course, add_families, counts, grab, open_and_arm
+from tests.support.grabbing import (
+    Family,
+    add_course,
+    add_families,
+    counts,
+    grab,
+    open_and_arm,
+    set_window,
+)
 from tests.support.server import ServerProcess
 from tests.support.world import World
 
@@ -281,6 +289,23 @@ async def test_overrides_take_and_release_seats_without_rebuilding_the_term(
     await assert_agree(resources, world.term_a)
     assert (await grab(client, world.term_a, families[2], world.course_a)).status_code == 201
     assert taken_out == []
+
+
+async def test_a_course_reopened_in_round_two_takes_grabs_at_once(
+    client: httpx.AsyncClient, resources: Resources, world: World, families: list[Family]
+) -> None:
+    for family in families[:3]:  # three of course A's fifteen: cancelled when round one closes
+        assert (await grab(client, world.term_a, family, world.course_a)).status_code == 201
+    await set_window(resources.sessionmaker, world.term_a, "between")
+    await admin(client, world, "POST", f"/terms/{world.term_a}/reconcile")
+    await open_and_arm(resources, world.term_a, "round2")
+    cancelled = await grab(client, world.term_a, families[0], world.course_a)
+    assert cancelled.json()["slug"] == "course-cancelled"
+    await admin(
+        client, world, "POST", f"/courses/{world.course_a}/reopen", json={"reason": "家长联名申请"}
+    )
+    assert (await grab(client, world.term_a, families[0], world.course_a)).status_code == 201
+    await assert_agree(resources, world.term_a)
 
 
 async def test_an_idempotency_key_sent_again_with_another_course_is_refused(
