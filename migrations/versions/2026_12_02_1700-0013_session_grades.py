@@ -18,20 +18,6 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ROSTER_BY_GRADE = """
-    CREATE VIEW session_roster AS
-    SELECT s.id AS session_id, e.student_id
-    FROM care_session s
-    JOIN enrollment e ON e.course_id = s.course_id AND e.status = 'confirmed'
-    UNION ALL
-    SELECT s.id AS session_id, m.student_id
-    FROM care_session s
-    JOIN care_group_member m ON m.group_id = s.care_group_id
-    JOIN student st ON st.id = m.student_id
-    JOIN school_class c ON c.id = st.class_id
-    WHERE c.grade = ANY (s.grades)
-"""
-
 ROSTER_OF_EVERY_MEMBER = """
     CREATE VIEW session_roster AS
     SELECT s.id AS session_id, e.student_id
@@ -42,6 +28,13 @@ ROSTER_OF_EVERY_MEMBER = """
     FROM care_session s
     JOIN care_group_member m ON m.group_id = s.care_group_id
 """
+ROSTER_BY_GRADE = (
+    ROSTER_OF_EVERY_MEMBER
+    + """    JOIN student st ON st.id = m.student_id
+    JOIN school_class c ON c.id = st.class_id
+    WHERE c.grade = ANY (s.grades)
+"""
+)
 
 # The seed's weekdays by grade as they stood at this revision (grades 1–2 Mon/Wed/Fri, the
 # others Mon–Fri), for terms that kept them; a 调休 day counts as the weekday it follows.

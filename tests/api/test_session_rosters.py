@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, update
 
@@ -72,13 +73,25 @@ async def roster(api: Api, session_id: object) -> set[int]:
     return {int(s["student_id"]) for s in sheet["students"]}
 
 
-async def test_each_session_of_a_mixed_group_lists_the_grades_due_that_day(
+MixedGroup = tuple[World, Api, list[Family], set[int]]
+"""The world, an API caller, the group's grade-2 families, and its grade-3 students (the world's
+member among them)."""
+
+
+@pytest.fixture
+async def mixed_group(
     school_day: date, quiet_app: FastAPI, quiet_client: httpx.AsyncClient
-) -> None:
+) -> MixedGroup:
     resources: Resources = quiet_app.state.resources
     world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
     api, second, third = await a_group_of_grades_two_and_three(resources, world, quiet_client)
-    grade_three = {f.student_id for f in third} | {world.student_1}  # the world's member too
+    return world, api, second, {f.student_id for f in third} | {world.student_1}
+
+
+async def test_each_session_of_a_mixed_group_lists_the_grades_due_that_day(
+    mixed_group: MixedGroup,
+) -> None:
+    world, api, second, grade_three = mixed_group
     everyone = grade_three | {f.student_id for f in second}
     sessions = await care_sessions(api, world)
     by_weekday: dict[int, list[date]] = {}
@@ -99,11 +112,9 @@ async def test_each_session_of_a_mixed_group_lists_the_grades_due_that_day(
 
 
 async def test_a_thursday_roll_call_marks_no_grade_two_child_absent(
-    school_day: date, quiet_app: FastAPI, quiet_client: httpx.AsyncClient
+    mixed_group: MixedGroup,
 ) -> None:
-    resources: Resources = quiet_app.state.resources
-    world = await sign_in_everyone(quiet_client, await build_world(resources.sessionmaker))
-    api, second, third = await a_group_of_grades_two_and_three(resources, world, quiet_client)
+    world, api, second, grade_three = mixed_group
     sessions = await care_sessions(api, world)
     thursday = min(
         d for d in sessions if d.isoweekday() == THURSDAY and d <= school_today()
@@ -111,7 +122,6 @@ async def test_a_thursday_roll_call_marks_no_grade_two_child_absent(
     result = await take_roll_call(api, int(str(sessions[thursday]["id"])))
     sheet = await api.call("GET", f"/sessions/{sessions[thursday]['id']}/attendance", "care-a")
     marked = {int(s["student_id"]): s["status"] for s in sheet["students"]}
-    grade_three = {f.student_id for f in third} | {world.student_1}
     assert marked == dict.fromkeys(grade_three, "present")
     assert {m["student_id"] for m in result["marks"]} == grade_three
     # A roll call that names a grade-2 child on Thursday is refused: they are not on it.

@@ -105,6 +105,17 @@ async def crowd_through_a_fault(
     return results
 
 
+async def a_crowd_for_one_course(
+    resources: Resources, families: int, capacity: int
+) -> tuple[World, list[Family], int]:
+    """The world, `families` ready families and one course of `capacity` seats, armed and open."""
+    world = await build_world(resources.sessionmaker)
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, families)
+    course = await add_course(resources, world.term_a, capacity, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    return world, crowd, course
+
+
 async def rows_and_taken(resources: Resources, course_id: int) -> tuple[set[int], int]:
     async with resources.sessionmaker() as session:
         students = set(
@@ -179,10 +190,7 @@ async def test_connections_dropped_by_redis_during_grabs_give_no_5xx_but_503(
     seen: Counter[tuple[int, str]] = Counter()
     async with app.router.lifespan_context(app):
         resources: Resources = app.state.resources
-        world = await build_world(resources.sessionmaker)
-        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 200)
-        course = await add_course(resources, world.term_a, 150, [1], time(16, 0), time(16, 40))
-        await open_and_arm(resources, world.term_a)
+        world, crowd, course = await a_crowd_for_one_course(resources, 200, 150)
         killer = Redis.from_url(scratch_redis.url, decode_responses=True)
         kills = 0
 
@@ -221,10 +229,7 @@ async def test_redis_killed_and_back_empty_loses_no_acknowledged_grab(
     app = create_app(scratch_settings)
     async with app.router.lifespan_context(app):
         resources: Resources = app.state.resources
-        world = await build_world(resources.sessionmaker)
-        crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 300)
-        course = await add_course(resources, world.term_a, 120, [1], time(16, 0), time(16, 40))
-        await open_and_arm(resources, world.term_a)
+        world, crowd, course = await a_crowd_for_one_course(resources, 300, 120)
 
         async def kill_and_restart_empty() -> None:
             scratch_redis.kill()  # SIGKILL: no save, no goodbye
