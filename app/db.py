@@ -43,6 +43,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
         pool_pre_ping=True,
+        # An error's message would otherwise quote the statement's parameters: names, phone
+        # and ID numbers of children and their guardians (PIPL art. 28). Never into a log.
+        hide_parameters=True,
         # Server-side prepared statements break behind pgbouncer in transaction mode.
         connect_args={"prepare_threshold": None} if settings.db_behind_pgbouncer else {},
     )

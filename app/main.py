@@ -40,9 +40,10 @@ from app.api import (
     waitlist,
     workload,
 )
+from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
-from app.api.problems import install_problem_handlers
+from app.api.problems import UnhandledErrors, install_problem_handlers
 from app.api.tags import openapi_tags
 from app.observability import RequestContextMiddleware, RequestMetrics, configure_logging
 from app.resources import Resources
@@ -114,11 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     registry = _metrics_registry()
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
+    app.add_middleware(UnhandledErrors)
     app.add_middleware(
         RequestContextMiddleware, access_log=settings.access_log, metrics=RequestMetrics(registry)
     )
     install_problem_handlers(app)
     install_offline_docs(app, "Kehou 课后托管")
+    install_contract(app)
     app.include_router(health.router)
     app.include_router(build_api_router())
 

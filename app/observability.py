@@ -6,7 +6,10 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
+from collections.abc import MutableMapping
+from types import TracebackType
 from typing import Any
 
 import structlog
@@ -33,7 +36,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
+            redact_exc_info,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -44,7 +47,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
+            redact_exc_info,
             renderer,
         ],
     )
@@ -63,6 +66,40 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     # httpx logs every request's URL at INFO, and DingTalk's take the app secret and the access
     # token in the query string: never into the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def redact_exc_info(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Renders an exception as its types and frames, never its messages. A message may quote
+    what was being handled: a database error's statement parameters and the row it clashed
+    with, a validation error's input, a child's name in a `ValueError`. The frames (file, line,
+    function) and types say where it failed, which is what the log is for."""
+    info = event.pop("exc_info", None)
+    if info is True:
+        info = sys.exc_info()
+    if isinstance(info, BaseException):
+        info = (type(info), info, info.__traceback__)
+    if isinstance(info, tuple) and info[1] is not None:
+        event["exception"] = _redacted_traceback(info[1], info[2])
+    return event
+
+
+def _redacted_traceback(error: BaseException, tb: TracebackType | None) -> str:
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        described = f"{type(current).__module__}.{type(current).__qualname__}"
+        sqlstate = getattr(getattr(current, "orig", current), "sqlstate", None)
+        if sqlstate:
+            described += f" (sqlstate {sqlstate})"
+        lines.append(described)
+        frames = traceback.extract_tb(tb if current is error else current.__traceback__)
+        lines.extend(f"  {frame.filename}:{frame.lineno} in {frame.name}" for frame in frames)
+        current = current.__cause__ or current.__context__
+    return "\n".join(lines)
 
 
 UNMATCHED = "unmatched"

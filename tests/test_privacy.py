@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import structlog
+from sqlalchemy import exc, text
 
+from app.db import make_engine
 from app.main import create_app
+from app.observability import configure_logging
 from app.settings import Settings
 from tests.support.route_catalog import CATALOG
 from tests.support.world import build_world, sign_in_everyone
@@ -79,3 +83,108 @@ async def test_sensitive_data_stays_with_the_roles_that_need_it(
         assert GUARDIAN_ID not in everything  # masked even for administrators
         assert GUARDIAN_PHONE in everything, login  # the class teacher and admins can call home
         assert "left_behind" in everything, login
+
+
+PLANTED_NAME = "隐私家长甲"
+PLANTED_CHILD = "隐私童乙"
+PLANTED_PHONE = "13698765432"
+PLANTED_ID = "110101201101015678"
+PLANTED = (PLANTED_NAME, PLANTED_CHILD, PLANTED_PHONE, PLANTED_ID)
+
+
+async def test_hostile_input_leaves_no_child_data_in_logs_or_answers(
+    settings: Settings, capsys: pytest.CaptureFixture[str], clean_tables: None
+) -> None:
+    """The attacks that once logged SQLAlchemy's bound parameters: a NUL beside a guardian's
+    phone and ID number, in a child's new name, in a parent's leave reason and feedback."""
+    app = create_app(settings)
+    answers: list[httpx.Response] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            world = await sign_in_everyone(
+                client, await build_world(app.state.resources.sessionmaker)
+            )
+            admin, parent = world.auth("admin-a"), world.auth("parent-1")
+            student = f"/api/v1/students/{world.student_1}"
+            version = (await client.get(student, headers=admin)).json()["version"]
+            for name in (f"{PLANTED_NAME}\u0000", PLANTED_NAME):
+                answers.append(
+                    await client.post(
+                        f"{student}/guardians",
+                        json={
+                            "guardian": {"name": name, "phone": PLANTED_PHONE},
+                            "relation": "father",
+                            "id_number": f"{PLANTED_ID}\u0000",
+                        },
+                        headers=admin,
+                    )
+                )
+            answers.append(
+                await client.patch(
+                    student,
+                    json={"version": version, "name": f"{PLANTED_CHILD}\u0000"},
+                    headers=admin,
+                )
+            )
+            answers.append(
+                await client.post(
+                    f"{student}/leave-requests",
+                    json={
+                        "term_id": world.term_a,
+                        "first_day": "2027-01-06",
+                        "last_day": "2027-01-06",
+                        "reason": f"{PLANTED_CHILD}发烧\u0000",
+                    },
+                    headers=parent,
+                )
+            )
+            answers.append(
+                await client.post(
+                    f"/api/v1/schools/{world.school_a}/feedback",
+                    json={"body": f"{PLANTED_CHILD} {PLANTED_PHONE}\u0000"},
+                    headers=parent,
+                )
+            )
+            guardians = (await client.get(f"{student}/guardians", headers=admin)).text
+    logs = capsys.readouterr().out
+    assert "/api/v1/students" in logs  # the capture did see the run
+    assert [answer.status_code for answer in answers] == [422] * 5
+    assert PLANTED_NAME not in guardians  # refused: nothing was written
+    for secret in PLANTED:
+        assert secret not in logs, f"{secret} reached the logs"
+        for answer in answers:
+            assert secret not in answer.text, f"an error answer quoted {secret}"
+
+
+async def test_a_database_error_is_logged_without_the_values_it_quotes(
+    settings: Settings, capsys: pytest.CaptureFixture[str], clean_tables: None
+) -> None:
+    """Beneath validation: were a value ever to reach the database and be refused there, the
+    error's statement parameters, the server's DETAIL line (which quotes the clashing row) and
+    any exception message stay out of the log."""
+    configure_logging("INFO", json=True)
+    engine = make_engine(settings)
+    insert = text("INSERT INTO app_user (name, phone, dev_login) VALUES (:name, :phone, :login)")
+    values = {"name": PLANTED_NAME, "phone": PLANTED_PHONE, "login": PLANTED_ID}
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert, values)
+            with pytest.raises(exc.IntegrityError) as refused:
+                await connection.execute(insert, values)
+            await connection.rollback()
+    finally:
+        await engine.dispose()
+    assert PLANTED_ID in str(refused.value.orig)  # the server did quote the row
+    log = structlog.get_logger("app.problems")
+    log.error("unhandled_error", exc_info=refused.value)
+    try:
+        raise ValueError(f"invalid literal: {PLANTED_CHILD}")
+    except ValueError:
+        log.exception("unhandled_error")
+    logs = capsys.readouterr().out
+    assert "IntegrityError" in logs
+    assert "sqlstate 23505" in logs
+    assert "ValueError" in logs
+    for secret in PLANTED:
+        assert secret not in logs, f"{secret} reached the logs"

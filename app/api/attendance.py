@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.attendance import AttendanceStatus, PolicyAction
 from app.services import attendance
 from app.services.attendance import Mark, RollCall
@@ -25,7 +25,7 @@ class MarkIn(RequestBody):
         extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "status": "present"}]}
     )
 
-    student_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
     status: AttendanceStatus = Field(
         description="present (出勤) / absent (缺勤) / leave (请假) / late (迟到)"
     )
@@ -59,7 +59,7 @@ class PickupIn(RequestBody):
         },
     )
 
-    student_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
     picked_up_at: AwareDatetime
 
 
@@ -96,7 +96,7 @@ class HandoverIn(RequestBody):
 
 
 class AttendanceOut(ResponseBody):
-    student_id: int
+    student_id: RowId
     status: AttendanceStatus
     note: str
     picked_up_at: SchoolTime | None
@@ -106,14 +106,14 @@ class AttendanceOut(ResponseBody):
 
 class StepOut(ResponseBody):
     id: int
-    student_id: int
+    student_id: RowId
     action: PolicyAction
     place: str = Field(description='"course:<id>", "care" or "" (the student as a whole)')
     count: int
 
 
 class RollCallOut(ResponseBody):
-    session_id: int
+    session_id: RowId
     marks: list[AttendanceOut]
     policy_steps: list[StepOut] = Field(
         description="Steps the attendance policies took because of this request"
@@ -122,14 +122,14 @@ class RollCallOut(ResponseBody):
 
 class HandoverOut(ResponseBody):
     id: int
-    session_id: int
+    session_id: RowId
     from_teacher: str
     children: int
     handed_over_at: SchoolTime
 
 
 class SheetLineOut(ResponseBody):
-    student_id: int
+    student_id: RowId
     name: str
     class_name: str
     status: AttendanceStatus | None = Field(description="None until the roll call is taken")
@@ -140,7 +140,7 @@ class SheetLineOut(ResponseBody):
 
 
 class SessionSheetOut(ResponseBody):
-    session_id: int
+    session_id: RowId
     on_date: date
     starts_at: SchoolTime
     ends_at: SchoolTime
@@ -150,10 +150,10 @@ class SessionSheetOut(ResponseBody):
 
 
 class StudentAttendanceOut(AttendanceOut):
-    session_id: int
+    session_id: RowId
     on_date: date
-    course_id: int | None
-    care_group_id: int | None
+    course_id: RowId | None
+    care_group_id: RowId | None
 
 
 def _roll_call_out(result: RollCall) -> RollCallOut:
@@ -166,6 +166,7 @@ def _roll_call_out(result: RollCall) -> RollCallOut:
 
 @router.put(
     "/sessions/{session_id}/attendance",
+    operation_id="recordRollCall",
     summary="Take the roll call · 点名签到",
     description=(
         "The care or course teacher marks every student of the session in one request; sent "
@@ -179,7 +180,7 @@ def _roll_call_out(result: RollCall) -> RollCallOut:
     responses=WRITE_ERRORS,
 )
 async def roll_call(
-    session_id: int,
+    session_id: RowId,
     body: RollCallIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -191,13 +192,14 @@ async def roll_call(
 
 @router.get(
     "/sessions/{session_id}/attendance",
+    operation_id="getRollCallSheet",
     summary="A session's roll call and handovers · 课次考勤",
     description="The students of the session with their marks, for the roll-call screen. "
     "本课次学生名单及考勤,供点名使用。",
     response_model=SessionSheetOut,
     responses=READ_ERRORS,
 )
-async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> SessionSheetOut:
+async def sheet(session_id: RowId, session: SessionDep, actor: CurrentUser) -> SessionSheetOut:
     row, lines, handovers = await attendance.session_sheet(session, actor.principal, session_id)
     students = [
         SheetLineOut(
@@ -218,6 +220,7 @@ async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> Ses
 
 @router.post(
     "/sessions/{session_id}/pickups",
+    operation_id="recordPickups",
     summary="Record pickups · 登记接走时间",
     description=(
         "When each child was picked up. Later than the session's end plus the term's grace is a "
@@ -229,7 +232,7 @@ async def sheet(session_id: int, session: SessionDep, actor: CurrentUser) -> Ses
     responses=WRITE_ERRORS,
 )
 async def pickups(
-    session_id: int, body: PickupsIn, session: SessionDep, actor: CurrentUser
+    session_id: RowId, body: PickupsIn, session: SessionDep, actor: CurrentUser
 ) -> RollCallOut:
     items = [(p.student_id, p.picked_up_at) for p in body.pickups]
     result = await attendance.record_pickups(session, actor.principal, session_id, items)
@@ -238,6 +241,7 @@ async def pickups(
 
 @router.post(
     "/sessions/{session_id}/handovers",
+    operation_id="recordHandover",
     summary="Record a handover · 交接登记",
     description=(
         "The last lesson's teacher hands the children over to the care teacher: who, how many, "
@@ -248,7 +252,7 @@ async def pickups(
     responses=WRITE_ERRORS,
 )
 async def handover(
-    session_id: int, body: HandoverIn, session: SessionDep, actor: CurrentUser
+    session_id: RowId, body: HandoverIn, session: SessionDep, actor: CurrentUser
 ) -> HandoverOut:
     row = await attendance.record_handover(
         session, actor.principal, session_id, body.from_teacher, body.children,
@@ -259,12 +263,13 @@ async def handover(
 
 @router.get(
     "/students/{student_id}/attendance",
+    operation_id="listStudentAttendance",
     summary="A student's attendance · 学生考勤记录",
     response_model=list[StudentAttendanceOut],
     responses=READ_ERRORS,
 )
 async def of_student(
-    student_id: int, term_id: int, session: SessionDep, actor: CurrentUser
+    student_id: RowId, term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[StudentAttendanceOut]:
     rows = await attendance.of_student(session, actor.principal, student_id, term_id)
     return [

@@ -28,6 +28,7 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
 
 @router.post(
     "/dingtalk",
+    operation_id="signIn",
     summary="Sign in with DingTalk · 钉钉免登",
     description=(
         "Exchange the mini-app's `authCode` for a Kehou access token (a JWT, 15 minutes) and a "
@@ -50,6 +51,7 @@ async def sign_in(
 
 @router.post(
     "/refresh",
+    operation_id="refreshTokens",
     summary="Refresh the access token · 刷新令牌",
     description=(
         "Trade a refresh token for a new access token and a new refresh token; the old refresh "

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.students import BindingOut, BindingRequest, BindingReview
 from app.services import people
 
@@ -17,6 +17,7 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 @router.post(
     "/bindings",
+    operation_id="requestBinding",
     summary="Bind a child · 绑定孩子",
     description=(
         "With a school-issued code the child is bound at once; with the school, student number "
@@ -47,13 +48,14 @@ async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) ->
 
 @router.get(
     "/schools/{school_id}/bindings/pending",
+    operation_id="listPendingBindings",
     summary="Bindings to review · 待审核绑定",
     description="Class teachers see their own classes; administrators the whole school. 班主任仅见本班。",
     response_model=Page[BindingOut],
     responses=problem_responses(401, 403, 404),
 )
 async def pending(
-    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+    school_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[BindingOut]:
     rows, total = await people.list_pending_bindings(
         session, actor.principal, school_id, paging.page, paging.size
@@ -68,12 +70,13 @@ async def pending(
 
 @router.post(
     "/bindings/{binding_id}/review",
+    operation_id="reviewBinding",
     summary="Approve or refuse a binding · 审核绑定",
     response_model=BindingOut,
     responses=WRITE_ERRORS,
 )
 async def review(
-    binding_id: int,
+    binding_id: RowId,
     body: BindingReview,
     session: SessionDep,
     actor: CurrentUser,

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.applications import Action, ApplicationState
 from app.services import care
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["basic care"])
 class ApplyIn(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": 11}]})
 
-    student_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
 
 
 class TransitionIn(RequestBody):
@@ -39,8 +39,8 @@ class TransitionIn(RequestBody):
 
 class ApplicationOut(ResponseBody):
     id: int
-    term_id: int
-    student_id: int
+    term_id: RowId
+    student_id: RowId
     state: ApplicationState = Field(
         description="applied → class_approved → approved; or refused / withdrawn"
     )
@@ -54,6 +54,7 @@ class ApplicationOut(ResponseBody):
 
 @router.post(
     "/terms/{term_id}/care-applications",
+    operation_id="applyForCare",
     summary="Apply for basic care · 申请基础托管",
     description=(
         "A parent applies for their child inside the registration window; not first come first "
@@ -65,20 +66,21 @@ class ApplicationOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def apply(
-    term_id: int, body: ApplyIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: ApplyIn, session: SessionDep, actor: CurrentUser
 ) -> ApplicationOut:
     return ApplicationOut.of(await care.apply(session, actor.principal, term_id, body.student_id))
 
 
 @router.get(
     "/terms/{term_id}/care-applications",
+    operation_id="listTermCareApplications",
     summary="Applications to review · 托管申请列表",
     description="Administrators see the school's; class teachers their own classes'. 班主任仅见本班。",
     response_model=Page[ApplicationOut],
     responses=problem_responses(401, 403, 404),
 )
 async def list_for_term(
-    term_id: int,
+    term_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
@@ -93,12 +95,13 @@ async def list_for_term(
 
 @router.get(
     "/students/{student_id}/care-applications",
+    operation_id="listStudentCareApplications",
     summary="A child's applications · 孩子的托管申请",
     response_model=list[ApplicationOut],
     responses=problem_responses(401, 403, 404),
 )
 async def list_for_student(
-    student_id: int, session: SessionDep, actor: CurrentUser
+    student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[ApplicationOut]:
     return [
         ApplicationOut.of(r) for r in await care.of_student(session, actor.principal, student_id)
@@ -107,6 +110,7 @@ async def list_for_student(
 
 @router.post(
     "/care-applications/{application_id}/transitions",
+    operation_id="reviewCareApplication",
     summary="Review, approve, refuse or withdraw · 审核申请",
     description=(
         "Moves an application one step. A step the application's state does not allow is 409; a "
@@ -117,7 +121,7 @@ async def list_for_student(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def act(
-    application_id: int, body: TransitionIn, session: SessionDep, actor: CurrentUser
+    application_id: RowId, body: TransitionIn, session: SessionDep, actor: CurrentUser
 ) -> ApplicationOut:
     application = await care.act(session, actor.principal, application_id, body.action, body.reason)
     return ApplicationOut.of(application)

@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody
+from app.api.schemas.base import RequestBody, ResponseBody, RowId
 from app.services import care_groups
 from app.services.care_groups import GroupView
 
@@ -23,7 +23,7 @@ class AllocationOut(ResponseBody):
 
 
 class MemberOut(ResponseBody):
-    student_id: int
+    student_id: RowId
     name: str
     grade: int
     class_number: int
@@ -44,7 +44,7 @@ class AssignIn(RequestBody):
         json_schema_extra={"examples": [{"student_id": 11, "reason": "与同班同学同组便于接送"}]},
     )
 
-    student_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
     reason: str = Field(min_length=1, max_length=500, description="For the audit log · 原因")
 
 
@@ -64,6 +64,7 @@ def groups_out(views: list[GroupView]) -> list[GroupOut]:
 
 @router.post(
     "/terms/{term_id}/care-allocation",
+    operation_id="allocateCarePlaces",
     summary="Allocate basic-care places by priority · 按优先保障分配名额",
     description=(
         "When the term limits basic-care places, approve the class-approved applications in "
@@ -77,7 +78,7 @@ def groups_out(views: list[GroupView]) -> list[GroupOut]:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def allocate(
-    term_id: int,
+    term_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     preview: bool = Query(default=False, description="Only show what would happen · 预览"),
@@ -88,6 +89,7 @@ async def allocate(
 
 @router.post(
     "/terms/{term_id}/care-groups",
+    operation_id="formCareGroups",
     summary="Form the basic-care groups · 编班",
     description=(
         "Groups the approved students: a class with 30 or more forms its own group; the rest "
@@ -99,23 +101,25 @@ async def allocate(
     response_model=list[GroupOut],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def form(term_id: int, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
+async def form(term_id: RowId, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
     return groups_out(await care_groups.form_groups(session, actor.principal, term_id))
 
 
 @router.get(
     "/terms/{term_id}/care-groups",
+    operation_id="listCareGroups",
     summary="The basic-care groups · 基础托管分组",
     description="With full names, for the school's staff. 仅限本校教职工。",
     response_model=list[GroupOut],
     responses=problem_responses(401, 403, 404),
 )
-async def list_groups(term_id: int, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
+async def list_groups(term_id: RowId, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
     return groups_out(await care_groups.list_groups(session, actor.principal, term_id))
 
 
 @router.post(
     "/care-groups/{group_id}/members",
+    operation_id="assignToCareGroup",
     summary="Move a student into a group · 手动调整分组",
     description=(
         "Moves a grouped student into this group. The size limit holds and a group never spans "
@@ -126,7 +130,7 @@ async def list_groups(term_id: int, session: SessionDep, actor: CurrentUser) -> 
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def assign(
-    group_id: int, body: AssignIn, session: SessionDep, actor: CurrentUser
+    group_id: RowId, body: AssignIn, session: SessionDep, actor: CurrentUser
 ) -> list[GroupOut]:
     views = await care_groups.assign(
         session, actor.principal, group_id, body.student_id, body.reason

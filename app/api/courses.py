@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate
 from app.models import CourseKind
 from app.services import courses
@@ -48,6 +48,7 @@ def course_out(view: CourseView) -> CourseOut:
 
 @router.get(
     "/terms/{term_id}/courses",
+    operation_id="listCourses",
     summary="Courses of a term · 课程列表",
     description=(
         "The term's catalogue. With `student_id` (your own child, or any student for staff) each "
@@ -58,12 +59,12 @@ def course_out(view: CourseView) -> CourseOut:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_courses(
-    term_id: int,
+    term_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     resources: ResourcesDep,
     paging: PageDep,
-    student_id: Annotated[int | None, Query(ge=1)] = None,
+    student_id: Annotated[RowId | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
 ) -> Page[CourseOut]:
     live = await resources.engine_sync.live_seats(term_id)
@@ -77,6 +78,7 @@ async def list_courses(
 
 @router.post(
     "/terms/{term_id}/courses",
+    operation_id="createCourse",
     summary="Add a course · 新增课程",
     description=(
         "Defaults by kind: extension and hybrid courses open with at least 15 students and cost "
@@ -90,7 +92,7 @@ async def list_courses(
     responses=WRITE_ERRORS,
 )
 async def create_course(
-    term_id: int, body: CourseIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: CourseIn, session: SessionDep, actor: CurrentUser
 ) -> CourseOut:
     return course_out(
         await courses.create_course(session, actor.principal, term_id, body.model_dump())
@@ -99,22 +101,24 @@ async def create_course(
 
 @router.get(
     "/courses/{course_id}",
+    operation_id="getCourse",
     summary="A course · 课程详情",
     response_model=CourseOut,
     responses=problem_responses(401, 403, 404),
 )
-async def get_course(course_id: int, session: SessionDep, actor: CurrentUser) -> CourseOut:
+async def get_course(course_id: RowId, session: SessionDep, actor: CurrentUser) -> CourseOut:
     return course_out(await courses.get_course(session, actor.principal, course_id))
 
 
 @router.patch(
     "/courses/{course_id}",
+    operation_id="updateCourse",
     summary="Update a course · 修改课程",
     response_model=CourseOut,
     responses=WRITE_ERRORS,
 )
 async def update_course(
-    course_id: int, body: CourseUpdate, session: SessionDep, actor: CurrentUser
+    course_id: RowId, body: CourseUpdate, session: SessionDep, actor: CurrentUser
 ) -> CourseOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return course_out(

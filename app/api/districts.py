@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.org import DistrictOut, SchoolIn, SchoolOut
 from app.api.schemas.terms import CalendarOverrideIn, CalendarOverrideOut
 from app.services import org, terms
@@ -18,23 +18,25 @@ READ_ERRORS = problem_responses(401, 403, 404)
 
 @router.get(
     "/{district_id}",
+    operation_id="getDistrict",
     summary="A district · 区县",
     description="For the district's administrators. 仅限本区教育局管理员。",
     response_model=DistrictOut,
     responses=READ_ERRORS,
 )
-async def get_district(district_id: int, session: SessionDep, actor: CurrentUser) -> DistrictOut:
+async def get_district(district_id: RowId, session: SessionDep, actor: CurrentUser) -> DistrictOut:
     return DistrictOut.model_validate(await org.get_district(session, actor.principal, district_id))
 
 
 @router.get(
     "/{district_id}/schools",
+    operation_id="listSchools",
     summary="Schools of a district · 区内学校",
     response_model=Page[SchoolOut],
     responses=READ_ERRORS,
 )
 async def list_schools(
-    district_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+    district_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[SchoolOut]:
     rows, total = await org.list_schools(
         session, actor.principal, district_id, paging.page, paging.size
@@ -49,6 +51,7 @@ async def list_schools(
 
 @router.post(
     "/{district_id}/schools",
+    operation_id="createSchool",
     summary="Add a school · 新增学校",
     description="District administrators add the schools the district runs. 教育局管理员新增学校。",
     status_code=status.HTTP_201_CREATED,
@@ -56,7 +59,7 @@ async def list_schools(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_school(
-    district_id: int, body: SchoolIn, session: SessionDep, actor: CurrentUser
+    district_id: RowId, body: SchoolIn, session: SessionDep, actor: CurrentUser
 ) -> SchoolOut:
     school = await org.create_school(session, actor.principal, district_id, body.name, body.code)
     return SchoolOut.model_validate(school)
@@ -64,6 +67,7 @@ async def create_school(
 
 @router.get(
     "/{district_id}/calendar-overrides",
+    operation_id="listCalendarOverrides",
     summary="Calendar overrides · 节假日调整",
     description=(
         "The district's corrections to the public holiday calendar: extra holidays, or worked days "
@@ -73,7 +77,7 @@ async def create_school(
     responses=READ_ERRORS,
 )
 async def list_overrides(
-    district_id: int, session: SessionDep, actor: CurrentUser
+    district_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[CalendarOverrideOut]:
     rows = await terms.list_calendar_overrides(session, actor.principal, district_id)
     return [CalendarOverrideOut.model_validate(row) for row in rows]
@@ -81,13 +85,14 @@ async def list_overrides(
 
 @router.post(
     "/{district_id}/calendar-overrides",
+    operation_id="addCalendarOverride",
     summary="Add a calendar override · 新增节假日调整",
     status_code=status.HTTP_201_CREATED,
     response_model=CalendarOverrideOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def add_override(
-    district_id: int, body: CalendarOverrideIn, session: SessionDep, actor: CurrentUser
+    district_id: RowId, body: CalendarOverrideIn, session: SessionDep, actor: CurrentUser
 ) -> CalendarOverrideOut:
     override = await terms.add_calendar_override(
         session, actor.principal, district_id, body.model_dump()

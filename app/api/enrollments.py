@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse
 
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.enrollments import (
     IDEMPOTENCY_KEY_MAX,
     IDEMPOTENCY_KEY_PATTERN,
@@ -27,6 +27,18 @@ from app.resources import Resources
 from app.services import enrollments
 from app.services.common import require_admin_of
 from app.services.terms import get_term
+
+# The slugs of the grab's 409s, each a reason the seat was not given.
+GRAB_REFUSALS = (
+    "course-full", "already-enrolled", "time-conflict", "window-not-open", "window-closed",
+    "not-eligible", "prerequisites-missing", "limit-reached", "not-in-round", "course-cancelled",
+    "grab-refused",
+)  # fmt: skip
+GRAB_CONFIRMED_EXAMPLE = {
+    "id": 501, "student_id": 11, "course_id": 7, "status": "confirmed", "round": 1,
+    "created_at": "2026-09-01T11:00:00.012000+08:00",
+}  # fmt: skip
+GRAB_PENDING_EXAMPLE = {**GRAB_CONFIRMED_EXAMPLE, "id": None, "status": "pending"}
 
 router = APIRouter(tags=["enrollments"])
 
@@ -53,17 +65,33 @@ same key returns the first answer and never takes a second seat.
 
 @router.post(
     "/terms/{term_id}/enrollments",
+    operation_id="grab",
     summary="Grab a seat · 抢课",
     description=GRAB_DESCRIPTION,
     status_code=status.HTTP_201_CREATED,
     response_model=EnrollmentOut,
     responses={
-        202: {"model": EnrollmentOut, "description": "Accepted, being written · 已受理"},
-        **problem_responses(400, 401, 403, 404, 409, 422, 429, 503),
+        201: {"content": {"application/json": {"example": GRAB_CONFIRMED_EXAMPLE}}},
+        202: {
+            "model": EnrollmentOut,
+            "description": "Accepted, being written · 已受理",
+            "content": {"application/json": {"example": GRAB_PENDING_EXAMPLE}},
+        },
+        **problem_responses(
+            401,
+            403,
+            404,
+            429,
+            503,
+            *GRAB_REFUSALS,
+            "idempotency-key-missing",
+            "idempotency-key-reused",
+            "engine-rebuilding",
+        ),
     },
 )
 async def grab(
-    term_id: int,
+    term_id: RowId,
     body: GrabIn,
     request: Request,
     resources: ResourcesDep,
@@ -86,9 +114,9 @@ async def grab(
 async def answer_grab(
     request: Request,
     resources: Resources,
-    term_id: int,
+    term_id: RowId,
     body: GrabIn,
-    user_id: int,
+    user_id: RowId,
     idempotency_key: str,
 ) -> JSONResponse:
     """The grab once its request is known good: the route above and the fast entry
@@ -118,13 +146,14 @@ async def answer_grab(
 
 @router.get(
     "/students/{student_id}/enrollments",
+    operation_id="listStudentEnrollments",
     summary="A student's enrollments · 已报课程",
     description="Confirmed, pending, cancelled and dismissed. 包括已报名、写入中、撤班与劝退。",
     response_model=Page[EnrollmentOut],
     responses=problem_responses(401, 403, 404),
 )
 async def list_enrollments(
-    student_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+    student_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> Page[EnrollmentOut]:
     rows = await enrollments.of_student(session, actor.principal, resources.engine_sync, student_id)
     items = [EnrollmentOut.model_validate(row, from_attributes=True) for row in rows]
@@ -133,6 +162,7 @@ async def list_enrollments(
 
 @router.post(
     "/terms/{term_id}/arm",
+    operation_id="armTerm",
     summary="Arm the term · 载入抢课引擎",
     description=(
         "Load the term from the database into the seat engine now. It also happens by itself "
@@ -143,7 +173,7 @@ async def list_enrollments(
     responses=problem_responses(401, 403, 404),
 )
 async def arm(
-    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> ArmReportOut:
     term = await get_term(session, actor.principal, term_id)
     await require_admin_of(session, actor.principal, term.school_id)
@@ -153,6 +183,7 @@ async def arm(
 
 @router.get(
     "/terms/{term_id}/seats/stream",
+    operation_id="streamSeats",
     summary="Live seat counts · 实时剩余名额",
     description=(
         "Server-sent events (`text/event-stream`). Each `seats` event's data is "
@@ -171,7 +202,7 @@ async def arm(
     },
 )
 async def seat_stream(
-    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> EventSourceResponse:
     await get_term(session, actor.principal, term_id)
 
@@ -187,6 +218,7 @@ async def seat_stream(
 
 @router.post(
     "/terms/{term_id}/reconcile",
+    operation_id="reconcileTerm",
     summary="Run the reconciler · 撤班与开班",
     description=(
         "After a round closes: every extension course with fewer confirmed students than its minimum "
@@ -199,7 +231,7 @@ async def seat_stream(
     responses=problem_responses(401, 403, 404, 409),
 )
 async def run_reconciler(
-    term_id: int, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> ReconcileReportOut:
     term = await get_term(session, actor.principal, term_id)
     await require_admin_of(session, actor.principal, term.school_id)

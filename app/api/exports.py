@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
+from app.api.schemas.base import RowId
 from app.services import exports
 from app.services.exports import Export
 from app.services.workbook import XLSX_MEDIA_TYPE, chunks, content_disposition, write_workbook
@@ -35,30 +36,33 @@ async def _stream(export: Export) -> StreamingResponse:
 
 @router.get(
     "/courses/{course_id}/roster.xlsx",
+    operation_id="exportCourseRoster",
     summary="A course's roster · 课程学生名单",
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )
 async def course_roster(
-    course_id: int, session: SessionDep, actor: CurrentUser
+    course_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
     return await _stream(await exports.course_roster(session, actor.principal, course_id))
 
 
 @router.get(
     "/care-groups/{group_id}/roster.xlsx",
+    operation_id="exportCareGroupRoster",
     summary="A care group's roster · 基础托管组名单",
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )
 async def care_group_roster(
-    group_id: int, session: SessionDep, actor: CurrentUser
+    group_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
     return await _stream(await exports.care_group_roster(session, actor.principal, group_id))
 
 
 @router.get(
     "/sessions/{session_id}/sign-in-sheet.xlsx",
+    operation_id="exportSignInSheet",
     summary="A session's sign-in sheet · 签到表",
     description="Marks if taken, pickup times, and a column for the parent's signature. "
     "含考勤、接走时间与家长签字栏。",
@@ -66,13 +70,14 @@ async def care_group_roster(
     responses=XLSX_RESPONSES,
 )
 async def sign_in_sheet(
-    session_id: int, session: SessionDep, actor: CurrentUser
+    session_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
     return await _stream(await exports.sign_in_sheet(session, actor.principal, session_id))
 
 
 @router.get(
     "/terms/{term_id}/attendance.xlsx",
+    operation_id="exportTermAttendance",
     summary="The term's attendance · 学期考勤汇总",
     description=(
         "One sheet per course and care group, students × session dates (√ present, × absent, "
@@ -83,32 +88,34 @@ async def sign_in_sheet(
     responses=XLSX_RESPONSES,
 )
 async def term_attendance(
-    term_id: int, session: SessionDep, actor: CurrentUser
+    term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
     return await _stream(await exports.term_attendance(session, actor.principal, term_id))
 
 
 @router.get(
     "/terms/{term_id}/statements.xlsx",
+    operation_id="exportTermStatements",
     summary="Fee statements · 费用结算单",
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )
 async def term_statements(
-    term_id: int, session: SessionDep, actor: CurrentUser
+    term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
     return await _stream(await exports.term_statements(session, actor.principal, term_id))
 
 
 @router.get(
     "/terms/{term_id}/workload.xlsx",
+    operation_id="exportTermWorkload",
     summary="Workload statements · 教师工作量统计表",
     description="The term, or one month of it (`?month=YYYY-MM`). 全学期或指定月份。",
     response_class=StreamingResponse,
     responses={**XLSX_RESPONSES, **problem_responses(422)},
 )
 async def term_workload(
-    term_id: int,
+    term_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.fees import LedgerKind
 from app.services import fees, settlement
 from app.services.fees import StudentStatement
@@ -27,7 +27,7 @@ class PaymentIn(RequestBody):
         },
     )
 
-    student_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
     amount_fen: int = Field(gt=0, le=10_000_000, description="Integer fen (分)")
     reference: str = Field(
         min_length=1, max_length=80, description="Receipt or transfer number; recorded once"
@@ -47,14 +47,14 @@ class SettleIn(RequestBody):
 
 
 class BillingOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     enrollments: int = Field(description="Paid seats billed")
     new_charges: int = Field(description="Of which billed now (0 when run again)")
     charged_fen: int
 
 
 class SettlementOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     settled_at: SchoolTime
     students: int = Field(description="Students whose balance needed a settlement entry")
     sessions_cancelled: int
@@ -66,15 +66,15 @@ class LedgerEntryOut(ResponseBody):
     id: int
     kind: LedgerKind
     amount_fen: int = Field(description="What the family owes by it: refunds and payments < 0")
-    course_id: int | None
-    session_id: int | None
+    course_id: RowId | None
+    session_id: RowId | None
     sessions: int | None
     note: str
     created_at: SchoolTime
 
 
 class CourseLineOut(ResponseBody):
-    course_id: int
+    course_id: RowId
     course_name: str
     fee_per_session_fen: int
     sessions_charged: int
@@ -84,8 +84,8 @@ class CourseLineOut(ResponseBody):
 
 
 class StatementOut(ResponseBody):
-    term_id: int
-    student_id: int
+    term_id: RowId
+    student_id: RowId
     student_name: str
     class_name: str
     courses: list[CourseLineOut]
@@ -102,7 +102,7 @@ class StatementOut(ResponseBody):
 
 
 class SummaryOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     settled_at: SchoolTime | None
     students: int
     charged_fen: int
@@ -130,6 +130,7 @@ def statement_out(current: StudentStatement) -> StatementOut:
 
 @router.post(
     "/terms/{term_id}/billing",
+    operation_id="billTerm",
     summary="Bill the term · 计算学期收费",
     description=(
         "Each confirmed seat of an opened paid course is charged its scheduled sessions × the "
@@ -139,12 +140,13 @@ def statement_out(current: StudentStatement) -> StatementOut:
     response_model=BillingOut,
     responses=WRITE_ERRORS,
 )
-async def bill(term_id: int, session: SessionDep, actor: CurrentUser) -> BillingOut:
+async def bill(term_id: RowId, session: SessionDep, actor: CurrentUser) -> BillingOut:
     return BillingOut.model_validate(await fees.bill(session, actor.principal, term_id))
 
 
 @router.post(
     "/terms/{term_id}/payments",
+    operation_id="recordPayment",
     summary="Record a payment · 登记缴费",
     description="Once per reference: the same receipt twice is one payment. 同一凭证号只登记一次。",
     status_code=201,
@@ -152,7 +154,7 @@ async def bill(term_id: int, session: SessionDep, actor: CurrentUser) -> Billing
     responses=WRITE_ERRORS,
 )
 async def pay(
-    term_id: int, body: PaymentIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: PaymentIn, session: SessionDep, actor: CurrentUser
 ) -> LedgerEntryOut:
     entry = await fees.record_payment(
         session, actor.principal, term_id, body.student_id, body.amount_fen, body.reference
@@ -162,6 +164,7 @@ async def pay(
 
 @router.post(
     "/terms/{term_id}/settlement",
+    operation_id="settleTerm",
     summary="Settle the term · 期末结算(多还少补)",
     description=(
         "Closes the term's books: every student's balance is settled by one entry (returned or "
@@ -173,7 +176,7 @@ async def pay(
     responses=WRITE_ERRORS,
 )
 async def settle(
-    term_id: int, body: SettleIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: SettleIn, session: SessionDep, actor: CurrentUser
 ) -> SettlementOut:
     report = await settlement.settle(session, actor.principal, term_id, body.end_early_reason)
     return SettlementOut.model_validate(report)
@@ -181,12 +184,13 @@ async def settle(
 
 @router.get(
     "/students/{student_id}/statement",
+    operation_id="getStudentStatement",
     summary="A student's fee statement · 学生费用明细",
     response_model=StatementOut,
     responses=READ_ERRORS,
 )
 async def statement_of(
-    student_id: int, term_id: int, session: SessionDep, actor: CurrentUser
+    student_id: RowId, term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> StatementOut:
     current = await fees.statement_of(session, actor.principal, student_id, term_id)
     return statement_out(current)
@@ -194,13 +198,14 @@ async def statement_of(
 
 @router.get(
     "/terms/{term_id}/statements",
+    operation_id="listStatements",
     summary="Every fee statement of the term · 学期费用明细",
     description="A page at a time, by student. 按学生分页。",
     response_model=Page[StatementOut],
     responses=READ_ERRORS,
 )
 async def statements(
-    term_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+    term_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[StatementOut]:
     rows, total = await fees.term_statements_page(
         session, actor.principal, term_id, paging.page, paging.size
@@ -212,6 +217,7 @@ async def statements(
 
 @router.get(
     "/terms/{term_id}/fee-summary",
+    operation_id="getFeeSummary",
     summary="Income and spending · 收支公示",
     description=(
         "The term's income (fees after refunds) and spending (teachers' subsidies), for "
@@ -220,7 +226,7 @@ async def statements(
     response_model=SummaryOut,
     responses=READ_ERRORS,
 )
-async def summary(term_id: int, session: SessionDep, actor: CurrentUser) -> SummaryOut:
+async def summary(term_id: RowId, session: SessionDep, actor: CurrentUser) -> SummaryOut:
     term, totals = await settlement.summary(session, actor.principal, term_id)
     return SummaryOut(
         term_id=term.id, settled_at=term.settled_at, students=totals.students,

@@ -42,6 +42,7 @@ class Readiness(BaseModel):
 
 @router.get(
     "/healthz",
+    operation_id="getLiveness",
     summary="Liveness · 存活检查",
     description=(
         "Answers 200 while the process runs. It checks nothing else.\n\n"
@@ -75,6 +76,7 @@ async def _redis(resources: Resources) -> tuple[CheckState, str]:
 
 @router.get(
     "/readyz",
+    operation_id="getReadiness",
     summary="Readiness · 就绪检查",
     description=(
         "200 when Postgres and Redis answer and the database schema is at the newest migration; "

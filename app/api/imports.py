@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import ResponseBody
+from app.api.schemas.base import ResponseBody, RowId
 from app.services.imports import MAX_FILE_BYTES, import_roster
 
 router = APIRouter(tags=["imports"])
@@ -35,6 +35,7 @@ class ImportReportOut(ResponseBody):
 
 @router.post(
     "/schools/{school_id}/imports",
+    operation_id="importStudents",
     summary="Import a roster · 批量导入学生名单",
     description=(
         "Upload an .xlsx (first sheet) or .csv (UTF-8 or GBK) with one row per student: "
@@ -50,7 +51,7 @@ class ImportReportOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 413, 422),
 )
 async def import_students(
-    school_id: int,
+    school_id: RowId,
     file: Annotated[
         UploadFile, File(description=f".xlsx or .csv, at most {MAX_FILE_BYTES // 2**20} MB")
     ],

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.attendance import PolicyAction
 from app.models import LeaveState
 from app.services import leave, policies
@@ -35,7 +35,7 @@ class LeaveIn(RequestBody):
         },
     )
 
-    term_id: int = Field(ge=1)
+    term_id: RowId = Field(ge=1)
     first_day: date
     last_day: date
     reason: str = Field(min_length=1, max_length=500)
@@ -52,8 +52,8 @@ class DecisionIn(RequestBody):
 
 class LeaveOut(ResponseBody):
     id: int
-    term_id: int
-    student_id: int
+    term_id: RowId
+    student_id: RowId
     first_day: date
     last_day: date
     reason: str
@@ -75,8 +75,8 @@ class DismissalDecisionIn(RequestBody):
 
 class PolicyStepOut(ResponseBody):
     id: int
-    term_id: int
-    student_id: int
+    term_id: RowId
+    student_id: RowId
     action: PolicyAction
     place: str = Field(description='"course:<id>", "care" or "" (the student as a whole)')
     count: int
@@ -88,6 +88,7 @@ class PolicyStepOut(ResponseBody):
 
 @router.post(
     "/students/{student_id}/leave-requests",
+    operation_id="requestLeave",
     summary="Ask for leave · 请假申请",
     description=(
         "In writing and in advance: the first day is today at the earliest. The class teacher "
@@ -98,7 +99,9 @@ class PolicyStepOut(ResponseBody):
     response_model=LeaveOut,
     responses=WRITE_ERRORS,
 )
-async def ask(student_id: int, body: LeaveIn, session: SessionDep, actor: CurrentUser) -> LeaveOut:
+async def ask(
+    student_id: RowId, body: LeaveIn, session: SessionDep, actor: CurrentUser
+) -> LeaveOut:
     row = await leave.ask(
         session, actor.principal, student_id, body.term_id, body.first_day, body.last_day,
         body.reason,
@@ -108,24 +111,26 @@ async def ask(student_id: int, body: LeaveIn, session: SessionDep, actor: Curren
 
 @router.get(
     "/students/{student_id}/leave-requests",
+    operation_id="listStudentLeave",
     summary="A student's leave requests · 学生请假记录",
     response_model=list[LeaveOut],
     responses=READ_ERRORS,
 )
-async def of_student(student_id: int, session: SessionDep, actor: CurrentUser) -> list[LeaveOut]:
+async def of_student(student_id: RowId, session: SessionDep, actor: CurrentUser) -> list[LeaveOut]:
     rows = await leave.of_student(session, actor.principal, student_id)
     return [LeaveOut.model_validate(r) for r in rows]
 
 
 @router.get(
     "/classes/{class_id}/leave-requests",
+    operation_id="listClassLeave",
     summary="A class's leave requests · 班级请假审批列表",
     description="For the class teacher and the school's administrators. 班主任与学校管理员可见。",
     response_model=list[LeaveOut],
     responses=READ_ERRORS,
 )
 async def of_class(
-    class_id: int, session: SessionDep, actor: CurrentUser, state: LeaveState | None = None
+    class_id: RowId, session: SessionDep, actor: CurrentUser, state: LeaveState | None = None
 ) -> list[LeaveOut]:
     rows = await leave.of_class(session, actor.principal, class_id, state)
     return [LeaveOut.model_validate(r) for r in rows]
@@ -133,13 +138,14 @@ async def of_class(
 
 @router.post(
     "/leave-requests/{leave_id}/decision",
+    operation_id="decideLeave",
     summary="Approve or refuse leave · 审批请假",
     description="The class teacher's decision; the family is notified. 班主任审批,通知家长。",
     response_model=LeaveOut,
     responses=WRITE_ERRORS,
 )
 async def decide(
-    leave_id: int, body: DecisionIn, session: SessionDep, actor: CurrentUser
+    leave_id: RowId, body: DecisionIn, session: SessionDep, actor: CurrentUser
 ) -> LeaveOut:
     row = await leave.decide(session, actor.principal, leave_id, body.approve, body.note)
     return LeaveOut.model_validate(row)
@@ -147,16 +153,18 @@ async def decide(
 
 @router.post(
     "/leave-requests/{leave_id}/withdraw",
+    operation_id="withdrawLeave",
     summary="Withdraw a leave request · 撤回请假",
     response_model=LeaveOut,
     responses=WRITE_ERRORS,
 )
-async def withdraw(leave_id: int, session: SessionDep, actor: CurrentUser) -> LeaveOut:
+async def withdraw(leave_id: RowId, session: SessionDep, actor: CurrentUser) -> LeaveOut:
     return LeaveOut.model_validate(await leave.withdraw(session, actor.principal, leave_id))
 
 
 @router.get(
     "/terms/{term_id}/policy-steps",
+    operation_id="listPolicySteps",
     summary="Attendance-policy steps · 考勤规定处理记录",
     description=(
         "Warnings, places given up (视作自动放弃) and proposed dismissals (劝退), for the "
@@ -166,7 +174,7 @@ async def withdraw(leave_id: int, session: SessionDep, actor: CurrentUser) -> Le
     responses=READ_ERRORS,
 )
 async def steps(
-    term_id: int, session: SessionDep, actor: CurrentUser, action: PolicyAction | None = None
+    term_id: RowId, session: SessionDep, actor: CurrentUser, action: PolicyAction | None = None
 ) -> list[PolicyStepOut]:
     rows = await policies.list_steps(session, actor.principal, term_id, action)
     return [PolicyStepOut.model_validate(r) for r in rows]
@@ -174,6 +182,7 @@ async def steps(
 
 @router.post(
     "/policy-steps/{step_id}/decision",
+    operation_id="decideDismissal",
     summary="Decide a proposed dismissal · 处理劝退建议",
     description=(
         "The school's administrator dismisses the student (every seat and the care place of "
@@ -185,7 +194,7 @@ async def steps(
     responses=WRITE_ERRORS,
 )
 async def decide_dismissal(
-    step_id: int,
+    step_id: RowId,
     body: DismissalDecisionIn,
     session: SessionDep,
     actor: CurrentUser,

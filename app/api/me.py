@@ -14,6 +14,7 @@ router = APIRouter(tags=["auth"])
 
 @router.get(
     "/me",
+    operation_id="getMe",
     summary="Who am I · 当前用户",
     description="The user, their roles and the children bound to them. 当前用户、角色及已绑定的孩子。",
     response_model=MeResponse,

@@ -3,7 +3,7 @@ the append-only audit log."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import ConfigDict, Field
@@ -12,7 +12,7 @@ from app.api.courses import course_out
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.api.schemas.courses import CourseOut
 from app.api.schemas.enrollments import EnrollmentOut, enrollment_out
 from app.services import courses, overrides
@@ -43,8 +43,8 @@ class EnrolIn(RequestBody):
         },
     )
 
-    student_id: int = Field(ge=1)
-    course_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
+    course_id: RowId = Field(ge=1)
     reason: str = Reason
     above_capacity: bool = AboveCapacity
 
@@ -56,7 +56,7 @@ class MoveIn(RequestBody):
         json_schema_extra={"examples": [{"to_course_id": 8, "reason": "与校队训练时间冲突"}]},
     )
 
-    to_course_id: int = Field(ge=1)
+    to_course_id: RowId = Field(ge=1)
     reason: str = Reason
     above_capacity: bool = AboveCapacity
 
@@ -73,11 +73,11 @@ class ReasonIn(RequestBody):
 
 class AuditEventOut(ResponseBody):
     id: int
-    term_id: int | None
-    actor_id: int
+    term_id: RowId | None
+    actor_id: RowId
     action: str = Field(description="enrol / move / remove / reopen")
-    student_id: int | None
-    course_id: int | None
+    student_id: RowId | None
+    course_id: RowId | None
     reason: str
     detail: dict[str, Any]
     created_at: SchoolTime
@@ -85,6 +85,7 @@ class AuditEventOut(ResponseBody):
 
 @router.post(
     "/terms/{term_id}/override-enrollments",
+    operation_id="enrolByOverride",
     summary="Enrol by override · 管理员补录",
     description=(
         "A school administrator enrols a student outside the window or, with `above_capacity`, "
@@ -98,7 +99,7 @@ class AuditEventOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def enrol(
-    term_id: int, body: EnrolIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: EnrolIn, session: SessionDep, actor: CurrentUser
 ) -> EnrollmentOut:
     enrollment = await overrides.enrol(
         session, actor.principal, term_id, body.student_id, body.course_id, body.reason,
@@ -109,6 +110,7 @@ async def enrol(
 
 @router.post(
     "/enrollments/{enrollment_id}/move",
+    operation_id="moveEnrollment",
     summary="Move a student to another course · 调课",
     description=(
         "Moves a confirmed enrollment to another course of the term. The freed seat goes to the "
@@ -119,7 +121,7 @@ async def enrol(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def move(
-    enrollment_id: int,
+    enrollment_id: RowId,
     body: MoveIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -133,6 +135,7 @@ async def move(
 
 @router.post(
     "/enrollments/{enrollment_id}/remove",
+    operation_id="removeEnrollment",
     summary="Remove a student from a course · 移出课程",
     description=(
         "Ends a confirmed enrollment (status `dismissed`), e.g. an approved withdrawal. The seat "
@@ -143,7 +146,7 @@ async def move(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def remove(
-    enrollment_id: int,
+    enrollment_id: RowId,
     body: ReasonIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -154,6 +157,7 @@ async def remove(
 
 @router.post(
     "/courses/{course_id}/reopen",
+    operation_id="reopenCourse",
     summary="Reopen a cancelled course for round two · 重新开放已撤班课程",
     description=(
         "A cancelled course takes grabs again in round two, from the students of cancelled "
@@ -164,7 +168,7 @@ async def remove(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reopen(
-    course_id: int, body: ReasonIn, session: SessionDep, actor: CurrentUser
+    course_id: RowId, body: ReasonIn, session: SessionDep, actor: CurrentUser
 ) -> CourseOut:
     await overrides.reopen(session, actor.principal, course_id, body.reason)
     return course_out(await courses.get_course(session, actor.principal, course_id))
@@ -172,17 +176,18 @@ async def reopen(
 
 @router.get(
     "/schools/{school_id}/audit-events",
+    operation_id="listAuditEvents",
     summary="Audit log of overrides · 调整审计日志",
     description="Newest first. Append-only: nothing here can be edited or deleted. 只增不改。",
     response_model=Page[AuditEventOut],
     responses=problem_responses(401, 403, 404),
 )
 async def audit_log(
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     page: PageDep,
-    term_id: int | None = Query(default=None, ge=1),
+    term_id: Annotated[RowId | None, Query()] = None,
 ) -> Page[AuditEventOut]:
     rows, total = await overrides.audit_events(
         session, actor.principal, school_id, term_id, page.page, page.size

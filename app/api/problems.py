@@ -16,7 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sql_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.errors import DomainError
 
@@ -134,18 +136,117 @@ def problem_response(
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry that declares a route's problem answers in the OpenAPI document."""
-    declared: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
-        kind = HTTP_PROBLEMS.get(status)
-        description = f"{kind.title_zh} / {kind.title_en}" if kind else "Problem"
-        declared[status] = {
-            "model": Problem,
-            "description": description,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-    return declared
+# The slugs an answer of each status carries when a route declares just the status.
+DEFAULT_SLUGS: dict[int, tuple[str, ...]] = {
+    400: ("bad-request",),
+    401: ("unauthenticated",),
+    403: ("forbidden", "not-your-child"),
+    404: ("not-found",),
+    409: ("conflict", "stale-version"),
+    413: ("payload-too-large",),
+    415: ("unsupported-media-type",),
+    422: ("validation-error", "rule-violation"),
+    429: ("rate-limited",),
+    503: ("database-unavailable",),
+}
+# Statuses whose answers say when to come back, and when, if the error does not say.
+RETRY_STATUSES = frozenset({429, 503})
+DEFAULT_RETRY_AFTER_S = 1
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again · 建议等待的秒数",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+def _status_of(slug: str) -> int:
+    for status, kind in HTTP_PROBLEMS.items():
+        if kind.slug == slug:
+            return status
+    return DOMAIN_STATUS[slug]
+
+
+def problem_responses(*answers: int | str) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry that declares a route's problem answers in the OpenAPI document.
+
+    A status declares the slugs it usually carries (`DEFAULT_SLUGS`); a slug adds itself under
+    its status. Each status is documented as `application/problem+json` with the one `Problem`
+    schema, its `slug` narrowed to the slugs declared, and an example."""
+    slugs: dict[int, list[str]] = {}
+    for answer in answers:
+        if isinstance(answer, int):
+            for slug in DEFAULT_SLUGS.get(answer, (HTTP_PROBLEMS[answer].slug,)):
+                slugs.setdefault(answer, []).append(slug)
+        else:
+            slugs.setdefault(_status_of(answer), []).append(answer)
+    return {status: problem_document(status, names) for status, names in sorted(slugs.items())}
+
+
+def problem_document(status: int, slugs: list[str]) -> dict[str, Any]:
+    """One status's entry: description, the narrowed schema, an example, Retry-After."""
+    names = list(dict.fromkeys(slugs))
+    kind = HTTP_PROBLEMS.get(status)
+    first = _kind_of(names[0])
+    example: dict[str, Any] = {
+        "type": TYPE_BASE + first.slug,
+        "title": f"{first.title_zh} / {first.title_en}",
+        "title_zh": first.title_zh,
+        "title_en": first.title_en,
+        "status": status,
+        "detail": first.title_en,
+        "slug": first.slug,
+        "instance": "/api/v1/…",
+    }
+    if status == 422 and first.slug == "validation-error":
+        example["errors"] = [
+            {"loc": "body.student_id", "message": "Field required", "type": "missing"}
+        ]
+    document: dict[str, Any] = {
+        "description": (
+            f"{kind.title_zh} / {kind.title_en}" if kind else f"{first.title_zh} / {first.title_en}"
+        )
+        + " · "
+        + ", ".join(f"`{name}`" for name in names),
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                    "properties": {
+                        "status": {"type": "integer", "enum": [status]},
+                        "slug": {"type": "string", "enum": names},
+                    },
+                },
+                "example": example,
+            }
+        },
+    }
+    if status in RETRY_STATUSES:
+        document["headers"] = RETRY_AFTER_HEADER
+    return document
+
+
+def _domain_titles() -> dict[str, tuple[str, str]]:
+    titles: dict[str, tuple[str, str]] = {}
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        error = pending.pop()
+        titles.setdefault(error.slug, (error.title_zh, error.title_en))
+        pending.extend(error.__subclasses__())
+    return titles
+
+
+def _kind_of(slug: str) -> ProblemKind:
+    for kind in HTTP_PROBLEMS.values():
+        if kind.slug == slug:
+            return kind
+    if slug == DATABASE_UNAVAILABLE.slug:
+        return DATABASE_UNAVAILABLE
+    title_zh, title_en = _domain_titles().get(
+        slug, ("请求无法完成", "The request cannot be completed")
+    )
+    return ProblemKind(slug, DOMAIN_STATUS[slug], title_zh, title_en)
 
 
 def _domain_kind(error: DomainError) -> ProblemKind:
@@ -180,6 +281,8 @@ def domain_problem(error: DomainError, request: Request | None) -> JSONResponse:
         log.error("unmapped_domain_error", slug=error.slug)
         return problem_response(kind, "An unexpected error occurred.", request)
     retry_after = error.extensions.get("retry_after")
+    if retry_after is None and kind.status in RETRY_STATUSES:
+        retry_after = DEFAULT_RETRY_AFTER_S
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     if kind.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -204,13 +307,116 @@ async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(kind, detail, request, headers=dict(error.headers or {}) or None)
 
 
-async def _on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path, error_type=type(error).__name__)
+DATABASE_UNAVAILABLE = ProblemKind(
+    "database-unavailable", 503, "系统繁忙,请稍后再试", "The database is busy; try again shortly"
+)
+DATABASE_RETRY_AFTER_S = 1
+# SQLSTATE classes of a database that cannot serve now (connection, resources, operator
+# intervention, a transaction rolled back to break a deadlock): worth retrying.
+_UNAVAILABLE_CLASSES = ("08", "40", "53", "57")
+
+
+def _sqlstate(error: sql_errors.DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or "")
+
+
+def _constraint(error: sql_errors.DBAPIError) -> str | None:
+    diagnostics = getattr(error.orig, "diag", None)
+    name = getattr(diagnostics, "constraint_name", None)
+    return str(name) if name else None
+
+
+async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    """The database refused a value or could not serve. Validation should have caught the first
+    (this is the net beneath it, so that no input reaches a 500), and the second is the
+    database's own 503. Neither the statement, its parameters nor the server's message (which
+    may quote a row) goes into the answer or the log."""
+    assert isinstance(error, sql_errors.SQLAlchemyError)
+    if isinstance(error, sql_errors.TimeoutError):
+        log.warning("database_pool_exhausted", path=request.url.path)
+        return _database_unavailable(request)
+    if isinstance(error, sql_errors.DBAPIError):
+        sqlstate = _sqlstate(error)
+        fields = {
+            "path": request.url.path,
+            "error_type": type(error.orig).__name__,
+            "sqlstate": sqlstate or None,
+            "constraint": _constraint(error),
+        }
+        if (
+            error.connection_invalidated
+            or (
+                isinstance(error, sql_errors.OperationalError | sql_errors.InterfaceError)
+                and not sqlstate
+            )
+            or sqlstate.startswith(_UNAVAILABLE_CLASSES)
+        ):
+            log.warning("database_unavailable", **fields)
+            return _database_unavailable(request)
+        if isinstance(error, sql_errors.DataError) or sqlstate.startswith("22"):
+            log.warning("database_refused_value", **fields)
+            return problem_response(
+                HTTP_PROBLEMS[422], "A value is outside what this field can hold.", request
+            )
+        if isinstance(error, sql_errors.IntegrityError) or sqlstate.startswith("23"):
+            log.warning("database_refused_row", **fields)
+            return problem_response(
+                HTTP_PROBLEMS[409], "Conflicts with what is already recorded.", request
+            )
+    return _internal_error(request, error)
+
+
+def _database_unavailable(request: Request) -> JSONResponse:
+    return problem_response(
+        DATABASE_UNAVAILABLE,
+        "The database could not take this request now; try again shortly.",
+        request,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
+def _internal_error(request: Request | None, error: BaseException) -> JSONResponse:
+    log.error(
+        "unhandled_error",
+        path=request.url.path if request is not None else None,
+        error_type=type(error).__name__,
+        exc_info=error,
+    )
     return problem_response(HTTP_PROBLEMS[500], "An unexpected error occurred.", request)
+
+
+class UnhandledErrors:
+    """Answers any error no handler took with a 500 problem, logged once (the traceback's
+    frames and types, never a message: messages quote values). Starlette's own last-resort
+    handler would re-raise it to the server, which logs it a second time and drops the
+    keep-alive connection the next request was coming on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise
+            answer = _internal_error(Request(scope), error)
+            await answer(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+    app.add_exception_handler(sql_errors.SQLAlchemyError, _on_database_error)

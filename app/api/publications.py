@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.models import Publication, PublicationKind
 from app.services import publications
 
@@ -35,7 +35,7 @@ class PublishIn(RequestBody):
 
 class PublicationSummary(ResponseBody):
     id: int
-    term_id: int
+    term_id: RowId
     kind: PublicationKind
     title: str
     opens_at: SchoolTime
@@ -62,7 +62,7 @@ class ObjectionIn(RequestBody):
     )
 
     text: str = Field(min_length=1, max_length=1000)
-    student_id: int | None = Field(default=None, ge=1, description="The child concerned, if any")
+    student_id: RowId | None = Field(default=None, ge=1, description="The child concerned, if any")
 
 
 class AnswerIn(RequestBody):
@@ -77,9 +77,9 @@ class AnswerIn(RequestBody):
 
 class ObjectionOut(ResponseBody):
     id: int
-    publication_id: int
-    user_id: int
-    student_id: int | None
+    publication_id: RowId
+    user_id: RowId
+    student_id: RowId | None
     text: str
     answer: str | None
     answered_at: SchoolTime | None
@@ -93,6 +93,7 @@ def publication_out(publication: Publication, lists: list[dict[str, Any]]) -> Pu
 
 @router.post(
     "/terms/{term_id}/publications",
+    operation_id="publish",
     summary="Publish a list · 发布公示",
     description=(
         "Freezes the opened courses with their rosters, or the basic-care groups, and shows them "
@@ -104,7 +105,7 @@ def publication_out(publication: Publication, lists: list[dict[str, Any]]) -> Pu
     responses=problem_responses(401, 403, 404, 422),
 )
 async def publish(
-    term_id: int, body: PublishIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: PublishIn, session: SessionDep, actor: CurrentUser
 ) -> PublicationOut:
     publication = await publications.publish(
         session, actor.principal, term_id, body.kind, body.title, body.days
@@ -114,13 +115,14 @@ async def publish(
 
 @router.get(
     "/terms/{term_id}/publications",
+    operation_id="listPublications",
     summary="A term's publications · 公示列表",
     description="Families see those up now; staff all. 家长仅见公示期内的。",
     response_model=list[PublicationSummary],
     responses=problem_responses(401, 403, 404),
 )
 async def list_for_term(
-    term_id: int, session: SessionDep, actor: CurrentUser
+    term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[PublicationSummary]:
     rows = await publications.list_publications(session, actor.principal, term_id)
     return [PublicationSummary.model_validate(r) for r in rows]
@@ -128,12 +130,13 @@ async def list_for_term(
 
 @router.get(
     "/publications/{publication_id}",
+    operation_id="getPublication",
     summary="A publication · 公示内容",
     description="Families: masked names and classes, while it is up. 家长端姓名脱敏。",
     response_model=PublicationOut,
     responses=problem_responses(401, 403, 404),
 )
-async def get_one(publication_id: int, session: SessionDep, actor: CurrentUser) -> PublicationOut:
+async def get_one(publication_id: RowId, session: SessionDep, actor: CurrentUser) -> PublicationOut:
     publication, lists = await publications.get_publication(
         session, actor.principal, publication_id
     )
@@ -142,13 +145,14 @@ async def get_one(publication_id: int, session: SessionDep, actor: CurrentUser) 
 
 @router.post(
     "/publications/{publication_id}/objections",
+    operation_id="raiseObjection",
     summary="Object to a publication · 提出异议",
     status_code=status.HTTP_201_CREATED,
     response_model=ObjectionOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def object_to(
-    publication_id: int, body: ObjectionIn, session: SessionDep, actor: CurrentUser
+    publication_id: RowId, body: ObjectionIn, session: SessionDep, actor: CurrentUser
 ) -> ObjectionOut:
     objection = await publications.object_to(
         session, actor.principal, publication_id, body.text, body.student_id
@@ -158,13 +162,14 @@ async def object_to(
 
 @router.get(
     "/publications/{publication_id}/objections",
+    operation_id="listObjections",
     summary="Objections to a publication · 异议列表",
     description="For the school's staff. 仅限本校教职工。",
     response_model=list[ObjectionOut],
     responses=problem_responses(401, 403, 404),
 )
 async def list_objections(
-    publication_id: int, session: SessionDep, actor: CurrentUser
+    publication_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[ObjectionOut]:
     rows = await publications.objections(session, actor.principal, publication_id)
     return [ObjectionOut.model_validate(r) for r in rows]
@@ -172,13 +177,14 @@ async def list_objections(
 
 @router.post(
     "/objections/{objection_id}/answer",
+    operation_id="answerObjection",
     summary="Answer an objection · 答复异议",
     description="The family is notified. 答复后通知提出人。",
     response_model=ObjectionOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def answer(
-    objection_id: int, body: AnswerIn, session: SessionDep, actor: CurrentUser
+    objection_id: RowId, body: AnswerIn, session: SessionDep, actor: CurrentUser
 ) -> ObjectionOut:
     return ObjectionOut.model_validate(
         await publications.answer(session, actor.principal, objection_id, body.text)

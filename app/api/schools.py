@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.org import (
     ClassIn,
     ClassOut,
@@ -29,23 +29,25 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 @router.get(
     "/schools/{school_id}",
+    operation_id="getSchool",
     summary="A school · 学校",
     description="For the school's staff and families. 本校教职工与家长可见。",
     response_model=SchoolOut,
     responses=READ_ERRORS,
 )
-async def get_school(school_id: int, session: SessionDep, actor: CurrentUser) -> SchoolOut:
+async def get_school(school_id: RowId, session: SessionDep, actor: CurrentUser) -> SchoolOut:
     return SchoolOut.model_validate(await org.get_school(session, actor.principal, school_id))
 
 
 @router.patch(
     "/schools/{school_id}",
+    operation_id="updateSchool",
     summary="Update a school · 修改学校信息",
     response_model=SchoolOut,
     responses=WRITE_ERRORS,
 )
 async def update_school(
-    school_id: int, body: SchoolUpdate, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: SchoolUpdate, session: SessionDep, actor: CurrentUser
 ) -> SchoolOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     school = await org.update_school(session, actor.principal, school_id, changes, body.version)
@@ -54,12 +56,13 @@ async def update_school(
 
 @router.get(
     "/schools/{school_id}/classes",
+    operation_id="listClasses",
     summary="Classes of a school · 班级列表",
     response_model=Page[ClassOut],
     responses=READ_ERRORS,
 )
 async def list_classes(
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
@@ -78,13 +81,14 @@ async def list_classes(
 
 @router.post(
     "/schools/{school_id}/classes",
+    operation_id="createClass",
     summary="Add a class · 新增班级",
     status_code=status.HTTP_201_CREATED,
     response_model=ClassOut,
     responses=WRITE_ERRORS,
 )
 async def create_class(
-    school_id: int, body: ClassIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: ClassIn, session: SessionDep, actor: CurrentUser
 ) -> ClassOut:
     school_class = await org.create_class(
         session, actor.principal, school_id, body.grade, body.number, body.class_teacher_id
@@ -94,12 +98,13 @@ async def create_class(
 
 @router.patch(
     "/classes/{class_id}",
+    operation_id="updateClass",
     summary="Update a class · 修改班级(班主任)",
     response_model=ClassOut,
     responses=WRITE_ERRORS,
 )
 async def update_class(
-    class_id: int, body: ClassUpdate, session: SessionDep, actor: CurrentUser
+    class_id: RowId, body: ClassUpdate, session: SessionDep, actor: CurrentUser
 ) -> ClassOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     school_class = await org.update_class(session, actor.principal, class_id, changes, body.version)
@@ -108,12 +113,13 @@ async def update_class(
 
 @router.get(
     "/schools/{school_id}/staff",
+    operation_id="listStaff",
     summary="Staff of a school · 教职工与角色",
     response_model=Page[StaffOut],
     responses=READ_ERRORS,
 )
 async def list_staff(
-    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+    school_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[StaffOut]:
     rows, total = await org.list_staff(
         session, actor.principal, school_id, paging.page, paging.size
@@ -128,6 +134,7 @@ async def list_staff(
 
 @router.post(
     "/schools/{school_id}/staff",
+    operation_id="grantStaffRole",
     summary="Grant a staff role · 添加教职工角色",
     description=(
         "Give a person a role at the school: class teacher, care teacher, external teacher, duty "
@@ -138,7 +145,7 @@ async def list_staff(
     responses=WRITE_ERRORS,
 )
 async def add_staff(
-    school_id: int, body: StaffIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: StaffIn, session: SessionDep, actor: CurrentUser
 ) -> StaffOut:
     new_user = User(**body.new_user.model_dump()) if body.new_user else None
     grant = await org.add_staff(
@@ -149,9 +156,10 @@ async def add_staff(
 
 @router.delete(
     "/staff/{grant_id}",
+    operation_id="revokeStaffRole",
     summary="Remove a staff role · 移除教职工角色",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
 )
-async def remove_staff(grant_id: int, session: SessionDep, actor: CurrentUser) -> None:
+async def remove_staff(grant_id: RowId, session: SessionDep, actor: CurrentUser) -> None:
     await org.remove_staff(session, actor.principal, grant_id)

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.sessions import CancelCause
 from app.models import SessionStatus
 from app.services import sessions
@@ -28,9 +28,9 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 class SessionOut(ResponseBody):
     id: int
-    term_id: int
-    course_id: int | None = Field(description="Set for an extension course's session")
-    care_group_id: int | None = Field(description="Set for a basic-care group's session")
+    term_id: RowId
+    course_id: RowId | None = Field(description="Set for an extension course's session")
+    care_group_id: RowId | None = Field(description="Set for a basic-care group's session")
     on_date: date
     starts_at: SchoolTime
     ends_at: SchoolTime
@@ -45,7 +45,7 @@ class StudentSessionOut(SessionOut):
 
 
 class GenerateOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     courses: int = Field(description="Opened courses (开班) with sessions")
     care_groups: int
     sessions: int = Field(description="Sessions the calendar gives")
@@ -68,6 +68,7 @@ class CancelIn(RequestBody):
 
 @router.post(
     "/terms/{term_id}/sessions/generate",
+    operation_id="generateSessions",
     summary="Generate the term's sessions · 生成课次",
     description=(
         "Every session of every opened extension course and basic-care group, from the term "
@@ -81,13 +82,14 @@ class CancelIn(RequestBody):
     response_model=GenerateOut,
     responses=WRITE_ERRORS,
 )
-async def generate(term_id: int, session: SessionDep, actor: CurrentUser) -> GenerateOut:
+async def generate(term_id: RowId, session: SessionDep, actor: CurrentUser) -> GenerateOut:
     report = await sessions.generate(session, actor.principal, term_id)
     return GenerateOut.model_validate(report)
 
 
 @router.get(
     "/terms/{term_id}/sessions",
+    operation_id="listTermSessions",
     summary="The term's sessions · 课次列表",
     description=(
         "For the school's staff, in date order, a page at a time; filter by course, care group "
@@ -97,12 +99,12 @@ async def generate(term_id: int, session: SessionDep, actor: CurrentUser) -> Gen
     responses=READ_ERRORS,
 )
 async def of_term(
-    term_id: int,
+    term_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
-    course_id: int | None = None,
-    care_group_id: int | None = None,
+    course_id: RowId | None = None,
+    care_group_id: RowId | None = None,
     first: FromDay = None,
     last: ToDay = None,
 ) -> Page[SessionOut]:
@@ -120,6 +122,7 @@ async def of_term(
 
 @router.post(
     "/sessions/{session_id}/cancel",
+    operation_id="cancelSession",
     summary="Cancel a session · 取消课次",
     description=(
         "By the school or for force majeure (不可抗力): the families are notified and the paid "
@@ -130,7 +133,7 @@ async def of_term(
     responses=WRITE_ERRORS,
 )
 async def cancel(
-    session_id: int, body: CancelIn, session: SessionDep, actor: CurrentUser
+    session_id: RowId, body: CancelIn, session: SessionDep, actor: CurrentUser
 ) -> SessionOut:
     row = await sessions.cancel_one(session, actor.principal, session_id, body.cause, body.reason)
     return SessionOut.model_validate(row)
@@ -138,13 +141,14 @@ async def cancel(
 
 @router.get(
     "/students/{student_id}/sessions",
+    operation_id="listStudentSessions",
     summary="A student's sessions · 学生课表",
     description="Every course and care group the child holds. 孩子的全部课次。",
     response_model=list[StudentSessionOut],
     responses=READ_ERRORS,
 )
 async def of_student(
-    student_id: int,
+    student_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     first: FromDay = None,
@@ -159,6 +163,7 @@ async def of_student(
 
 @router.get(
     "/students/{student_id}/sessions.ics",
+    operation_id="getStudentCalendarFeed",
     summary="A student's sessions as a calendar · 课表日历订阅",
     description=(
         "iCalendar (RFC 5545) for a phone's calendar: one event per session, cancelled ones "
@@ -170,7 +175,7 @@ async def of_student(
         **READ_ERRORS,
     },
 )
-async def calendar_feed(student_id: int, session: SessionDep, actor: CurrentUser) -> Response:
+async def calendar_feed(student_id: RowId, session: SessionDep, actor: CurrentUser) -> Response:
     rows = await sessions.of_student(session, actor.principal, student_id)
     body = student_calendar(student_id, rows)
     return Response(

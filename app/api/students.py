@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.students import (
     AgreementIn,
     AgreementOut,
@@ -59,6 +59,7 @@ def student_out(view: StudentView) -> StudentOut:
 
 @router.get(
     "/schools/{school_id}/students",
+    operation_id="listStudents",
     summary="Students of a school · 学生名单",
     description=(
         "For the school's staff. Priority-group flags appear only for administrators and the "
@@ -68,11 +69,11 @@ def student_out(view: StudentView) -> StudentOut:
     responses=READ_ERRORS,
 )
 async def list_students(
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
-    class_id: Annotated[int | None, Query(ge=1)] = None,
+    class_id: Annotated[RowId | None, Query(ge=1)] = None,
     grade: Annotated[int | None, Query(ge=1, le=6)] = None,
 ) -> Page[StudentOut]:
     views, total = await people.list_students(
@@ -85,13 +86,14 @@ async def list_students(
 
 @router.post(
     "/schools/{school_id}/students",
+    operation_id="createStudent",
     summary="Add a student · 新增学生",
     status_code=status.HTTP_201_CREATED,
     response_model=StudentOut,
     responses=WRITE_ERRORS,
 )
 async def create_student(
-    school_id: int, body: StudentIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: StudentIn, session: SessionDep, actor: CurrentUser
 ) -> StudentOut:
     return student_out(
         await people.create_student(session, actor.principal, school_id, body.model_dump())
@@ -100,23 +102,25 @@ async def create_student(
 
 @router.get(
     "/students/{student_id}",
+    operation_id="getStudent",
     summary="A student · 学生详情",
     description="A parent sees only their own children (403 `not-your-child`). 家长仅可查看已绑定的孩子。",
     response_model=StudentOut,
     responses=READ_ERRORS,
 )
-async def get_student(student_id: int, session: SessionDep, actor: CurrentUser) -> StudentOut:
+async def get_student(student_id: RowId, session: SessionDep, actor: CurrentUser) -> StudentOut:
     return student_out(await people.get_student(session, actor.principal, student_id))
 
 
 @router.patch(
     "/students/{student_id}",
+    operation_id="updateStudent",
     summary="Update a student · 修改学生信息",
     response_model=StudentOut,
     responses=WRITE_ERRORS,
 )
 async def update_student(
-    student_id: int, body: StudentUpdate, session: SessionDep, actor: CurrentUser
+    student_id: RowId, body: StudentUpdate, session: SessionDep, actor: CurrentUser
 ) -> StudentOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return student_out(
@@ -126,6 +130,7 @@ async def update_student(
 
 @router.post(
     "/students/{student_id}/guardians",
+    operation_id="addGuardian",
     summary="Record a guardian · 登记监护人",
     description="School administrators record a guardian; the binding is confirmed. 学校管理员登记监护人并直接绑定。",
     status_code=status.HTTP_201_CREATED,
@@ -133,7 +138,7 @@ async def update_student(
     responses=WRITE_ERRORS,
 )
 async def add_guardian(
-    student_id: int,
+    student_id: RowId,
     body: GuardianIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -147,6 +152,7 @@ async def add_guardian(
 
 @router.get(
     "/students/{student_id}/guardians",
+    operation_id="listGuardians",
     summary="A child's guardians · 监护人",
     description=(
         "Families see names and relations; phone numbers only the class teacher and administrators; "
@@ -157,7 +163,7 @@ async def add_guardian(
     responses=READ_ERRORS,
 )
 async def list_guardians(
-    student_id: int, session: SessionDep, actor: CurrentUser
+    student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[GuardianOut]:
     views = await people.list_guardians(session, actor.principal, student_id)
     return [
@@ -182,6 +188,7 @@ def mask_id_number(id_number: str | None) -> str | None:
 
 @router.post(
     "/students/{student_id}/binding-codes",
+    operation_id="issueBindingCode",
     summary="Issue a binding code · 生成绑定码",
     description="A one-use code (30 days) a family enters to bind the child. 家长凭绑定码(30 天内一次有效)绑定孩子。",
     status_code=status.HTTP_201_CREATED,
@@ -189,7 +196,7 @@ def mask_id_number(id_number: str | None) -> str | None:
     responses=WRITE_ERRORS,
 )
 async def issue_binding_code(
-    student_id: int, session: SessionDep, actor: CurrentUser
+    student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> BindingCodeOut:
     return BindingCodeOut.model_validate(
         await people.issue_binding_code(session, actor.principal, student_id)
@@ -198,13 +205,14 @@ async def issue_binding_code(
 
 @router.post(
     "/students/{student_id}/agreements",
+    operation_id="signAgreement",
     summary="Sign the service agreement · 签署托管协议",
     status_code=status.HTTP_201_CREATED,
     response_model=AgreementOut,
     responses=WRITE_ERRORS,
 )
 async def sign_agreement(
-    student_id: int,
+    student_id: RowId,
     body: AgreementIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -217,6 +225,7 @@ async def sign_agreement(
 
 @router.post(
     "/students/{student_id}/insurance",
+    operation_id="recordInsurance",
     summary="Record accident insurance · 登记学平险",
     description="It must cover the whole term for the child to register. 须覆盖整个学期方可报名。",
     status_code=status.HTTP_201_CREATED,
@@ -224,7 +233,7 @@ async def sign_agreement(
     responses=WRITE_ERRORS,
 )
 async def record_insurance(
-    student_id: int,
+    student_id: RowId,
     body: InsuranceIn,
     session: SessionDep,
     actor: CurrentUser,
@@ -237,6 +246,7 @@ async def record_insurance(
 
 @router.get(
     "/students/{student_id}/readiness",
+    operation_id="getReadinessForTerm",
     summary="Ready to register? · 报名条件检查",
     description=(
         "Whether the child passes the gates for a term: bound to a guardian, agreement signed, "
@@ -246,7 +256,10 @@ async def record_insurance(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def readiness(
-    student_id: int, term_id: Annotated[int, Query(ge=1)], session: SessionDep, actor: CurrentUser
+    student_id: RowId,
+    term_id: Annotated[RowId, Query(ge=1)],
+    session: SessionDep,
+    actor: CurrentUser,
 ) -> ReadinessOut:
     report = await people.readiness(session, actor.principal, student_id, term_id)
     return ReadinessOut(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, status
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page
+from app.api.schemas.base import Page, RowId
 from app.api.schemas.terms import (
     CalendarOut,
     GradeScheduleIn,
@@ -49,12 +49,13 @@ async def _detail(session: SessionDep, term: Term) -> TermDetail:
 
 @router.get(
     "/schools/{school_id}/terms",
+    operation_id="listTerms",
     summary="Terms of a school · 学期列表",
     response_model=Page[TermOut],
     responses=READ_ERRORS,
 )
 async def list_terms(
-    school_id: int, session: SessionDep, actor: CurrentUser, paging: PageDep
+    school_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[TermOut]:
     rows, total = await terms.list_terms(
         session, actor.principal, school_id, paging.page, paging.size
@@ -69,6 +70,7 @@ async def list_terms(
 
 @router.post(
     "/schools/{school_id}/terms",
+    operation_id="createTerm",
     summary="Create a term · 新建学期",
     description=(
         "A term with its registration window: 24 hours from `opens_at` unless `closes_at` says "
@@ -83,7 +85,7 @@ async def list_terms(
     responses=WRITE_ERRORS,
 )
 async def create_term(
-    school_id: int, body: TermIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: TermIn, session: SessionDep, actor: CurrentUser
 ) -> TermDetail:
     term = await terms.create_term(session, actor.principal, school_id, body.model_dump())
     return await _detail(session, term)
@@ -91,22 +93,24 @@ async def create_term(
 
 @router.get(
     "/terms/{term_id}",
+    operation_id="getTerm",
     summary="A term · 学期详情",
     response_model=TermDetail,
     responses=READ_ERRORS,
 )
-async def get_term(term_id: int, session: SessionDep, actor: CurrentUser) -> TermDetail:
+async def get_term(term_id: RowId, session: SessionDep, actor: CurrentUser) -> TermDetail:
     return await _detail(session, await terms.get_term(session, actor.principal, term_id))
 
 
 @router.patch(
     "/terms/{term_id}",
+    operation_id="updateTerm",
     summary="Update a term · 修改学期",
     response_model=TermDetail,
     responses=WRITE_ERRORS,
 )
 async def update_term(
-    term_id: int, body: TermUpdate, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: TermUpdate, session: SessionDep, actor: CurrentUser
 ) -> TermDetail:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     term = await terms.update_term(session, actor.principal, term_id, changes, body.version)
@@ -115,12 +119,13 @@ async def update_term(
 
 @router.put(
     "/terms/{term_id}/grade-schedules/{grade}",
+    operation_id="setGradeSchedule",
     summary="Set a grade's timetable · 设置年级托管时间",
     response_model=GradeScheduleOut,
     responses=WRITE_ERRORS,
 )
 async def set_grade_schedule(
-    term_id: int,
+    term_id: RowId,
     grade: int = Path(ge=1, le=6),
     *,
     body: GradeScheduleIn,
@@ -142,6 +147,7 @@ async def set_grade_schedule(
 
 @router.get(
     "/terms/{term_id}/calendar",
+    operation_id="getTermCalendar",
     summary="The term's calendar · 学期校历",
     description=(
         "Holidays, make-up days (调休) and suspension days inside the term.\n\n"
@@ -150,7 +156,7 @@ async def set_grade_schedule(
     response_model=CalendarOut,
     responses=READ_ERRORS,
 )
-async def get_calendar(term_id: int, session: SessionDep, actor: CurrentUser) -> CalendarOut:
+async def get_calendar(term_id: RowId, session: SessionDep, actor: CurrentUser) -> CalendarOut:
     calendar = await terms.calendar_of(session, actor.principal, term_id)
     return CalendarOut(
         term_id=term_id,
@@ -162,12 +168,13 @@ async def get_calendar(term_id: int, session: SessionDep, actor: CurrentUser) ->
 
 @router.get(
     "/terms/{term_id}/suspensions",
+    operation_id="listSuspensions",
     summary="Suspension days · 停课日",
     response_model=list[SuspensionOut],
     responses=READ_ERRORS,
 )
 async def list_suspensions(
-    term_id: int, session: SessionDep, actor: CurrentUser
+    term_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[SuspensionOut]:
     rows = await terms.list_suspensions(session, actor.principal, term_id)
     return [SuspensionOut.model_validate(r) for r in rows]
@@ -175,6 +182,7 @@ async def list_suspensions(
 
 @router.post(
     "/terms/{term_id}/suspensions",
+    operation_id="addSuspension",
     summary="Suspend a day · 新增停课日",
     description=(
         "A school event (outing, sports day) cancels that day's care. Sessions already generated "
@@ -187,7 +195,7 @@ async def list_suspensions(
     responses=WRITE_ERRORS,
 )
 async def add_suspension(
-    term_id: int, body: SuspensionIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: SuspensionIn, session: SessionDep, actor: CurrentUser
 ) -> SuspensionOut:
     suspension = await terms.add_suspension(
         session, actor.principal, term_id, body.on_date, body.reason
@@ -197,9 +205,10 @@ async def add_suspension(
 
 @router.delete(
     "/suspensions/{suspension_id}",
+    operation_id="removeSuspension",
     summary="Withdraw a suspension · 撤销停课日",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
 )
-async def remove_suspension(suspension_id: int, session: SessionDep, actor: CurrentUser) -> None:
+async def remove_suspension(suspension_id: RowId, session: SessionDep, actor: CurrentUser) -> None:
     await terms.remove_suspension(session, actor.principal, suspension_id)

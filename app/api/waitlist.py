@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.models import WaitlistState
 from app.services import waitlist
 
@@ -19,15 +19,15 @@ class WaitlistIn(RequestBody):
         extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
     )
 
-    student_id: int = Field(ge=1)
-    course_id: int = Field(ge=1)
+    student_id: RowId = Field(ge=1)
+    course_id: RowId = Field(ge=1)
 
 
 class WaitlistEntryOut(ResponseBody):
     id: int
-    term_id: int
-    course_id: int
-    student_id: int
+    term_id: RowId
+    course_id: RowId
+    student_id: RowId
     state: WaitlistState = Field(description="waiting (候补中) / admitted (已递补) / withdrawn")
     created_at: SchoolTime
     admitted_at: SchoolTime | None
@@ -35,6 +35,7 @@ class WaitlistEntryOut(ResponseBody):
 
 @router.post(
     "/terms/{term_id}/waitlist",
+    operation_id="joinWaitlist",
     summary="Wait for a seat in a full course · 候补",
     description=(
         "Only when the term keeps a waitlist and the course is full. When a seat frees, the "
@@ -46,7 +47,7 @@ class WaitlistEntryOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def join(
-    term_id: int, body: WaitlistIn, session: SessionDep, actor: CurrentUser
+    term_id: RowId, body: WaitlistIn, session: SessionDep, actor: CurrentUser
 ) -> WaitlistEntryOut:
     entry = await waitlist.join(session, actor.principal, term_id, body.student_id, body.course_id)
     return WaitlistEntryOut.model_validate(entry)
@@ -54,13 +55,14 @@ async def join(
 
 @router.get(
     "/courses/{course_id}/waitlist",
+    operation_id="listWaitlist",
     summary="A course's waitlist · 课程候补名单",
     description="In order of joining; for the school's staff. 按候补先后排列,仅限本校教职工。",
     response_model=list[WaitlistEntryOut],
     responses=problem_responses(401, 403, 404),
 )
 async def of_course(
-    course_id: int, session: SessionDep, actor: CurrentUser
+    course_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[WaitlistEntryOut]:
     rows = await waitlist.of_course(session, actor.principal, course_id)
     return [WaitlistEntryOut.model_validate(r) for r in rows]
@@ -68,11 +70,12 @@ async def of_course(
 
 @router.post(
     "/waitlist/{entry_id}/withdraw",
+    operation_id="leaveWaitlist",
     summary="Leave a waitlist · 取消候补",
     response_model=WaitlistEntryOut,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def withdraw(entry_id: int, session: SessionDep, actor: CurrentUser) -> WaitlistEntryOut:
+async def withdraw(entry_id: RowId, session: SessionDep, actor: CurrentUser) -> WaitlistEntryOut:
     return WaitlistEntryOut.model_validate(
         await waitlist.withdraw(session, actor.principal, entry_id)
     )

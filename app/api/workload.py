@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.models import DutyKind
 from app.services import feedback, workload
 
@@ -26,7 +26,7 @@ Month = Annotated[
 
 
 class WorkloadOut(ResponseBody):
-    user_id: int
+    user_id: RowId
     name: str
     sessions: int = Field(description="Sessions supervised (roll calls taken)")
     student_hours: float
@@ -59,8 +59,8 @@ class DutyRecordIn(RequestBody):
 
 class DutyRecordOut(ResponseBody):
     id: int
-    school_id: int
-    user_id: int
+    school_id: RowId
+    user_id: RowId
     kind: DutyKind
     on_date: date
     note: str
@@ -74,7 +74,7 @@ class FeedbackIn(RequestBody):
         json_schema_extra={"examples": [{"student_id": 11, "body": "希望增加阅读时间"}]},
     )
 
-    student_id: int | None = Field(default=None, ge=1)
+    student_id: RowId | None = Field(default=None, ge=1)
     body: str = Field(min_length=1, max_length=2000)
 
 
@@ -88,8 +88,8 @@ class AnswerIn(RequestBody):
 
 class FeedbackOut(ResponseBody):
     id: int
-    school_id: int
-    student_id: int | None
+    school_id: RowId
+    student_id: RowId | None
     body: str
     answer: str | None
     answered_at: SchoolTime | None
@@ -98,6 +98,7 @@ class FeedbackOut(ResponseBody):
 
 @router.get(
     "/terms/{term_id}/workload",
+    operation_id="getTermWorkload",
     summary="Teachers' workload and subsidy · 教师工作量统计",
     description=(
         "Per teacher for the term or one month: sessions supervised, student-hours, activities "
@@ -110,7 +111,7 @@ class FeedbackOut(ResponseBody):
     responses=problem_responses(401, 403, 404, 422),
 )
 async def of_term(
-    term_id: int, session: SessionDep, actor: CurrentUser, month: Month = None
+    term_id: RowId, session: SessionDep, actor: CurrentUser, month: Month = None
 ) -> list[WorkloadOut]:
     rows = await workload.of_term(session, actor.principal, term_id, month)
     return [
@@ -125,6 +126,7 @@ async def of_term(
 
 @router.post(
     "/schools/{school_id}/duty-records",
+    operation_id="addDutyRecord",
     summary="Record a patrol or an activity · 登记巡查/活动",
     description=(
         "Duty leaders keep a daily patrol record with incident notes; teachers record the "
@@ -135,7 +137,7 @@ async def of_term(
     responses=WRITE_ERRORS,
 )
 async def add_duty_record(
-    school_id: int, body: DutyRecordIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: DutyRecordIn, session: SessionDep, actor: CurrentUser
 ) -> DutyRecordOut:
     row = await workload.add_duty_record(
         session, actor.principal, school_id, body.kind, body.on_date, body.note, body.incidents
@@ -145,12 +147,13 @@ async def add_duty_record(
 
 @router.get(
     "/schools/{school_id}/duty-records",
+    operation_id="listDutyRecords",
     summary="Patrol and activity records · 巡查与活动记录",
     response_model=Page[DutyRecordOut],
     responses=READ_ERRORS,
 )
 async def duty_records(
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
@@ -170,13 +173,14 @@ async def duty_records(
 
 @router.post(
     "/schools/{school_id}/feedback",
+    operation_id="leaveFeedback",
     summary="Leave feedback · 家长留言",
     status_code=201,
     response_model=FeedbackOut,
     responses=WRITE_ERRORS,
 )
 async def leave_feedback(
-    school_id: int, body: FeedbackIn, session: SessionDep, actor: CurrentUser
+    school_id: RowId, body: FeedbackIn, session: SessionDep, actor: CurrentUser
 ) -> FeedbackOut:
     row = await feedback.leave_feedback(
         session, actor.principal, school_id, body.student_id, body.body
@@ -186,13 +190,14 @@ async def leave_feedback(
 
 @router.get(
     "/schools/{school_id}/feedback",
+    operation_id="listFeedback",
     summary="Feedback · 留言列表",
     description="Staff see all of it, a family its own. 教职工可见全部,家长仅见自己的留言。",
     response_model=Page[FeedbackOut],
     responses=READ_ERRORS,
 )
 async def list_feedback(
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     actor: CurrentUser,
     paging: PageDep,
@@ -211,13 +216,14 @@ async def list_feedback(
 
 @router.post(
     "/feedback/{feedback_id}/answer",
+    operation_id="answerFeedback",
     summary="Answer feedback · 回复留言",
     description="The family is notified. 回复后通知家长。",
     response_model=FeedbackOut,
     responses=WRITE_ERRORS,
 )
 async def answer(
-    feedback_id: int, body: AnswerIn, session: SessionDep, actor: CurrentUser
+    feedback_id: RowId, body: AnswerIn, session: SessionDep, actor: CurrentUser
 ) -> FeedbackOut:
     row = await feedback.answer(session, actor.principal, feedback_id, body.text)
     return FeedbackOut.model_validate(row)

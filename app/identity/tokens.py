@@ -16,6 +16,7 @@ ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are refused
 
 
 VERIFIED_CACHE_SIZE = 20_000
+MAX_USER_ID = 2**31 - 1  # users.id is a Postgres integer
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class TokenSigner:
             user_id = int(claims["sub"])
         except (jwt.InvalidTokenError, ValueError) as error:
             raise AuthenticationFailed("the access token is invalid or expired") from error
+        if not 1 <= user_id <= MAX_USER_ID:
+            # Signed by us yet naming no possible user: a leaked key or a bug, never a person.
+            raise AuthenticationFailed("the access token is invalid or expired")
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified.clear()
         self._verified[token] = (user_id, float(claims["exp"]))

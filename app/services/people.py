@@ -192,19 +192,19 @@ async def add_guardian(
     """A school administrator records a guardian (e.g. from the enrolment register): confirmed."""
     student, _, scope = await _student_in_scope(session, student_id)
     require(principal.administers_school(scope), "only this school's administrators may do this")
-    existing = None
-    if guardian.dingtalk_user_id or guardian.dev_login:
-        existing = await session.scalar(
-            select(User).where(
-                or_(
-                    User.dingtalk_user_id == guardian.dingtalk_user_id,
-                    User.dev_login == guardian.dev_login,
-                )
-            )
+    # Only the identities given: `column == None` would match every account without one.
+    same_person = [
+        column == value
+        for column, value in (
+            (User.dingtalk_user_id, guardian.dingtalk_user_id),
+            (User.dev_login, guardian.dev_login),
         )
+        if value
+    ]
+    existing = await session.scalar(select(User).where(or_(*same_person))) if same_person else None
     if existing is None:
         session.add(guardian)
-        await session.flush()
+        await flush_or_conflict(session, "another account already has that identity")
     user = existing or guardian
     binding = Guardianship(
         student_id=student.id,

@@ -35,6 +35,12 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
     return schema
 
 
+def _answer(document: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in response:
+        return dict(document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]])
+    return response
+
+
 def test_every_operation_has_a_bilingual_summary(document: dict[str, Any]) -> None:
     missing = [
         f"{method} {path}"
@@ -56,7 +62,7 @@ def test_authenticated_operations_declare_their_problems(document: dict[str, Any
             missing.append(f"{method} {path}: 401")
         if method != "GET" and not {"403", "422"} <= declared and path != "/api/v1/me":
             missing.append(f"{method} {path}: 403/422")
-        problem = op["responses"].get("401", {}).get("content", {})
+        problem = _answer(document, op["responses"].get("401", {})).get("content", {})
         if "application/problem+json" not in problem:
             missing.append(f"{method} {path}: 401 as problem+json")
     assert missing == []
@@ -112,3 +118,55 @@ def test_body_examples_are_valid_requests(model: type[RequestBody]) -> None:
     assert isinstance(examples, list), f"{model.__name__} shows no example body"
     for example in examples:
         model.model_validate(example)
+
+
+def _request_schemas(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every schema a caller fills in: parameters and request bodies, nested ones included."""
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(where: str, schema: dict[str, Any]) -> None:
+        schema = _resolve(document, schema)
+        found.append((where, schema))
+        for name, inner in schema.get("properties", {}).items():
+            walk(f"{where}.{name}", inner)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                walk(f"{where}[]", schema[key])
+        for key in ("anyOf", "oneOf", "allOf"):
+            for inner in schema.get(key, []):
+                walk(where, inner)
+
+    for method, path, op in _operations(document):
+        for parameter in op.get("parameters", []):
+            walk(f"{method} {path} {parameter['in']}.{parameter['name']}", parameter["schema"])
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            walk(f"{method} {path} body", media["schema"])
+    return found
+
+
+def test_every_number_a_caller_sends_is_bounded(document: dict[str, Any]) -> None:
+    """An integer beyond what its column holds was a 500 from the database; each is bounded
+    where it comes in, and the document says so."""
+    unbounded = [
+        where
+        for where, schema in _request_schemas(document)
+        if schema.get("type") in ("integer", "number")
+        and ("maximum" not in schema or schema["maximum"] > 2**31 - 1)
+        and "enum" not in schema
+    ]
+    assert unbounded == []
+
+
+def test_every_text_a_caller_sends_is_bounded(document: dict[str, Any]) -> None:
+    unbounded = [
+        where
+        for where, schema in _request_schemas(document)
+        if schema.get("type") == "string"
+        and "maxLength" not in schema
+        and "enum" not in schema
+        and "format" not in schema
+        and "pattern" not in schema
+        and "const" not in schema
+        and "contentMediaType" not in schema  # an upload: its size is capped where it is read
+    ]
+    assert unbounded == []

@@ -10,7 +10,12 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 import app.domain.grab_errors  # noqa: F401  (registers the grab refusals)
-from app.api.problems import DOMAIN_STATUS, PROBLEM_MEDIA_TYPE, install_problem_handlers
+from app.api.problems import (
+    DOMAIN_STATUS,
+    PROBLEM_MEDIA_TYPE,
+    UnhandledErrors,
+    install_problem_handlers,
+)
 from app.domain.errors import DomainError
 
 LEAKY_MESSAGE = "SELECT password FROM guardians -- internal"
@@ -34,6 +39,7 @@ def _all_domain_errors() -> list[type[DomainError]]:
 
 def build_probe_app() -> FastAPI:
     app = FastAPI()
+    app.add_middleware(UnhandledErrors)
     install_problem_handlers(app)
 
     @app.get("/raise/{slug}")

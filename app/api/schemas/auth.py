@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody
+from app.api.schemas.base import RequestBody, ResponseBody, RowId
 from app.domain.access import Role
 
 
@@ -48,7 +48,7 @@ class ChildSummary(ResponseBody):
     name: str = Field(examples=["王小明"])
     grade: int = Field(examples=[3])
     class_name: str = Field(examples=["三年级2班"])
-    school_id: int = Field(examples=[1])
+    school_id: RowId = Field(examples=[1])
 
 
 class MeResponse(ResponseBody):

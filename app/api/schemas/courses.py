@@ -5,7 +5,7 @@ from typing import Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.api.schemas.base import RequestBody, ResponseBody, VersionedUpdate
+from app.api.schemas.base import Grade, RequestBody, ResponseBody, RowId, VersionedUpdate, Weekday
 from app.domain.eligibility import Ineligibility
 from app.models import CourseKind, CourseStatus
 
@@ -39,10 +39,10 @@ class CourseIn(RequestBody):
     )
     name: str = Field(min_length=1, max_length=100, examples=["少儿编程"])
     description: str = Field(default="", max_length=2000)
-    teacher_id: int | None = None
+    teacher_id: RowId | None = None
     room: str = Field(default="", max_length=50, examples=["科技楼201"])
-    grades: list[int] = Field(min_length=1, max_length=6, examples=[[3, 4]])
-    weekdays: list[int] = Field(
+    grades: list[Grade] = Field(min_length=1, max_length=6, examples=[[3, 4]])
+    weekdays: list[Weekday] = Field(
         min_length=1, max_length=7, examples=[[2, 4]], description="ISO, 1 = Monday"
     )
     start_time: time | None = Field(
@@ -53,7 +53,7 @@ class CourseIn(RequestBody):
         default=None, ge=1, le=2000, description="Default 40 for basic care"
     )
     min_size: int | None = Field(
-        default=None, ge=0, description="开班最低人数; default 15 (0 for basic care)"
+        default=None, ge=0, le=2000, description="开班最低人数; default 15 (0 for basic care)"
     )
     fee_per_session_fen: int | None = Field(
         default=None,
@@ -100,27 +100,29 @@ class CourseUpdate(VersionedUpdate):
         json_schema_extra={"examples": [{"version": 1, "capacity": 35, "room": "科技楼202"}]},
     )
 
+    clearable = frozenset({"teacher_id", "start_time", "end_time"})
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
-    teacher_id: int | None = None
+    teacher_id: RowId | None = None
     room: str | None = Field(default=None, max_length=50)
-    grades: list[int] | None = Field(default=None, min_length=1, max_length=6)
-    weekdays: list[int] | None = Field(default=None, min_length=1, max_length=7)
+    grades: list[Grade] | None = Field(default=None, min_length=1, max_length=6)
+    weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
     start_time: time | None = None
     end_time: time | None = None
     capacity: int | None = Field(default=None, ge=1, le=2000)
-    min_size: int | None = Field(default=None, ge=0)
+    min_size: int | None = Field(default=None, ge=0, le=2000)
     fee_per_session_fen: int | None = Field(default=None, ge=0, le=1_000_000)
     materials_note: str | None = Field(default=None, max_length=1000)
 
 
 class CourseOut(ResponseBody):
     id: int = Field(examples=[7])
-    term_id: int
+    term_id: RowId
     name: str
     kind: CourseKind
     description: str
-    teacher_id: int | None
+    teacher_id: RowId | None
     room: str
     grades: list[int]
     weekdays: list[int]

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.models import Enrollment
 
 # The Idempotency-Key rule, shared by the grab's route and its fast entry.
@@ -17,8 +17,8 @@ class GrabIn(RequestBody):
         extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
     )
 
-    student_id: int = Field(ge=1, le=2**31 - 1)
-    course_id: int = Field(ge=1, le=2**31 - 1)
+    student_id: RowId = Field(ge=1, le=2**31 - 1)
+    course_id: RowId = Field(ge=1, le=2**31 - 1)
 
 
 EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed"]
@@ -26,8 +26,8 @@ EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismis
 
 class EnrollmentOut(ResponseBody):
     id: int | None = Field(description="Null while pending · 写入中时为空", examples=[501])
-    student_id: int
-    course_id: int
+    student_id: RowId
+    course_id: RowId
     status: EnrollmentState = Field(
         description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), dismissed"
     )
@@ -36,7 +36,7 @@ class EnrollmentOut(ResponseBody):
 
 
 class ArmReportOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     courses: int
     students: int
     persisted_first: int = Field(description="Grabs written to Postgres before rebuilding")
@@ -44,15 +44,15 @@ class ArmReportOut(ResponseBody):
 
 
 class DriftOut(ResponseBody):
-    course_id: int
+    course_id: RowId
     redis_seats_left: int
     confirmed: int
     capacity: int
 
 
 class ReconcileReportOut(ResponseBody):
-    run_id: int | None
-    term_id: int
+    run_id: RowId | None
+    term_id: RowId
     round: int = Field(description="The round whose close this run follows · 对应的报名轮次")
     opened: list[int] = Field(description="Courses confirmed (开班)")
     cancelled: list[int] = Field(description="Courses cancelled for too few students (撤班)")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
 from app.domain.access import Role
 
 
@@ -37,7 +37,7 @@ class SchoolUpdate(VersionedUpdate):
 
 class SchoolOut(ResponseBody):
     id: int
-    district_id: int
+    district_id: RowId
     name: str
     code: str
     version: int
@@ -53,7 +53,9 @@ class ClassIn(RequestBody):
 
     grade: int = Field(ge=1, le=6, examples=[3], description="Grade 1–6 · 年级")
     number: int = Field(ge=1, le=99, examples=[2], description="Class number in the grade · 班号")
-    class_teacher_id: int | None = Field(default=None, description="A class_teacher of the school")
+    class_teacher_id: RowId | None = Field(
+        default=None, description="A class_teacher of the school"
+    )
 
 
 class ClassUpdate(VersionedUpdate):
@@ -63,17 +65,19 @@ class ClassUpdate(VersionedUpdate):
         json_schema_extra={"examples": [{"version": 1, "class_teacher_id": 21}]},
     )
 
-    class_teacher_id: int | None = None
+    clearable = frozenset({"class_teacher_id"})
+
+    class_teacher_id: RowId | None = None
 
 
 class ClassOut(ResponseBody):
     id: int
-    school_id: int
+    school_id: RowId
     grade: int
     number: int
     code: str = Field(examples=["302"])
     name: str = Field(examples=["三年级2班"])
-    class_teacher_id: int | None
+    class_teacher_id: RowId | None
     version: int
 
 
@@ -86,8 +90,10 @@ class NewUser(RequestBody):
 
     name: str = Field(min_length=1, max_length=100, examples=["李老师"])
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$", examples=["13800138000"])
-    dingtalk_user_id: str | None = Field(default=None, max_length=64)
-    dev_login: str | None = Field(default=None, max_length=64, description="Development login only")
+    dingtalk_user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    dev_login: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Development login only"
+    )
 
 
 class StaffIn(RequestBody):
@@ -109,12 +115,12 @@ class StaffIn(RequestBody):
     )
 
     role: Role = Field(examples=["care_teacher"])
-    user_id: int | None = Field(default=None, description="An existing user, or give `new_user`")
+    user_id: RowId | None = Field(default=None, description="An existing user, or give `new_user`")
     new_user: NewUser | None = None
 
 
 class StaffOut(ResponseBody):
     id: int = Field(description="The grant's id (use it to remove the role)")
-    user_id: int
+    user_id: RowId
     role: Role
-    school_id: int | None
+    school_id: RowId | None

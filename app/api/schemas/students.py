@@ -5,7 +5,7 @@ from typing import Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
+from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
 from app.api.schemas.org import NewUser
 from app.domain.eligibility import Prerequisite
 from app.models import BindingStatus
@@ -44,7 +44,7 @@ class StudentIn(PriorityFlags):
         },
     )
 
-    class_id: int
+    class_id: RowId
     name: str = Field(min_length=1, max_length=50, examples=["王小明"])
     student_number: str = Field(
         min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$", examples=["20230301"]
@@ -58,7 +58,7 @@ class StudentUpdate(VersionedUpdate):
         json_schema_extra={"examples": [{"version": 1, "class_id": 13}]},
     )
 
-    class_id: int | None = None
+    class_id: RowId | None = None
     name: str | None = Field(default=None, min_length=1, max_length=50)
     migrant_worker_child: bool | None = None
     single_parent: bool | None = None
@@ -68,8 +68,8 @@ class StudentUpdate(VersionedUpdate):
 
 class StudentOut(ResponseBody):
     id: int
-    school_id: int
-    class_id: int
+    school_id: RowId
+    class_id: RowId
     class_name: str = Field(examples=["三年级2班"])
     grade: int
     name: str
@@ -98,15 +98,15 @@ class GuardianIn(RequestBody):
 
 class BindingOut(ResponseBody):
     id: int
-    student_id: int
-    user_id: int
+    student_id: RowId
+    user_id: RowId
     relation: str
     status: BindingStatus
     confirmed_at: SchoolTime | None
 
 
 class BindingCodeOut(ResponseBody):
-    student_id: int
+    student_id: RowId
     code: str = Field(examples=["K7M2Q9XR"])
     expires_at: SchoolTime
 
@@ -123,7 +123,7 @@ class BindingRequest(RequestBody):
 
     relation: Relation = "guardian"
     code: str | None = Field(default=None, min_length=8, max_length=16)
-    school_id: int | None = None
+    school_id: RowId | None = None
     student_number: str | None = Field(default=None, max_length=32)
     student_name: str | None = Field(default=None, max_length=50)
 
@@ -154,14 +154,14 @@ class AgreementIn(RequestBody):
         json_schema_extra={"examples": [{"term_id": 1, "agreement_version": "2026-秋-v1"}]},
     )
 
-    term_id: int
+    term_id: RowId
     agreement_version: str = Field(min_length=1, max_length=20, examples=["2026-秋-v1"])
 
 
 class AgreementOut(ResponseBody):
     id: int
-    student_id: int
-    term_id: int
+    student_id: RowId
+    term_id: RowId
     agreement_version: str
     signed_at: SchoolTime
 
@@ -196,15 +196,15 @@ class InsuranceIn(RequestBody):
 
 class InsuranceOut(ResponseBody):
     id: int
-    student_id: int
+    student_id: RowId
     insurer: str
     valid_from: date
     valid_to: date
 
 
 class ReadinessOut(ResponseBody):
-    student_id: int
-    term_id: int
+    student_id: RowId
+    term_id: RowId
     ready: bool
     missing: list[Prerequisite] = Field(
         description="binding (绑定), agreement (协议), insurance (学平险)"
@@ -212,8 +212,8 @@ class ReadinessOut(ResponseBody):
 
 
 class GuardianOut(ResponseBody):
-    binding_id: int
-    user_id: int
+    binding_id: RowId
+    user_id: RowId
     name: str
     relation: str
     status: BindingStatus

@@ -6,10 +6,15 @@ from typing import Annotated
 from limits import parse
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, SchoolTime, VersionedUpdate
+from app.api.schemas.base import (
+    RequestBody,
+    ResponseBody,
+    RowId,
+    SchoolTime,
+    VersionedUpdate,
+    Weekday,
+)
 from app.models import UnderMinPolicy
-
-Weekday = Field(ge=1, le=7)
 
 
 def _rate_limit(value: str) -> str:
@@ -82,7 +87,10 @@ class TermIn(RequestBody):
         default=False, description="A freed seat goes to the first waiting student · 候补"
     )
     basic_care_places: int | None = Field(
-        default=None, ge=0, description="Basic-care places; none: unlimited · 基础托管名额"
+        default=None,
+        ge=0,
+        le=100_000,
+        description="Basic-care places; none: unlimited · 基础托管名额",
     )
     care_group_limit: int = Field(
         default=40, ge=1, le=100, description="Students per basic-care group · 每组人数上限"
@@ -119,6 +127,16 @@ class TermUpdate(VersionedUpdate):
         },
     )
 
+    clearable = frozenset(
+        {
+            "grab_limit_per_parent",
+            "grab_limit_per_ip",
+            "summer_starts_on",
+            "summer_ends_on",
+            "basic_care_places",
+        }
+    )
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     starts_on: date | None = None
     ends_on: date | None = None
@@ -135,7 +153,7 @@ class TermUpdate(VersionedUpdate):
     summer_ends_on: date | None = None
     under_min_after_round2: UnderMinPolicy | None = None
     waitlist_enabled: bool | None = None
-    basic_care_places: int | None = Field(default=None, ge=0)
+    basic_care_places: int | None = Field(default=None, ge=0, le=100_000)
     care_group_limit: int | None = Field(default=None, ge=1, le=100)
     absence_limit: int | None = Field(default=None, ge=1, le=100)
     late_pickup_limit: int | None = Field(default=None, ge=1, le=100)
@@ -173,12 +191,12 @@ class GradeScheduleIn(RequestBody):
     start_time: time
     end_time: time
     summer_end_time: time
-    weekdays: list[int] = Field(min_length=1, max_length=7, examples=[[1, 3, 5]])
+    weekdays: list[Weekday] = Field(min_length=1, max_length=7, examples=[[1, 3, 5]])
 
 
 class TermOut(ResponseBody):
     id: int
-    school_id: int
+    school_id: RowId
     name: str
     starts_on: date
     ends_on: date
@@ -226,13 +244,13 @@ class SuspensionIn(RequestBody):
 
 class SuspensionOut(ResponseBody):
     id: int
-    term_id: int
+    term_id: RowId
     on_date: date
     reason: str
 
 
 class CalendarOut(ResponseBody):
-    term_id: int
+    term_id: RowId
     holidays: list[date] = Field(
         description="Public holidays and closures on weekdays · 法定节假日"
     )
@@ -266,7 +284,7 @@ class CalendarOverrideIn(RequestBody):
 
 class CalendarOverrideOut(ResponseBody):
     id: int
-    district_id: int
+    district_id: RowId
     on_date: date
     is_workday: bool
     follows_weekday: int | None
