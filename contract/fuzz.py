@@ -1,0 +1,174 @@
+"""Schemathesis over the whole OpenAPI document, as an administrator, a parent and nobody.
+
+    uv run python -m contract.fuzz [--seed N] [--max-examples N] [--callers admin,parent,anonymous]
+
+Builds a small demo district on embedded engines in a temporary folder, serves it as a real
+process, signs the callers in and runs `st run` once per caller with a fixed seed. The run fails
+on any 5xx, any status code or header the document does not declare, any answer that breaks its
+declared schema or media type, and on any unhandled error in the server's log. It prints, per
+caller, the operations tested, the cases generated and the failures found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+
+from tests.support.server import ServerProcess, start_server
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLERS = ("admin", "parent", "anonymous")
+# Which checks fail the run. `positive_data_acceptance` and the stateful checks judge business
+# rules (a valid-looking id that names nothing is a 404, a grab outside the window a 409) rather
+# than the contract; they run but do not fail the build.
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "missing_required_header",
+        "unsupported_method",
+    )
+)
+
+
+@dataclass
+class CallerResult:
+    caller: str
+    exit_code: int
+    operations: int
+    cases: int
+    failures: int
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument("--max-examples", type=int, default=25)
+    parser.add_argument("--callers", default=",".join(CALLERS))
+    parser.add_argument("--workers", default="2")
+    parser.add_argument("--report-dir", type=Path, default=None)
+    parser.add_argument("--phases", default="examples,coverage,fuzzing")
+    args = parser.parse_args()
+    callers = [name.strip() for name in args.callers.split(",") if name.strip()]
+
+    workdir = Path(tempfile.mkdtemp(prefix="kehou-fuzz-"))
+    report_dir = args.report_dir or workdir / "reports"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        "KEHOU_DATA_DIR": str(workdir / "data"),
+        "KEHOU_ENVIRONMENT": "development",
+        "KEHOU_ACCESS_TOKEN_TTL_S": "14400",
+        "KEHOU_LOG_LEVEL": "INFO",
+        "KEHOU_ACCESS_LOG": "false",
+    }
+    manifest_path = workdir / "demo.json"
+    _build_demo(env, manifest_path)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    server = start_server(env, workdir / "server.log")
+    try:
+        server.wait_ready()
+        results = [_fuzz(server, caller, manifest, args, report_dir) for caller in callers]
+    finally:
+        server.terminate()
+    unhandled = [line for line in server.log().splitlines() if "unhandled_error" in line]
+
+    print("\ncaller      operations  cases  failures  exit")
+    for result in results:
+        print(
+            f"{result.caller:<11} {result.operations:>10} {result.cases:>6} "
+            f"{result.failures:>9} {result.exit_code:>5}"
+        )
+    print(f"unhandled errors in the server's log: {len(unhandled)}")
+    for line in unhandled[:10]:
+        print("  " + line[:400])
+    print(f"reports: {report_dir}")
+    failed = any(result.exit_code != 0 for result in results) or bool(unhandled)
+    return 1 if failed else 0
+
+
+def _build_demo(env: dict[str, str], manifest_path: Path) -> None:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    full_env.update(env)
+    subprocess.run(
+        [sys.executable, "-m", "app", "demo", "--students", "120", "--courses", "6",
+         "--opens-in", "0", "--manifest", str(manifest_path)],
+        env=full_env,
+        check=True,
+        cwd=ROOT,
+    )  # fmt: skip
+
+
+def _token(server: ServerProcess, login: str) -> str:
+    answer = httpx.post(
+        f"{server.base_url}/api/v1/auth/dingtalk", json={"auth_code": login}, timeout=30
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def _fuzz(
+    server: ServerProcess,
+    caller: str,
+    manifest: dict[str, object],
+    args: argparse.Namespace,
+    report_dir: Path,
+) -> CallerResult:
+    headers: list[str] = []
+    if caller != "anonymous":
+        login = _login(manifest, caller)
+        headers = ["-H", f"Authorization: Bearer {_token(server, login)}"]
+    junit = report_dir / f"{caller}.xml"
+    command = [
+        str(Path(sys.executable).parent / "st"), "run", f"{server.base_url}/openapi.json",
+        "--checks", CHECKS, "--seed", str(args.seed), "--max-examples", str(args.max_examples),
+        "--phases", args.phases, "--workers", args.workers, "--no-shrink",
+        "--suppress-health-check", "all", "--request-timeout", "30",
+        "--report", "junit", "--report-junit-path", str(junit), *headers,
+    ]  # fmt: skip
+    print(f"\n== {caller}: st run (seed {args.seed}, {args.max_examples} examples per operation)")
+    started = time.monotonic()
+    exit_code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    print(f"== {caller}: {time.monotonic() - started:.0f} s, exit {exit_code}")
+    operations, cases, failures = _counts(junit, report_dir / f"{caller}.log")
+    return CallerResult(caller, exit_code, operations, cases, failures)
+
+
+def _login(manifest: dict[str, object], caller: str) -> str:
+    if caller == "admin":
+        schools = manifest["schools"]
+        assert isinstance(schools, list)
+        return str(schools[0]["admin"])
+    parents = manifest["parents"]
+    assert isinstance(parents, list)
+    return str(parents[0]["login"])
+
+
+def _counts(junit: Path, _log: Path) -> tuple[int, int, int]:
+    if not junit.exists():
+        return 0, 0, 0
+    suites = ElementTree.parse(junit).getroot()
+    operations = failures = 0
+    for case in suites.iter("testcase"):
+        operations += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            failures += 1
+    cases = sum(int(suite.get("tests", 0)) for suite in suites.iter("testsuite"))
+    return operations, cases, failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
