@@ -68,6 +68,16 @@ class AuthenticationFailed(DomainError):
     title_en = "Not signed in, or the sign-in has expired"
 
 
+class RefreshTokenReused(AuthenticationFailed):
+    """A refresh token used after it was rotated: its family is revoked, and the revocation is
+    kept although the request is refused."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            detail or "the refresh token was used before; every sign-in it came from has ended"
+        )
+
+
 class IdentityServiceUnavailable(DomainError):
     slug = "identity-unavailable"
     title_zh = "钉钉登录服务暂时不可用,请稍后再试"
