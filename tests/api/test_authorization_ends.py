@@ -3,9 +3,13 @@ token that was stolen and used twice."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 from fastapi import FastAPI
 
+from app.domain.access import Role
+from app.models import Course, Enrollment, EnrollmentStatus, RoleGrant, User
 from app.resources import Resources
 from tests.support.world import World
 
@@ -128,3 +132,88 @@ async def test_reuse_ends_only_its_own_family(client: httpx.AsyncClient, world: 
     elsewhere = await _refresh(client, other_device.json()["refresh_token"])
 
     assert elsewhere.status_code == 200, elsewhere.text
+
+
+CHILDS_RECORDS = (
+    "/api/v1/students/{student}/attendance?term_id={term}",
+    "/api/v1/students/{student}/statement?term_id={term}",
+    "/api/v1/students/{student}/sessions",
+    "/api/v1/students/{student}/sessions.ics",
+)
+
+
+async def test_a_childs_records_are_for_those_who_teach_the_child(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for template in CHILDS_RECORDS:
+        path = template.format(student=world.student_1, term=world.term_a)
+        for login, status in (
+            ("teacher-a301", 200),  # the child's class teacher
+            ("care-a", 200),  # the child is in a basic-care group
+            ("admin-a", 200),
+            ("teacher-a302", 403),
+        ):
+            response = await client.get(path, headers=world.auth(login))
+            assert response.status_code == status, (path, login, response.text)
+
+
+async def test_a_care_teacher_follows_only_children_in_care_groups(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    path = f"/api/v1/students/{world.student_2}/attendance?term_id={world.term_a}"
+    assert (await client.get(path, headers=world.auth("care-a"))).status_code == 403
+    assert (await client.get(path, headers=world.auth("teacher-a302"))).status_code == 200
+
+
+async def test_feedback_reaches_the_childs_teachers_and_the_administrators(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    path = f"/api/v1/schools/{world.school_a}/feedback"
+    seen = {}
+    for login in ("teacher-a301", "teacher-a302", "care-a", "admin-a", "parent-2"):
+        response = await client.get(path, headers=world.auth(login))
+        assert response.status_code == 200, (login, response.text)
+        seen[login] = [item["id"] for item in response.json()["items"]]
+    assert seen == {
+        "teacher-a301": [world.feedback],
+        "teacher-a302": [],
+        "care-a": [world.feedback],
+        "admin-a": [world.feedback],
+        "parent-2": [],
+    }
+    answered = await client.post(
+        f"/api/v1/feedback/{world.feedback}/answer",
+        json={"text": "收到"},
+        headers=world.auth("teacher-a301"),
+    )
+    assert answered.status_code == 200, answered.text
+
+
+async def test_a_course_teacher_follows_the_children_of_their_course(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session, session.begin():
+        teacher = User(name="编程老师", dev_login="coder")
+        session.add(teacher)
+        await session.flush()
+        session.add(
+            RoleGrant(user_id=teacher.id, role=Role.EXTERNAL_TEACHER, school_id=world.school_a)
+        )
+        course = await session.get(Course, world.course_a)
+        assert course is not None
+        course.teacher_id = teacher.id
+    signed_in = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "dev:coder"})
+    headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    path = f"/api/v1/students/{world.student_1}/attendance?term_id={world.term_a}"
+    assert (await client.get(path, headers=headers)).status_code == 403
+
+    async with resources.sessionmaker() as session, session.begin():
+        session.add(
+            Enrollment(
+                term_id=world.term_a, student_id=world.student_1, course_id=world.course_a,
+                round=1, status=EnrollmentStatus.CONFIRMED, grabbed_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+
+    assert (await client.get(path, headers=headers)).status_code == 200
