@@ -165,3 +165,16 @@ class Principal:
         return self.administers_school(scope) or any(
             g.role is Role.DUTY_LEADER and g.school_id == scope.school_id for g in self.grants
         )
+
+
+def may_receive_staff_role(
+    person_districts: frozenset[int], district_id: int, identified: bool
+) -> bool:
+    """Whether a school of `district_id` may grant a staff role to a person. A person of the
+    district (a role or a bound child there) may be named by their account id; a person with no
+    ties anywhere yet (a new teacher after their first DingTalk sign-in) only by who they are,
+    their DingTalk account or phone, never by an id an administrator could guess; a person of
+    other districts only, not at all."""
+    if district_id in person_districts:
+        return True
+    return identified and not person_districts

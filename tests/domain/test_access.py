@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.access import Child, ChildsTeachers, Grant, Principal, Role, SchoolScope
+from app.domain.access import (
+    Child,
+    ChildsTeachers,
+    Grant,
+    Principal,
+    Role,
+    SchoolScope,
+    may_receive_staff_role,
+)
 
 SCHOOL = SchoolScope(school_id=1, district_id=10)
 OTHER_SCHOOL = SchoolScope(school_id=2, district_id=10)
@@ -121,3 +129,20 @@ def test_only_those_with_a_need_follow_a_child(
     who: Principal, child: ChildsTeachers, expected: bool
 ) -> None:
     assert who.may_follow_child(child) is expected
+
+
+@pytest.mark.parametrize(
+    ("districts", "identified", "expected"),
+    [
+        (frozenset({10}), False, True),
+        (frozenset({10, 20}), False, True),
+        (frozenset({20}), False, False),
+        (frozenset({20}), True, False),
+        (frozenset(), True, True),
+        (frozenset(), False, False),
+    ],
+)
+def test_staff_roles_go_to_people_of_the_district(
+    districts: frozenset[int], identified: bool, expected: bool
+) -> None:
+    assert may_receive_staff_role(districts, 10, identified) is expected
