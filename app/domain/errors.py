@@ -44,6 +44,12 @@ class Conflict(DomainError):
     title_en = "Conflicts with the current state"
 
 
+class TooManyPendingBindings(Conflict):
+    slug = "too-many-pending-bindings"
+    title_zh = "待审核的绑定申请过多,请等待班主任审核"
+    title_en = "Too many binding requests are waiting for review"
+
+
 class StaleVersion(Conflict):
     slug = "stale-version"
     title_zh = "数据已被他人修改,请刷新后重试"
