@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from app.api.deps import ResourcesDep, SessionDep
-from app.api.problems import problem_responses
+from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
-from app.domain.errors import AuthenticationFailed
+from app.domain.errors import AuthenticationFailed, RefreshTokenReused
 from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
 from app.resources import Resources
 from app.services.identity import issue_tokens, rotate_refresh_token, user_for_identity
@@ -55,17 +56,25 @@ async def sign_in(
     summary="Refresh the access token · 刷新令牌",
     description=(
         "Trade a refresh token for a new access token and a new refresh token; the old refresh "
-        "token stops working.\n\n以刷新令牌换取新的令牌,旧刷新令牌随即失效。"
+        "token stops working. A refresh token used a second time (copied) is refused, and every "
+        "refresh token descended from the same sign-in stops working too: sign in again.\n\n"
+        "以刷新令牌换取新的令牌,旧刷新令牌随即失效。已用过的刷新令牌再次出现时,同一次登录产生的"
+        "全部刷新令牌一并失效,需重新登录。"
     ),
     response_model=TokenResponse,
     responses=problem_responses(401, 422),
 )
 async def refresh(
-    body: RefreshRequest, resources: ResourcesDep, session: SessionDep
-) -> TokenResponse:
-    pair = await rotate_refresh_token(
-        session, body.refresh_token, resources.signer, _refresh_ttl(resources)
-    )
+    body: RefreshRequest, request: Request, resources: ResourcesDep, session: SessionDep
+) -> TokenResponse | JSONResponse:
+    try:
+        pair = await rotate_refresh_token(
+            session, body.refresh_token, resources.signer, _refresh_ttl(resources)
+        )
+    except RefreshTokenReused as reused:
+        # Answered rather than raised, so that the request's transaction commits the family's
+        # revocation instead of rolling it back with the refusal.
+        return domain_problem(reused, request)
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )

@@ -21,8 +21,10 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
     summary="Bind a child · 绑定孩子",
     description=(
         "With a school-issued code the child is bound at once; with the school, student number "
-        "and name the request waits for the class teacher.\n\n"
-        "凭学校发放的绑定码立即绑定;或填写学校、学号和姓名,由班主任审核。"
+        "and name the request waits for the class teacher. At most 5 requests of an account and "
+        "3 for a student wait at once; beyond, 409 `too-many-pending-bindings` and nothing is "
+        "asked.\n\n凭学校发放的绑定码立即绑定;或填写学校、学号和姓名,由班主任审核。每个账号最多 5 个、"
+        "每名学生最多 3 个待审核申请。"
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=BindingOut,

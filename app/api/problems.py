@@ -86,6 +86,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "idempotency-key-missing": 400,
     "idempotency-key-reused": 422,
     "rate-limited": 429,
+    "too-many-pending-bindings": 409,
 }
 
 

@@ -138,7 +138,12 @@ async def list_staff(
     summary="Grant a staff role · 添加教职工角色",
     description=(
         "Give a person a role at the school: class teacher, care teacher, external teacher, duty "
-        "leader or school administrator.\n\n为教职工授予本校角色:班主任、托管教师、外聘教师、值日领导或学校管理员。"
+        "leader or school administrator. Name the person by their DingTalk userid or phone (an "
+        "existing account, 409 when several share the phone), create one with `new_user`, or give "
+        "`user_id` of a person of the district (a role or a bound child in it). A person of "
+        "another district, or an id of no one here, is 404.\n\n"
+        "为教职工授予本校角色:班主任、托管教师、外聘教师、值日领导或学校管理员。按钉钉 userid 或手机号"
+        "指定已有用户,或以 `new_user` 新建;`user_id` 仅限本区用户。"
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=StaffOut,
@@ -148,9 +153,8 @@ async def add_staff(
     school_id: RowId, body: StaffIn, session: SessionDep, actor: CurrentUser
 ) -> StaffOut:
     new_user = User(**body.new_user.model_dump()) if body.new_user else None
-    grant = await org.add_staff(
-        session, actor.principal, school_id, body.role, body.user_id, new_user
-    )
+    person = org.StaffPerson(body.user_id, body.dingtalk_user_id, body.phone, new_user)
+    grant = await org.add_staff(session, actor.principal, school_id, body.role, person)
     return StaffOut.model_validate(grant)
 
 

@@ -58,6 +58,19 @@ class Child:
 
 
 @dataclass(frozen=True)
+class ChildsTeachers:
+    """Who teaches a child, as the need-to-know rule reads it: the child's class, the teachers of
+    the courses they hold, and whether they are in a basic-care group (whose sessions the
+    school's care teachers supervise: a group has no teacher of its own)."""
+
+    student_id: int
+    class_id: int | None
+    scope: SchoolScope
+    course_teachers: frozenset[int] = frozenset()
+    in_care_group: bool = False
+
+
+@dataclass(frozen=True)
 class Principal:
     user_id: int
     grants: frozenset[Grant] = frozenset()
@@ -107,6 +120,30 @@ class Principal:
     def may_read_student(self, student_id: int, class_id: int | None, scope: SchoolScope) -> bool:
         return self.acts_for(student_id) or self.is_staff_of(scope)
 
+    def is_care_teacher_of(self, scope: SchoolScope) -> bool:
+        return any(
+            g.role is Role.CARE_TEACHER and g.school_id == scope.school_id for g in self.grants
+        )
+
+    def teaches_child(self, child: ChildsTeachers) -> bool:
+        """The child's class teacher, a teacher of one of the child's courses, or, for a child in
+        a basic-care group, a care teacher of the school."""
+        return (
+            self.teaches_class(child.class_id)
+            or self.user_id in child.course_teachers
+            or (child.in_care_group and self.is_care_teacher_of(child.scope))
+        )
+
+    def may_follow_child(self, child: ChildsTeachers) -> bool:
+        """A child's attendance, fee statement, timetable and calendar feed, and the feedback
+        about them: their guardians, those who teach them, and the school's administrators. Not
+        every teacher of the school: another class's teacher has no need to know."""
+        return (
+            self.acts_for(child.student_id)
+            or self.teaches_child(child)
+            or self.administers_school(child.scope)
+        )
+
     def may_see_sensitive(self, class_id: int | None, scope: SchoolScope) -> bool:
         """Priority-group flags, guardians' phones and ID numbers (PIPL art. 28: minors' data is
         sensitive): only the school's administrators and the child's class teacher."""
@@ -128,3 +165,16 @@ class Principal:
         return self.administers_school(scope) or any(
             g.role is Role.DUTY_LEADER and g.school_id == scope.school_id for g in self.grants
         )
+
+
+def may_receive_staff_role(
+    person_districts: frozenset[int], district_id: int, identified: bool
+) -> bool:
+    """Whether a school of `district_id` may grant a staff role to a person. A person of the
+    district (a role or a bound child there) may be named by their account id; a person with no
+    ties anywhere yet (a new teacher after their first DingTalk sign-in) only by who they are,
+    their DingTalk account or phone, never by an id an administrator could guess; a person of
+    other districts only, not at all."""
+    if district_id in person_districts:
+        return True
+    return identified and not person_districts

@@ -44,6 +44,12 @@ class Conflict(DomainError):
     title_en = "Conflicts with the current state"
 
 
+class TooManyPendingBindings(Conflict):
+    slug = "too-many-pending-bindings"
+    title_zh = "待审核的绑定申请过多,请等待班主任审核"
+    title_en = "Too many binding requests are waiting for review"
+
+
 class StaleVersion(Conflict):
     slug = "stale-version"
     title_zh = "数据已被他人修改,请刷新后重试"
@@ -66,6 +72,16 @@ class AuthenticationFailed(DomainError):
     slug = "unauthenticated"
     title_zh = "登录失败或登录已过期,请重新登录"
     title_en = "Not signed in, or the sign-in has expired"
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    """A refresh token used after it was rotated: its family is revoked, and the revocation is
+    kept although the request is refused."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            detail or "the refresh token was used before; every sign-in it came from has ended"
+        )
 
 
 class IdentityServiceUnavailable(DomainError):

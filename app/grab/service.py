@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.domain.errors import NotFound, NotYourChild, RuleViolation
+from app.domain.errors import AuthenticationFailed, NotFound, NotYourChild, RuleViolation
 from app.domain.grab_errors import (
     REFUSALS,
     AlreadyEnrolled,
@@ -53,7 +53,8 @@ REARM_COOLDOWN_S = 1
 
 _CALLER = text(
     """
-    SELECT EXISTS (
+    SELECT EXISTS (SELECT 1 FROM app_user WHERE id = :u),
+           EXISTS (
                SELECT 1 FROM guardianship
                WHERE student_id = :s AND user_id = :u AND status = 'confirmed'
            ),
@@ -91,8 +92,12 @@ class GrabService:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def _check_caller(self, term_id: int, student_id: int, user_id: int) -> None:
-        """The caller must be bound to the student (else 403, whether or not the student exists),
-        and the term must exist (404) and be the student's school's (422). Checked in Postgres;
+        """The caller's account must exist (else 401: a token signed for no account), the caller
+        must be bound to the student (else 403, whether or not the student exists), and the term
+        must exist (404) and be the student's school's (422). Checked in Postgres, in one query,
+        only when the engine refused the caller: an engine that vouches for the binding vouches
+        for the account too (a binding dies with its account), so the grab that goes through
+        pays nothing for it;
         only when Postgres is unreachable, against the bindings the term was armed with, so that
         grabs go on (as pending) through a short database outage."""
         try:
@@ -107,7 +112,9 @@ class GrabService:
             if user_id not in await self.engine.guardians_of(term_id, student_id):
                 raise NotYourChild() from error
             return
-        bound, term_school, student_school = row
+        account, bound, term_school, student_school = row
+        if not account:
+            raise AuthenticationFailed("the account no longer exists")
         if not bound:
             raise NotYourChild()
         if term_school is None:

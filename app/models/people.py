@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -13,6 +14,8 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +48,8 @@ class RoleGrant(Base):
         UniqueConstraint(
             "user_id", "role", "school_id", "district_id", postgresql_nulls_not_distinct=True
         ),
+        # What a class's teacher refers to (school_class.class_teacher_id).
+        UniqueConstraint("user_id", "role", "school_id"),
         CheckConstraint(
             "(role = 'district_admin' AND district_id IS NOT NULL AND school_id IS NULL)"
             " OR (role <> 'district_admin' AND school_id IS NOT NULL AND district_id IS NULL)",
@@ -152,10 +157,16 @@ class Insurance(Base):
 
 
 class RefreshToken(Base):
+    """A refresh token, by its hash. Each sign-in starts a family; every rotation adds the next
+    token to it, so that a token used twice (stolen, or replayed) ends the whole family."""
+
     __tablename__ = "refresh_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, server_default=text("gen_random_uuid()"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,7 @@ from app.models import (
     Term,
 )
 from app.services import policies
+from app.services.access import require_follows
 from app.services.common import (
     SCHOOL_ZONE,
     get_or_404,
@@ -246,8 +247,7 @@ async def of_student(
     session: AsyncSession, principal: Principal, student_id: int, term_id: int
 ) -> Sequence[tuple[Attendance, CareSession]]:
     student = await get_or_404(session, Student, student_id, "student")
-    if not principal.acts_for(student_id):
-        await require_staff_of(session, principal, student.school_id)
+    await require_follows(session, principal, student)
     rows = await session.execute(
         select(Attendance, CareSession)
         .join(CareSession, CareSession.id == Attendance.session_id)

@@ -13,6 +13,7 @@ from app.domain.errors import Conflict, NotYourChild
 from app.models import Feedback, Student
 from app.notify.outbox import enqueue
 from app.notify.term_messages import feedback_answered
+from app.services.access import childs_teachers, students_taught
 from app.services.common import get_or_404, paginate, require, require_staff_of, school_scope
 
 
@@ -42,10 +43,13 @@ async def list_feedback(
     page: int,
     size: int,
 ) -> tuple[Sequence[Feedback], int]:
-    """Staff see all of the school's feedback; a family sees its own."""
+    """The school's administrators see all of its feedback; its other staff the feedback about
+    the children they teach (`may_follow_child`); a family sees its own."""
     scope = await school_scope(session, school_id)
     query = select(Feedback).where(Feedback.school_id == school_id)
-    if not principal.is_staff_of(scope):
+    if principal.is_staff_of(scope) and not principal.administers_school(scope):
+        query = query.where(Feedback.student_id.in_(students_taught(principal, scope)))
+    elif not principal.is_staff_of(scope):
         require(principal.has_child_at(school_id), "you are neither staff nor a family here")
         query = query.where(Feedback.author_id == principal.user_id)
     if unanswered:
@@ -56,8 +60,16 @@ async def list_feedback(
 async def answer(
     session: AsyncSession, principal: Principal, feedback_id: int, text: str
 ) -> Feedback:
+    """By the school's administrators, or by a teacher of the child the feedback is about."""
     feedback = await get_or_404(session, Feedback, feedback_id, "feedback")
-    await require_staff_of(session, principal, feedback.school_id)
+    scope = await require_staff_of(session, principal, feedback.school_id)
+    if not principal.administers_school(scope):
+        student = await session.get(Student, feedback.student_id) if feedback.student_id else None
+        require(
+            student is not None
+            and principal.teaches_child(await childs_teachers(session, student)),
+            "only the school's administrators and the child's teachers answer this",
+        )
     if feedback.answered_at is not None:
         raise Conflict("the feedback is answered already")
     feedback.answer, feedback.answered_by_id = text, principal.user_id

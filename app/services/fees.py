@@ -24,7 +24,8 @@ from app.models import (
     Student,
     Term,
 )
-from app.services.common import get_or_404, paginate, require_admin_of, require_staff_of
+from app.services.access import require_follows
+from app.services.common import get_or_404, paginate, require_admin_of
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
 # does not pay for what came before.
@@ -307,8 +308,7 @@ async def statement_of(
     session: AsyncSession, principal: Principal, student_id: int, term_id: int
 ) -> StudentStatement:
     student = await get_or_404(session, Student, student_id, "student")
-    if not principal.acts_for(student_id):
-        await require_staff_of(session, principal, student.school_id)
+    await require_follows(session, principal, student)
     term = await get_or_404(session, Term, term_id, "term")
     if term.school_id != student.school_id:
         raise NotFound(f"no term {term_id} at the student's school")

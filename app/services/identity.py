@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Child, Grant, Principal
-from app.domain.errors import AuthenticationFailed
+from app.domain.errors import AuthenticationFailed, RefreshTokenReused
 from app.identity.providers import ExternalIdentity
 from app.identity.tokens import TokenSigner, new_refresh_token, refresh_token_hash
 from app.models import (
@@ -47,12 +48,18 @@ async def user_for_identity(session: AsyncSession, identity: ExternalIdentity) -
 
 
 async def issue_tokens(
-    session: AsyncSession, user_id: int, signer: TokenSigner, refresh_ttl: timedelta
+    session: AsyncSession,
+    user_id: int,
+    signer: TokenSigner,
+    refresh_ttl: timedelta,
+    family_id: uuid.UUID | None = None,
 ) -> TokenPair:
+    """A new pair; the refresh token starts a family (a sign-in) or continues `family_id`."""
     refresh = new_refresh_token()
     session.add(
         RefreshToken(
             user_id=user_id,
+            family_id=family_id or uuid.uuid4(),
             token_hash=refresh_token_hash(refresh),
             expires_at=datetime.now(UTC) + refresh_ttl,
         )
@@ -64,21 +71,43 @@ async def issue_tokens(
 async def rotate_refresh_token(
     session: AsyncSession, refresh: str, signer: TokenSigner, refresh_ttl: timedelta
 ) -> TokenPair:
-    """Trade a refresh token for a new pair; the old one is revoked and cannot be used again."""
+    """Trade a refresh token for a new pair; the old one is revoked and cannot be used again.
+
+    A token that was rotated already and comes again was copied: either its thief or its owner
+    holds the token issued in its place, and the server cannot tell which. The whole family
+    (every token descended from the same sign-in) is revoked, and both must sign in again
+    (RFC 9700, section 4.14.2). The revocation is kept although the answer is a refusal:
+    `RefreshTokenReused` tells the caller to commit it."""
     now = datetime.now(UTC)
-    user_id = await session.scalar(
-        update(RefreshToken)
-        .where(
-            RefreshToken.token_hash == refresh_token_hash(refresh),
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > now,
+    token_hash = refresh_token_hash(refresh)
+    rotated = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .values(revoked_at=now)
+            .returning(RefreshToken.user_id, RefreshToken.family_id)
         )
-        .values(revoked_at=now)
-        .returning(RefreshToken.user_id)
+    ).one_or_none()
+    if rotated is not None:
+        return await issue_tokens(session, rotated.user_id, signer, refresh_ttl, rotated.family_id)
+    family = await session.scalar(
+        select(RefreshToken.family_id).where(
+            RefreshToken.token_hash == token_hash, RefreshToken.revoked_at.is_not(None)
+        )
     )
-    if user_id is None:
-        raise AuthenticationFailed("the refresh token is invalid, used or expired")
-    return await issue_tokens(session, user_id, signer, refresh_ttl)
+    if family is None:
+        raise AuthenticationFailed("the refresh token is invalid or expired")
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await session.flush()
+    raise RefreshTokenReused()
 
 
 async def load_principal(session: AsyncSession, user_id: int) -> tuple[User, Principal]:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.access import STAFF_ROLES, Principal, Role
+from app.domain.access import STAFF_ROLES, Principal, Role, may_receive_staff_role
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.engine_changes import ClassChanged, record
-from app.models import District, RoleGrant, School, SchoolClass, User
+from app.models import (
+    BindingStatus,
+    District,
+    Guardianship,
+    RoleGrant,
+    School,
+    SchoolClass,
+    Student,
+    User,
+)
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -141,25 +151,75 @@ async def list_staff(
     return await paginate(session, statement, page, size)
 
 
+@dataclass(frozen=True)
+class StaffPerson:
+    """Whom a staff role goes to: one of these is given (`new_user` wins over `user_id`)."""
+
+    user_id: int | None = None
+    dingtalk_user_id: str | None = None
+    phone: str | None = None
+    new_user: User | None = None
+
+
+async def _districts_of(session: AsyncSession, user_id: int) -> frozenset[int]:
+    """The districts a person belongs to: by a role there or a child bound there."""
+    by_school_role = (
+        select(School.district_id)
+        .join(RoleGrant, RoleGrant.school_id == School.id)
+        .where(RoleGrant.user_id == user_id)
+    )
+    by_district_role = select(RoleGrant.district_id).where(
+        RoleGrant.user_id == user_id, RoleGrant.district_id.is_not(None)
+    )
+    by_child = (
+        select(School.district_id)
+        .join(Student, Student.school_id == School.id)
+        .join(Guardianship, Guardianship.student_id == Student.id)
+        .where(Guardianship.user_id == user_id, Guardianship.status == BindingStatus.CONFIRMED)
+    )
+    rows = await session.scalars(union(by_school_role, by_district_role, by_child))
+    return frozenset(district for district in rows if district is not None)
+
+
+async def _staff_person(session: AsyncSession, person: StaffPerson) -> tuple[User, bool] | None:
+    """The person's account, and whether they were named by who they are (not a bare id)."""
+    if person.new_user is not None:
+        session.add(person.new_user)
+        await flush_or_conflict(session, "that DingTalk user or login has an account already")
+        return person.new_user, True
+    if person.dingtalk_user_id is not None:
+        user = await session.scalar(
+            select(User).where(User.dingtalk_user_id == person.dingtalk_user_id)
+        )
+        return (user, True) if user is not None else None
+    if person.phone is not None:
+        users = (
+            await session.scalars(select(User).where(User.phone == person.phone).limit(2))
+        ).all()
+        if len(users) > 1:
+            raise Conflict("several accounts have that phone: name the person by DingTalk userid")
+        return (users[0], True) if users else None
+    if person.user_id is not None:
+        user = await session.get(User, person.user_id)
+        return (user, False) if user is not None else None
+    return None
+
+
 async def add_staff(
-    session: AsyncSession,
-    principal: Principal,
-    school_id: int,
-    role: Role,
-    user_id: int | None,
-    new_user: User | None,
+    session: AsyncSession, principal: Principal, school_id: int, role: Role, person: StaffPerson
 ) -> RoleGrant:
-    """Grant a staff role at the school to an existing user or to a new one."""
-    await require_admin_of(session, principal, school_id)
+    """Grant a staff role at the school to a person of its district, or to a new one."""
+    scope = await require_admin_of(session, principal, school_id)
     if role not in STAFF_ROLES:
         raise RuleViolation(f"{role} is not a staff role of a school")
-    if new_user is not None:
-        session.add(new_user)
-        await flush_or_conflict(session, "that DingTalk user or login has an account already")
-        user_id = new_user.id
-    if user_id is None or await session.get(User, user_id) is None:
-        raise NotFound(f"no user {user_id}")
-    grant = RoleGrant(user_id=user_id, role=role, school_id=school_id)
+    found = await _staff_person(session, person)
+    if found is None or not may_receive_staff_role(
+        await _districts_of(session, found[0].id), scope.district_id, identified=found[1]
+    ):
+        # The same answer for no one and for someone elsewhere: ids and phones of other
+        # districts are not to be probed from here.
+        raise NotFound("no such person in this district")
+    grant = RoleGrant(user_id=found[0].id, role=role, school_id=school_id)
     session.add(grant)
     await flush_or_conflict(session, "that person has this role at this school already")
     return grant

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, SchoolScope
+from app.domain.bindings import check_account_pending, check_student_pending
 from app.domain.eligibility import Prerequisite, Readiness, missing_prerequisites
 from app.domain.errors import Conflict, NotFound, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import DateRange
@@ -269,14 +270,23 @@ async def request_binding(
     relation: str,
 ) -> Guardianship:
     """A parent asks to be bound; the class teacher reviews. The number and name must match, and
-    a mismatch is answered like an unknown student so nobody can probe the register."""
+    a mismatch is answered like an unknown student so nobody can probe the register.
+
+    The account's and the student's waiting requests are capped (app/domain/bindings.py). Each
+    count is taken holding the row it counts for (the account, then the student: always in this
+    order), so that concurrent requests cannot all see room under the cap."""
+    await session.execute(
+        select(User.id).where(User.id == principal.user_id).with_for_update(key_share=True)
+    )
+    check_account_pending(await _pending(session, Guardianship.user_id == principal.user_id))
     student = await session.scalar(
-        select(Student).where(
-            Student.school_id == school_id, Student.student_number == student_number
-        )
+        select(Student)
+        .where(Student.school_id == school_id, Student.student_number == student_number)
+        .with_for_update(key_share=True)
     )
     if student is None or student.name != name:
         raise RuleViolation("no student with that number and name at this school")
+    check_student_pending(await _pending(session, Guardianship.student_id == student.id))
     binding = Guardianship(
         student_id=student.id,
         user_id=principal.user_id,
@@ -286,6 +296,15 @@ async def request_binding(
     session.add(binding)
     await flush_or_conflict(session, "you have asked for this student already")
     return binding
+
+
+async def _pending(session: AsyncSession, whose: ColumnElement[bool]) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Guardianship)
+        .where(whose, Guardianship.status == BindingStatus.PENDING)
+    )
+    return int(count or 0)
 
 
 async def review_binding(

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
+from app.services.access import require_follows
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     get_or_404,
@@ -305,8 +306,7 @@ async def of_student(
 ) -> list[tuple[CareSession, str]]:
     """A student's sessions in every course and care group they hold, with the offering's name."""
     student = await get_or_404(session, Student, student_id, "student")
-    if not principal.acts_for(student_id):
-        await require_staff_of(session, principal, student.school_id)
+    await require_follows(session, principal, student)
     return await sessions_of_student(session, student_id, first, last)
 
 

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.access import Child, Grant, Principal, Role, SchoolScope
+from app.domain.access import (
+    Child,
+    ChildsTeachers,
+    Grant,
+    Principal,
+    Role,
+    SchoolScope,
+    may_receive_staff_role,
+)
 
 SCHOOL = SchoolScope(school_id=1, district_id=10)
 OTHER_SCHOOL = SchoolScope(school_id=2, district_id=10)
@@ -83,3 +91,58 @@ def test_scoped_roles_need_their_scope() -> None:
         Grant(Role.SCHOOL_ADMIN)
     with pytest.raises(ValueError, match="for a district"):
         Grant(Role.DISTRICT_ADMIN)
+
+
+def _child(
+    course_teachers: frozenset[int] = frozenset(), in_care_group: bool = False
+) -> ChildsTeachers:
+    return ChildsTeachers(11, 301, SCHOOL, course_teachers, in_care_group)
+
+
+other_class_teacher = Principal(
+    7, grants=frozenset({Grant(Role.CLASS_TEACHER, school_id=1)}), classes_taught=frozenset({302})
+)
+course_teacher = Principal(8, grants=frozenset({Grant(Role.EXTERNAL_TEACHER, school_id=1)}))
+other_school_admin = Principal(9, grants=frozenset({Grant(Role.SCHOOL_ADMIN, school_id=2)}))
+other_school_care = Principal(10, grants=frozenset({Grant(Role.CARE_TEACHER, school_id=2)}))
+
+
+@pytest.mark.parametrize(
+    ("who", "child", "expected"),
+    [
+        (parent, _child(), True),
+        (class_teacher, _child(), True),
+        (school_admin, _child(), True),
+        (district_admin, _child(), True),
+        (course_teacher, _child(course_teachers=frozenset({8})), True),
+        (care_teacher, _child(in_care_group=True), True),
+        (other_class_teacher, _child(), False),
+        (course_teacher, _child(), False),
+        (course_teacher, _child(in_care_group=True), False),
+        (care_teacher, _child(), False),
+        (other_school_care, _child(in_care_group=True), False),
+        (other_school_admin, _child(), False),
+        (nobody, _child(), False),
+    ],
+)
+def test_only_those_with_a_need_follow_a_child(
+    who: Principal, child: ChildsTeachers, expected: bool
+) -> None:
+    assert who.may_follow_child(child) is expected
+
+
+@pytest.mark.parametrize(
+    ("districts", "identified", "expected"),
+    [
+        (frozenset({10}), False, True),
+        (frozenset({10, 20}), False, True),
+        (frozenset({20}), False, False),
+        (frozenset({20}), True, False),
+        (frozenset(), True, True),
+        (frozenset(), False, False),
+    ],
+)
+def test_staff_roles_go_to_people_of_the_district(
+    districts: frozenset[int], identified: bool, expected: bool
+) -> None:
+    assert may_receive_staff_role(districts, 10, identified) is expected

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
 from app.domain.access import Role
@@ -102,6 +102,8 @@ class StaffIn(RequestBody):
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
+                {"role": "class_teacher", "dingtalk_user_id": "manager7421"},
+                {"role": "care_teacher", "phone": "13800138000"},
                 {
                     "role": "care_teacher",
                     "new_user": {
@@ -109,14 +111,38 @@ class StaffIn(RequestBody):
                         "phone": "13800138000",
                         "dingtalk_user_id": "manager7421",
                     },
-                }
+                },
             ]
         },
     )
 
     role: Role = Field(examples=["care_teacher"])
-    user_id: RowId | None = Field(default=None, description="An existing user, or give `new_user`")
+    user_id: RowId | None = Field(
+        default=None,
+        description="An existing user of the district (with a role or a bound child in it)",
+    )
+    dingtalk_user_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="An existing person, by their DingTalk userid · 按钉钉 userid 指定已有用户",
+    )
+    phone: str | None = Field(
+        default=None,
+        pattern=r"^\+?[0-9-]{5,20}$",
+        description="An existing person, by the phone of their account · 按手机号指定已有用户",
+    )
     new_user: NewUser | None = None
+
+    @model_validator(mode="after")
+    def one_person(self) -> StaffIn:
+        named = [self.user_id, self.dingtalk_user_id, self.phone, self.new_user]
+        by_identity = self.dingtalk_user_id is not None or self.phone is not None
+        if by_identity and sum(value is not None for value in named) > 1:
+            raise ValueError(
+                "name the person one way: dingtalk_user_id, phone, user_id or new_user"
+            )
+        return self
 
 
 class StaffOut(ResponseBody):
