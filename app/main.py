@@ -109,6 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_tags=openapi_tags(),
+        # Relative: the document is served by the API it describes, wherever that is mounted.
+        servers=[{"url": "/", "description": "This server · 本服务"}],
+        contact={"name": "Kehou 课后托管"},
+        license_info={"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,

@@ -265,6 +265,11 @@ async def handover(
     "/students/{student_id}/attendance",
     operation_id="listStudentAttendance",
     summary="A student's attendance · 学生考勤记录",
+    description=(
+        "A student's roll-call marks for a term, for the child's guardians, class teacher, the "
+        "teachers of the child's sessions and administrators.\n\n学生的考勤记录;家长、班主任、"
+        "任课教师与管理员可见。"
+    ),
     response_model=list[StudentAttendanceOut],
     responses=READ_ERRORS,
 )

@@ -37,7 +37,7 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
         "用钉钉小程序 `dd.getAuthCode` 取得的授权码换取本系统的访问令牌和刷新令牌。"
     ),
     response_model=TokenResponse,
-    responses=problem_responses(401, 422, 503),
+    responses=problem_responses(401, 422, 503, "identity-unavailable"),
 )
 async def sign_in(
     body: DingTalkLogin, resources: ResourcesDep, session: SessionDep

@@ -28,7 +28,7 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=BindingOut,
-    responses=WRITE_ERRORS,
+    responses=problem_responses(401, 403, 404, 409, 422, "too-many-pending-bindings"),
 )
 async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) -> BindingOut:
     if body.code is not None:
@@ -52,7 +52,9 @@ async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) ->
     "/schools/{school_id}/bindings/pending",
     operation_id="listPendingBindings",
     summary="Bindings to review · 待审核绑定",
-    description="Class teachers see their own classes; administrators the whole school. 班主任仅见本班。",
+    description=(
+        "Class teachers see their own classes; administrators the whole school. 班主任仅见本班。"
+    ),
     response_model=Page[BindingOut],
     responses=problem_responses(401, 403, 404),
 )
@@ -74,6 +76,11 @@ async def pending(
     "/bindings/{binding_id}/review",
     operation_id="reviewBinding",
     summary="Approve or refuse a binding · 审核绑定",
+    description=(
+        "The class teacher (or a school administrator) approves or refuses a parent's request "
+        "to be bound to a child by student number and name.\n\n班主任或学校管理员审核家长按学号"
+        "与姓名提交的绑定申请。"
+    ),
     response_model=BindingOut,
     responses=WRITE_ERRORS,
 )

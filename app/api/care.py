@@ -75,7 +75,9 @@ async def apply(
     "/terms/{term_id}/care-applications",
     operation_id="listTermCareApplications",
     summary="Applications to review · 托管申请列表",
-    description="Administrators see the school's; class teachers their own classes'. 班主任仅见本班。",
+    description=(
+        "Administrators see the school's; class teachers their own classes'. 班主任仅见本班。"
+    ),
     response_model=Page[ApplicationOut],
     responses=problem_responses(401, 403, 404),
 )
@@ -97,6 +99,10 @@ async def list_for_term(
     "/students/{student_id}/care-applications",
     operation_id="listStudentCareApplications",
     summary="A child's applications · 孩子的托管申请",
+    description=(
+        "A child's basic-care applications and their states, for the child's guardians and the "
+        "school's staff.\n\n孩子的基础托管申请及状态。"
+    ),
     response_model=list[ApplicationOut],
     responses=problem_responses(401, 403, 404),
 )

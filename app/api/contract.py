@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.api.problems import DEFAULT_SLUGS, FieldError, Problem, problem_document
 
@@ -52,6 +54,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas["Problem"].pop("$defs", None)
     schemas["FieldError"] = FieldError.model_json_schema()
+    _restore_examples(app, document)
     shared: dict[str, Any] = {}
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
@@ -88,6 +91,25 @@ def _pascal(slug: str) -> str:
     return "".join(part.title() for part in slug.split("-"))
 
 
+def _restore_examples(app: FastAPI, document: dict[str, Any]) -> None:
+    """FastAPI drops every null from the document it writes, the nulls of examples too (the
+    grab's 202 answers `"id": null`); the examples routes declare are put back as declared."""
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        route: Any = context  # an included route, with its router's prefix and responses
+        if not route.include_in_schema:
+            continue
+        for status, response in route.responses.items():
+            for media_type, media in response.get("content", {}).items():
+                if "example" not in media:
+                    continue
+                for method in route.methods:
+                    operation = document["paths"][route.path_format][method.lower()]
+                    answer = operation["responses"][str(status)]["content"][media_type]
+                    answer["example"] = jsonable_encoder(media["example"])
+
+
 def _complete(path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     implied: dict[int, list[str]] = {}
@@ -97,6 +119,8 @@ def _complete(path: str, operation: dict[str, Any]) -> None:
         implied[400] = ["bad-request"]
     if operation.get("security"):
         implied[401] = ["unauthenticated"]
+    else:
+        operation["security"] = []  # said, not forgotten: this operation needs no token
     if path.startswith(API_PREFIX):
         implied[503] = ["database-unavailable"]
     for status, slugs in implied.items():

@@ -103,6 +103,10 @@ async def create_course(
     "/courses/{course_id}",
     operation_id="getCourse",
     summary="A course · 课程详情",
+    description=(
+        "A course with its timetable, capacity, seats left and status.\n\n课程详情:上课时间、容"
+        "量、剩余名额与状态。"
+    ),
     response_model=CourseOut,
     responses=problem_responses(401, 403, 404),
 )
@@ -114,6 +118,13 @@ async def get_course(course_id: RowId, session: SessionDep, actor: CurrentUser) 
     "/courses/{course_id}",
     operation_id="updateCourse",
     summary="Update a course · 修改课程",
+    description=(
+        "A school administrator changes a course. Send the `version` you read. A schedule that "
+        "clashes for enrolled students is refused (409 `conflict`, with the students); the "
+        "seat engine learns of the change when it is committed.\n\n学校管理员修改课程;需提交读"
+        "取时的 `version`。与已报名学生时间冲突的调整将被拒绝并列出学生;修改提交后同步至抢课引"
+        "擎。"
+    ),
     response_model=CourseOut,
     responses=WRITE_ERRORS,
 )

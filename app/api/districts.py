@@ -32,6 +32,9 @@ async def get_district(district_id: RowId, session: SessionDep, actor: CurrentUs
     "/{district_id}/schools",
     operation_id="listSchools",
     summary="Schools of a district · 区内学校",
+    description=(
+        "The schools of a district, for its administrators.\n\n区教育局管理员查看本区学校。"
+    ),
     response_model=Page[SchoolOut],
     responses=READ_ERRORS,
 )
@@ -87,6 +90,11 @@ async def list_overrides(
     "/{district_id}/calendar-overrides",
     operation_id="addCalendarOverride",
     summary="Add a calendar override · 新增节假日调整",
+    description=(
+        "A district administrator records a holiday or a make-up working day (调休) that every "
+        "school of the district follows; terms' calendars and sessions follow it.\n\n区管理员新"
+        "增节假日或调休工作日,全区学校的学期日历与课次随之调整。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=CalendarOverrideOut,
     responses=problem_responses(401, 403, 404, 409, 422),

@@ -38,6 +38,10 @@ async def _stream(export: Export) -> StreamingResponse:
     "/courses/{course_id}/roster.xlsx",
     operation_id="exportCourseRoster",
     summary="A course's roster · 课程学生名单",
+    description=(
+        "The course's students as an .xlsx sheet, ready to print.\n\n课程学生名单(.xlsx,可直接"
+        "打印)。"
+    ),
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )
@@ -51,6 +55,10 @@ async def course_roster(
     "/care-groups/{group_id}/roster.xlsx",
     operation_id="exportCareGroupRoster",
     summary="A care group's roster · 基础托管组名单",
+    description=(
+        "A basic-care group's students as an .xlsx sheet, ready to print.\n\n基础托管组学生名单"
+        "(.xlsx,可直接打印)。"
+    ),
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )
@@ -97,6 +105,10 @@ async def term_attendance(
     "/terms/{term_id}/statements.xlsx",
     operation_id="exportTermStatements",
     summary="Fee statements · 费用结算单",
+    description=(
+        "Every student's fee statement for the term as an .xlsx workbook.\n\n本学期全部学生费用"
+        "结算单(.xlsx)。"
+    ),
     response_class=StreamingResponse,
     responses=XLSX_RESPONSES,
 )

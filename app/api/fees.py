@@ -186,6 +186,10 @@ async def settle(
     "/students/{student_id}/statement",
     operation_id="getStudentStatement",
     summary="A student's fee statement · 学生费用明细",
+    description=(
+        "A student's fee statement for a term: charges, refunds, payments and the balance, in "
+        "integer fen.\n\n学生本学期费用明细(收费、退费、缴费与余额,单位:分)。"
+    ),
     response_model=StatementOut,
     responses=READ_ERRORS,
 )

@@ -113,6 +113,10 @@ async def ask(
     "/students/{student_id}/leave-requests",
     operation_id="listStudentLeave",
     summary="A student's leave requests · 学生请假记录",
+    description=(
+        "A student's leave requests and their decisions, for the child's guardians and "
+        "teachers.\n\n学生的请假记录及审批结果。"
+    ),
     response_model=list[LeaveOut],
     responses=READ_ERRORS,
 )
@@ -155,6 +159,10 @@ async def decide(
     "/leave-requests/{leave_id}/withdraw",
     operation_id="withdrawLeave",
     summary="Withdraw a leave request · 撤回请假",
+    description=(
+        "A guardian withdraws a leave request that has not been decided.\n\n家长撤回尚未审批的"
+        "请假申请。"
+    ),
     response_model=LeaveOut,
     responses=WRITE_ERRORS,
 )

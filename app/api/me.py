@@ -16,7 +16,9 @@ router = APIRouter(tags=["auth"])
     "/me",
     operation_id="getMe",
     summary="Who am I · 当前用户",
-    description="The user, their roles and the children bound to them. 当前用户、角色及已绑定的孩子。",
+    description=(
+        "The user, their roles and the children bound to them. 当前用户、角色及已绑定的孩子。"
+    ),
     response_model=MeResponse,
     responses=problem_responses(401),
 )

@@ -17,6 +17,11 @@ from app.api.schemas.courses import CourseOut
 from app.api.schemas.enrollments import EnrollmentOut, enrollment_out
 from app.services import courses, overrides
 
+# What a placement by an administrator can still be refused for: the rules the override keeps.
+PLACEMENT_REFUSALS = (
+    "course-full", "already-enrolled", "time-conflict", "not-eligible", "course-cancelled",
+)  # fmt: skip
+
 router = APIRouter(tags=["overrides"])
 
 Reason = Field(min_length=1, max_length=500, description="Why, for the audit log · 调整原因(必填)")
@@ -96,7 +101,7 @@ class AuditEventOut(ResponseBody):
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=EnrollmentOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, *PLACEMENT_REFUSALS),
 )
 async def enrol(
     term_id: RowId, body: EnrolIn, session: SessionDep, actor: CurrentUser
@@ -118,7 +123,7 @@ async def enrol(
         "按候补顺序递补(如启用候补)。"
     ),
     response_model=EnrollmentOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, *PLACEMENT_REFUSALS),
 )
 async def move(
     enrollment_id: RowId,

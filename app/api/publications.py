@@ -147,6 +147,11 @@ async def get_one(publication_id: RowId, session: SessionDep, actor: CurrentUser
     "/publications/{publication_id}/objections",
     operation_id="raiseObjection",
     summary="Object to a publication · 提出异议",
+    description=(
+        "During the publication period (公示期) anyone who may read it, the school's families and "
+        "staff, objects to it; a family may name only a child of its own. The school answers.\n\n"
+        "公示期内本校家长与教职工可提出异议;家长只能注明自己的孩子。学校予以答复。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=ObjectionOut,
     responses=problem_responses(401, 403, 404, 409, 422),

@@ -43,6 +43,11 @@ async def get_school(school_id: RowId, session: SessionDep, actor: CurrentUser) 
     "/schools/{school_id}",
     operation_id="updateSchool",
     summary="Update a school · 修改学校信息",
+    description=(
+        "A district administrator changes a school's name or code. Send the `version` you "
+        "read; fields left out keep their value.\n\n区管理员修改学校名称或代码;需提交读取时的 "
+        "`version`,未提交的字段保持不变。"
+    ),
     response_model=SchoolOut,
     responses=WRITE_ERRORS,
 )
@@ -58,6 +63,10 @@ async def update_school(
     "/schools/{school_id}/classes",
     operation_id="listClasses",
     summary="Classes of a school · 班级列表",
+    description=(
+        "The school's classes with their class teachers, for its staff.\n\n本校教职工查看班级及"
+        "班主任。"
+    ),
     response_model=Page[ClassOut],
     responses=READ_ERRORS,
 )
@@ -83,6 +92,10 @@ async def list_classes(
     "/schools/{school_id}/classes",
     operation_id="createClass",
     summary="Add a class · 新增班级",
+    description=(
+        "A school administrator adds a class, optionally naming its class teacher.\n\n学校管理"
+        "员新增班级,可同时指定班主任。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=ClassOut,
     responses=WRITE_ERRORS,
@@ -100,6 +113,10 @@ async def create_class(
     "/classes/{class_id}",
     operation_id="updateClass",
     summary="Update a class · 修改班级(班主任)",
+    description=(
+        "A school administrator names or clears the class teacher. Send the `version` you "
+        "read.\n\n学校管理员指定或取消班主任;需提交读取时的 `version`。"
+    ),
     response_model=ClassOut,
     responses=WRITE_ERRORS,
 )
@@ -115,6 +132,10 @@ async def update_class(
     "/schools/{school_id}/staff",
     operation_id="listStaff",
     summary="Staff of a school · 教职工与角色",
+    description=(
+        "The school's staff roles (class teacher, care teacher, course teacher, duty leader, "
+        "administrator), for its administrators.\n\n学校管理员查看本校教职工及其角色。"
+    ),
     response_model=Page[StaffOut],
     responses=READ_ERRORS,
 )
@@ -162,6 +183,11 @@ async def add_staff(
     "/staff/{grant_id}",
     operation_id="revokeStaffRole",
     summary="Remove a staff role · 移除教职工角色",
+    description=(
+        "A school administrator removes a staff role; its powers end at once (a class "
+        "teacher's classes lose their class teacher).\n\n学校管理员移除教职工角色,权限立即失效("
+        "班主任所带班级同时取消班主任)。"
+    ),
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
 )

@@ -88,6 +88,11 @@ async def list_students(
     "/schools/{school_id}/students",
     operation_id="createStudent",
     summary="Add a student · 新增学生",
+    description=(
+        "A school administrator adds a student to a class (学籍). Priority-group flags are "
+        "visible only to administrators and the class teacher.\n\n学校管理员新增学生;优先保障标"
+        "记仅管理员与班主任可见。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=StudentOut,
     responses=WRITE_ERRORS,
@@ -104,7 +109,9 @@ async def create_student(
     "/students/{student_id}",
     operation_id="getStudent",
     summary="A student · 学生详情",
-    description="A parent sees only their own children (403 `not-your-child`). 家长仅可查看已绑定的孩子。",
+    description=(
+        "A parent sees only their own children (403 `not-your-child`). 家长仅可查看已绑定的孩子。"
+    ),
     response_model=StudentOut,
     responses=READ_ERRORS,
 )
@@ -116,6 +123,11 @@ async def get_student(student_id: RowId, session: SessionDep, actor: CurrentUser
     "/students/{student_id}",
     operation_id="updateStudent",
     summary="Update a student · 修改学生信息",
+    description=(
+        "A school administrator changes a student's name, class or priority-group flags. Send "
+        "the `version` you read; fields left out keep their value.\n\n学校管理员修改学生信息;需"
+        "提交读取时的 `version`,未提交的字段保持不变。"
+    ),
     response_model=StudentOut,
     responses=WRITE_ERRORS,
 )
@@ -132,7 +144,10 @@ async def update_student(
     "/students/{student_id}/guardians",
     operation_id="addGuardian",
     summary="Record a guardian · 登记监护人",
-    description="School administrators record a guardian; the binding is confirmed. 学校管理员登记监护人并直接绑定。",
+    description=(
+        "School administrators record a guardian; the binding is confirmed. 学校管理员登记监护"
+        "人并直接绑定。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=BindingOut,
     responses=WRITE_ERRORS,
@@ -190,7 +205,10 @@ def mask_id_number(id_number: str | None) -> str | None:
     "/students/{student_id}/binding-codes",
     operation_id="issueBindingCode",
     summary="Issue a binding code · 生成绑定码",
-    description="A one-use code (30 days) a family enters to bind the child. 家长凭绑定码(30 天内一次有效)绑定孩子。",
+    description=(
+        "A one-use code (30 days) a family enters to bind the child. 家长凭绑定码(30 天内一次有"
+        "效)绑定孩子。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=BindingCodeOut,
     responses=WRITE_ERRORS,
@@ -207,6 +225,10 @@ async def issue_binding_code(
     "/students/{student_id}/agreements",
     operation_id="signAgreement",
     summary="Sign the service agreement · 签署托管协议",
+    description=(
+        "A guardian signs the term's service agreement (托管协议) for their child, one of the "
+        "gates of the grab.\n\n家长为孩子签署本学期托管协议(报名前置条件之一)。"
+    ),
     status_code=status.HTTP_201_CREATED,
     response_model=AgreementOut,
     responses=WRITE_ERRORS,

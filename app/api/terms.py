@@ -51,6 +51,7 @@ async def _detail(session: SessionDep, term: Term) -> TermDetail:
     "/schools/{school_id}/terms",
     operation_id="listTerms",
     summary="Terms of a school · 学期列表",
+    description="The school's terms, newest first, for its staff and families.\n\n本校学期列表。",
     response_model=Page[TermOut],
     responses=READ_ERRORS,
 )
@@ -95,6 +96,10 @@ async def create_term(
     "/terms/{term_id}",
     operation_id="getTerm",
     summary="A term · 学期详情",
+    description=(
+        "A term with its registration window, rounds, rules and the grades' timetables.\n\n学期"
+        "详情:报名时间、轮次、规则与各年级托管时间。"
+    ),
     response_model=TermDetail,
     responses=READ_ERRORS,
 )
@@ -106,6 +111,12 @@ async def get_term(term_id: RowId, session: SessionDep, actor: CurrentUser) -> T
     "/terms/{term_id}",
     operation_id="updateTerm",
     summary="Update a term · 修改学期",
+    description=(
+        "A school administrator changes a term's dates, window or rules. Send the `version` "
+        "you read; fields left out keep their value, and only the fields shown as nullable may "
+        "be cleared with `null`.\n\n学校管理员修改学期;需提交读取时的 `version`,未提交的字段保"
+        "持不变,仅可为空的字段可用 `null` 清除。"
+    ),
     response_model=TermDetail,
     responses=WRITE_ERRORS,
 )
@@ -121,6 +132,11 @@ async def update_term(
     "/terms/{term_id}/grade-schedules/{grade}",
     operation_id="setGradeSchedule",
     summary="Set a grade's timetable · 设置年级托管时间",
+    description=(
+        "A school administrator sets a grade's care hours and weekdays for the term. A "
+        "timetable that contradicts the grade's courses is refused (422 `rule-violation`, with "
+        "the courses).\n\n学校管理员设置年级托管时间与上课日;与该年级课程冲突时拒绝并列出课程。"
+    ),
     response_model=GradeScheduleOut,
     responses=WRITE_ERRORS,
 )
@@ -170,6 +186,7 @@ async def get_calendar(term_id: RowId, session: SessionDep, actor: CurrentUser) 
     "/terms/{term_id}/suspensions",
     operation_id="listSuspensions",
     summary="Suspension days · 停课日",
+    description="The term's suspension days (停课), for its staff and families.\n\n本学期停课日。",
     response_model=list[SuspensionOut],
     responses=READ_ERRORS,
 )
@@ -207,6 +224,11 @@ async def add_suspension(
     "/suspensions/{suspension_id}",
     operation_id="removeSuspension",
     summary="Withdraw a suspension · 撤销停课日",
+    description=(
+        "A school administrator withdraws a suspension day that has not yet cancelled any "
+        "sessions; once it has, withdrawing it is refused (409).\n\n学校管理员撤销尚未取消课次"
+        "的停课日;已取消课次的停课日不可撤销(409)。"
+    ),
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
 )

@@ -72,6 +72,7 @@ async def of_course(
     "/waitlist/{entry_id}/withdraw",
     operation_id="leaveWaitlist",
     summary="Leave a waitlist · 取消候补",
+    description="A guardian takes their child off a course's waitlist.\n\n家长为孩子取消候补。",
     response_model=WaitlistEntryOut,
     responses=problem_responses(401, 403, 404, 409),
 )

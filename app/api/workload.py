@@ -149,6 +149,10 @@ async def add_duty_record(
     "/schools/{school_id}/duty-records",
     operation_id="listDutyRecords",
     summary="Patrol and activity records · 巡查与活动记录",
+    description=(
+        "The school's patrol and activity records (值日巡查), for its staff.\n\n本校值日巡查与"
+        "活动记录。"
+    ),
     response_model=Page[DutyRecordOut],
     responses=READ_ERRORS,
 )
@@ -175,6 +179,11 @@ async def duty_records(
     "/schools/{school_id}/feedback",
     operation_id="leaveFeedback",
     summary="Leave feedback · 家长留言",
+    description=(
+        "A parent leaves feedback for the school (家长留言), optionally about one of their "
+        "children; the school's administrators answer it.\n\n家长向学校留言,可注明孩子,由学校管"
+        "理员答复。"
+    ),
     status_code=201,
     response_model=FeedbackOut,
     responses=WRITE_ERRORS,

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -32,6 +35,24 @@ INT4_MAX = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=INT4_MAX, description="An id (1 … 2³¹−1)")]
 """An id in a path, query or body: bounded like the column it is looked up in, so that an id
 beyond `integer` is a 422 here rather than an out-of-range error in the database."""
+
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+_CLOCK = re.compile(CLOCK_PATTERN)
+
+
+def _clock_text(value: object) -> object:
+    if isinstance(value, str) and not _CLOCK.match(value):
+        raise PydanticCustomError("clock_time", "a time of day as HH:MM or HH:MM:SS")
+    return value
+
+
+SchoolHour = Annotated[
+    time,
+    BeforeValidator(_clock_text),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["16:00"]}),
+]
+"""A time of day on the school's clock, `HH:MM` or `HH:MM:SS`, with no offset: a timetable's
+hours hold in Beijing time whatever the date (answered as `HH:MM:SS`)."""
 
 Grade = Annotated[int, Field(ge=1, le=6, description="Grade 1 … 6")]
 Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday, 1 = Monday … 7 = Sunday")]

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from datetime import time
 from typing import Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.api.schemas.base import Grade, RequestBody, ResponseBody, RowId, VersionedUpdate, Weekday
+from app.api.schemas.base import (
+    Grade,
+    RequestBody,
+    ResponseBody,
+    RowId,
+    SchoolHour,
+    VersionedUpdate,
+    Weekday,
+)
 from app.domain.eligibility import Ineligibility
 from app.models import CourseKind, CourseStatus
 
@@ -45,10 +52,10 @@ class CourseIn(RequestBody):
     weekdays: list[Weekday] = Field(
         min_length=1, max_length=7, examples=[[2, 4]], description="ISO, 1 = Monday"
     )
-    start_time: time | None = Field(
+    start_time: SchoolHour | None = Field(
         default=None, examples=["16:00"], description="Default: the grades' care hours"
     )
-    end_time: time | None = Field(default=None, examples=["16:40"])
+    end_time: SchoolHour | None = Field(default=None, examples=["16:40"])
     capacity: int | None = Field(
         default=None, ge=1, le=2000, description="Default 40 for basic care"
     )
@@ -108,8 +115,8 @@ class CourseUpdate(VersionedUpdate):
     room: str | None = Field(default=None, max_length=50)
     grades: list[Grade] | None = Field(default=None, min_length=1, max_length=6)
     weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: SchoolHour | None = None
+    end_time: SchoolHour | None = None
     capacity: int | None = Field(default=None, ge=1, le=2000)
     min_size: int | None = Field(default=None, ge=0, le=2000)
     fee_per_session_fen: int | None = Field(default=None, ge=0, le=1_000_000)
@@ -126,10 +133,10 @@ class CourseOut(ResponseBody):
     room: str
     grades: list[int]
     weekdays: list[int]
-    start_time: time = Field(
+    start_time: SchoolHour = Field(
         description="Effective start: explicit, or when its grades are in care"
     )
-    end_time: time
+    end_time: SchoolHour
     capacity: int
     min_size: int
     seats_left: int = Field(description="Live while the grab runs · 剩余名额")

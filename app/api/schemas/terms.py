@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Annotated
 
 from limits import parse
@@ -10,6 +10,7 @@ from app.api.schemas.base import (
     RequestBody,
     ResponseBody,
     RowId,
+    SchoolHour,
     SchoolTime,
     VersionedUpdate,
     Weekday,
@@ -166,9 +167,9 @@ class TermUpdate(VersionedUpdate):
 
 class GradeScheduleOut(ResponseBody):
     grade: int = Field(examples=[1])
-    start_time: time = Field(examples=["15:05"])
-    end_time: time = Field(examples=["17:30"])
-    summer_end_time: time = Field(examples=["18:00"])
+    start_time: SchoolHour = Field(examples=["15:05"])
+    end_time: SchoolHour = Field(examples=["17:30"])
+    summer_end_time: SchoolHour = Field(examples=["18:00"])
     weekdays: list[int] = Field(examples=[[1, 3, 5]], description="ISO weekdays, 1 = Monday")
 
 
@@ -188,9 +189,9 @@ class GradeScheduleIn(RequestBody):
         },
     )
 
-    start_time: time
-    end_time: time
-    summer_end_time: time
+    start_time: SchoolHour
+    end_time: SchoolHour
+    summer_end_time: SchoolHour
     weekdays: list[Weekday] = Field(min_length=1, max_length=7, examples=[[1, 3, 5]])
 
 
