@@ -192,3 +192,19 @@ async def test_an_exhausted_database_pool_is_a_503_with_retry_after(settings: Se
             assert response.json()["slug"] == "database-unavailable"
             after = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "dev:nobody"})
             assert after.status_code != 503
+
+
+async def test_a_time_of_day_is_text_on_the_school_clock(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    admin = world.auth("admin-a")
+    for bad in (0, 3600, "16:00+08:00", "16:00:00.5", "24:00"):
+        response = await client.put(
+            f"/api/v1/terms/{world.term_a}/grade-schedules/3",
+            json={
+                "start_time": "15:05", "end_time": "17:30", "summer_end_time": bad,
+                "weekdays": [1, 3, 5],
+            },
+            headers=admin,
+        )  # fmt: skip
+        assert response.status_code == 422, (bad, response.text)

@@ -75,6 +75,7 @@ async def test_a_failed_commit_is_never_answered_with_success(
 ) -> None:
     assert (await probe_client.post("/probe/b")).status_code == 201
     second = await probe_client.post("/probe/b")
-    assert second.status_code == 500
-    assert second.json()["slug"] == "internal-error"
+    # The commit broke a unique key: a conflict with what is recorded, never a success.
+    assert second.status_code == 409
+    assert second.json()["slug"] == "conflict"
     assert await _rows(database_url, "b") == 1

@@ -41,7 +41,11 @@ _CLOCK = re.compile(CLOCK_PATTERN)
 
 
 def _clock_text(value: object) -> object:
-    if isinstance(value, str) and not _CLOCK.match(value):
+    # Only the text form: pydantic would also take a number of seconds, which it makes a time
+    # in UTC that cannot be compared with the timetable's.
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not _CLOCK.match(value):
         raise PydanticCustomError("clock_time", "a time of day as HH:MM or HH:MM:SS")
     return value
 
