@@ -54,3 +54,14 @@ def check_term_dates(
         raise ValueError("the summer schedule needs both a first and a last day")
     if first is not None and last is not None and last < first:
         raise ValueError("the summer schedule must not end before it starts")
+
+
+def grab_closed_reason(window: Window, now: datetime) -> str | None:
+    """Why a grab at `now` is refused by the clock alone, as the seat engine says it
+    (`window-not-open` before the grab, `window-closed` once round one has closed, but while
+    round two is open), or None while a round is open."""
+    if now < window.grab_opens_at:
+        return "window-not-open"
+    if now < window.closes_at or window.round2_opens_at <= now < window.round2_closes_at:
+        return None
+    return "window-closed"

@@ -29,6 +29,7 @@ from app.domain.grab_errors import (
     IdempotencyKeyReused,
     RateLimited,
 )
+from app.domain.window import Window, grab_closed_reason
 from app.engine_changes import StudentChanged
 from app.grab.arming import arm_term
 from app.grab.durability import Durability
@@ -59,7 +60,9 @@ _CALLER = text(
                WHERE student_id = :s AND user_id = :u AND status = 'confirmed'
            ),
            (SELECT school_id FROM term WHERE id = :t),
-           (SELECT school_id FROM student WHERE id = :s)
+           (SELECT school_id FROM student WHERE id = :s),
+           (SELECT array[opens_at, closes_at, grab_opens_at, round2_opens_at, round2_closes_at]
+            FROM term WHERE id = :t)
     """
 )
 
@@ -112,7 +115,7 @@ class GrabService:
             if user_id not in await self.engine.guardians_of(term_id, student_id):
                 raise NotYourChild() from error
             return
-        account, bound, term_school, student_school = row
+        account, bound, term_school, student_school, moments = row
         if not account:
             raise AuthenticationFailed("the account no longer exists")
         if not bound:
@@ -121,6 +124,11 @@ class GrabService:
             raise NotFound(f"no term {term_id}")
         if term_school != student_school:
             raise RuleViolation(f"term {term_id} is not a term of the student's school")
+        # A term the engine does not hold yet (armed only shortly before its grab) is refused
+        # by the clock as the engine would refuse it, rather than "being restored".
+        reason = grab_closed_reason(Window(*moments), datetime.now(UTC))
+        if reason is not None:
+            raise REFUSALS[reason]()
 
     async def grab(
         self,

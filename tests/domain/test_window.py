@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from app.domain.window import check_term_dates, plan_window
+from app.domain.window import check_term_dates, grab_closed_reason, plan_window
 
 CST = timezone(timedelta(hours=8))
 OPENS = datetime(2026, 9, 1, 11, 0, tzinfo=CST)
@@ -55,3 +55,14 @@ def test_term_dates() -> None:
         check_term_dates(date(2026, 9, 2), date(2026, 9, 1))
     with pytest.raises(ValueError, match="both"):
         check_term_dates(date(2026, 9, 1), date(2027, 1, 20), (date(2026, 9, 1), None))
+
+
+def test_the_clock_alone_refuses_a_grab_outside_both_rounds() -> None:
+    opens = datetime(2026, 9, 1, 11, tzinfo=UTC)
+    window = plan_window(opens)  # round one 24 h, round two the next 24 h
+    hour = timedelta(hours=1)
+    assert grab_closed_reason(window, opens - hour) == "window-not-open"
+    assert grab_closed_reason(window, opens) is None
+    assert grab_closed_reason(window, window.closes_at - hour) is None
+    assert grab_closed_reason(window, window.round2_opens_at) is None
+    assert grab_closed_reason(window, window.round2_closes_at) == "window-closed"
