@@ -63,7 +63,7 @@ class ApplicationOut(ResponseBody):
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, "window-not-open", "window-closed"),
 )
 async def apply(
     term_id: RowId, body: ApplyIn, session: SessionDep, actor: CurrentUser
