@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 DEFAULT_WINDOW = timedelta(hours=24)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ def plan_window(
     for moment in (opens_at, closes_at, grab_opens_at, round2_opens_at, round2_closes_at):
         if moment is not None and moment.tzinfo is None:
             raise ValueError("times need a UTC offset, e.g. 2026-09-01T11:00:00+08:00")
+        # The defaults add days to these; near the calendar's end that would overflow.
+        if moment is not None and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise ValueError(f"times must fall in the years {EARLIEST_YEAR}–{LATEST_YEAR}")
     closes = closes_at or opens_at + DEFAULT_WINDOW
     grab = grab_opens_at or opens_at
     round2_opens = round2_opens_at or closes

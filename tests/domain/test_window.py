@@ -66,3 +66,9 @@ def test_the_clock_alone_refuses_a_grab_outside_both_rounds() -> None:
     assert grab_closed_reason(window, window.closes_at - hour) is None
     assert grab_closed_reason(window, window.round2_opens_at) is None
     assert grab_closed_reason(window, window.round2_closes_at) == "window-closed"
+
+
+@pytest.mark.parametrize("year", [1, 1999, 2201, 9999])
+def test_a_window_far_from_any_school_year_is_refused_not_overflowed(year: int) -> None:
+    with pytest.raises(ValueError, match="years"):
+        plan_window(datetime(year, 12, 31, 23, tzinfo=UTC))
