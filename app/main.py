@@ -40,6 +40,7 @@ from app.api import (
     waitlist,
     workload,
 )
+from app.api.body_limit import BodySizeLimit
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
 from app.api.problems import install_problem_handlers
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     registry = _metrics_registry()
+    app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(
         RequestContextMiddleware, access_log=settings.access_log, metrics=RequestMetrics(registry)
