@@ -8,20 +8,23 @@ import json
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 
-from app.demo import DemoOptions, build_demo
-from app.embedded import engines_for
-from app.grab.arming import ArmReport, arm_term
-from app.grab.audit import AuditReport, audit_term
-from app.grab.reconciler import ReconcileReport, reconcile
-from app.migrations import upgrade_to_head
 from app.observability import configure_logging
-from app.resources import Resources
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.grab.arming import ArmReport
+    from app.grab.audit import AuditReport
+    from app.grab.reconciler import ReconcileReport
+
+# Nothing of the application is imported here, only in the commands: `kehou serve --workers N`
+# starts each worker as a fresh interpreter that imports this module again (the `kehou` script
+# imports it) before it can answer the supervisor's health ping. The whole app took seconds to
+# import on a busy host, and a worker that missed the ping was killed.
 
 cli = typer.Typer(
     name="kehou",
@@ -58,6 +61,10 @@ def serve(
     ),
 ) -> None:
     """Serve the API. Without DATABASE_URL / REDIS_URL, starts embedded Postgres and Redis."""
+    from app.demo import DemoOptions, build_demo
+    from app.embedded import engines_for
+    from app.migrations import upgrade_to_head
+
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     embedded = settings.uses_embedded_engines
@@ -82,6 +89,7 @@ def serve(
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=settings.graceful_shutdown_s,
+            timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
@@ -92,6 +100,7 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the database schema (to the newest migration unless a revision is given)."""
+    from app.embedded import engines_for
     from app.migrations import alembic_config
 
     settings = Settings()
@@ -118,6 +127,10 @@ def demo_command(
     manifest: Annotated[Path | None, typer.Option(help="Write the JSON manifest here.")] = None,
 ) -> None:
     """Build a demo district (2 schools, families, a term, courses) on the configured engines."""
+    from app.demo import DemoOptions, build_demo
+    from app.embedded import engines_for
+    from app.migrations import upgrade_to_head
+
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     options = DemoOptions(students=students, courses=courses, opens_in_s=opens_in, window_s=window)
@@ -151,6 +164,8 @@ def _write_manifest(built: dict[str, object], path: Path) -> None:
 @cli.command()
 def arm(term: Annotated[int, typer.Option("--term", help="The term to arm.")]) -> None:
     """Load a term from Postgres into the seat engine now (harmless to repeat)."""
+    from app.embedded import engines_for
+
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     with engines_for(settings) as running:
@@ -162,6 +177,9 @@ def arm(term: Annotated[int, typer.Option("--term", help="The term to arm.")]) -
 
 
 async def _arm(settings: Settings, term_id: int) -> ArmReport:
+    from app.grab.arming import arm_term
+    from app.resources import Resources
+
     resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
     try:
         return await arm_term(resources.sessionmaker, resources.engine, term_id)
@@ -172,6 +190,8 @@ async def _arm(settings: Settings, term_id: int) -> ArmReport:
 @cli.command("reconcile")
 def reconcile_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
     """Cancel courses under their minimum, confirm the rest, repair Redis (after a round closes)."""
+    from app.embedded import engines_for
+
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     with engines_for(settings) as running:
@@ -180,6 +200,9 @@ def reconcile_command(term: Annotated[int, typer.Option("--term", help="The term
 
 
 async def _reconcile(settings: Settings, term_id: int) -> ReconcileReport:
+    from app.grab.reconciler import reconcile
+    from app.resources import Resources
+
     resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
     try:
         return await reconcile(resources.sessionmaker, resources.engine, term_id)
@@ -190,6 +213,8 @@ async def _reconcile(settings: Settings, term_id: int) -> ReconcileReport:
 @cli.command("audit")
 def audit_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
     """Check a term's seat invariants in Postgres and Redis; exit 1 on any breach."""
+    from app.embedded import engines_for
+
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     with engines_for(settings) as running:
@@ -200,6 +225,9 @@ def audit_command(term: Annotated[int, typer.Option("--term", help="The term.")]
 
 
 async def _audit(settings: Settings, term_id: int) -> AuditReport:
+    from app.grab.audit import audit_term
+    from app.resources import Resources
+
     resources = await Resources.open(settings.model_copy(update={"background_tasks": False}))
     try:
         return await audit_term(resources.sessionmaker, resources.engine, term_id)
@@ -210,6 +238,8 @@ async def _audit(settings: Settings, term_id: int) -> AuditReport:
 @cli.command()
 def check() -> None:
     """Print the effective configuration (secrets masked) and test the connections."""
+    from app.embedded import engines_for
+
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     typer.echo(json.dumps({"configuration": settings.masked()}, ensure_ascii=False, indent=2))

@@ -40,6 +40,7 @@ from app.api import (
     waitlist,
     workload,
 )
+from app.api.body_limit import BodySizeLimit
 from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     registry = _metrics_registry()
+    app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(UnhandledErrors)
     app.add_middleware(

@@ -62,6 +62,14 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logger.handlers.clear()
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # the middleware below logs requests
+    # The supervisor's INFO record of a worker's death must get past the logger's level to be
+    # raised to a warning: the logger lets INFO in, the filter holds the configured level.
+    supervisor = logging.getLogger("uvicorn.error")
+    supervisor.setLevel(min(logging.INFO, root.level))
+    supervisor.filters = [
+        f for f in supervisor.filters if not isinstance(f, WorkerDeathsAsWarnings)
+    ]
+    supervisor.addFilter(WorkerDeathsAsWarnings(root.level))
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     # httpx logs every request's URL at INFO, and DingTalk's take the app secret and the access
     # token in the query string: never into the log.
@@ -101,6 +109,22 @@ def _redacted_traceback(error: BaseException, tb: TracebackType | None) -> str:
         current = current.__cause__ or current.__context__
     return "\n".join(lines)
 
+
+class WorkerDeathsAsWarnings(logging.Filter):
+    """uvicorn's supervisor logs a worker that died, or that it killed for missing its health
+    ping, at INFO, as it replaces it: a warning an operator must see."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and _WORKER_DIED.match(record.getMessage()):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return record.levelno >= self.level
+
+
+_WORKER_DIED = re.compile(r"^Child process \[\d+\] died$")
 
 UNMATCHED = "unmatched"
 NOT_MEASURED = frozenset({"/metrics", "/healthz", "/readyz"})

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     log_json: bool = True
     access_log: bool = True
     graceful_shutdown_s: int = Field(default=20, ge=1)
+    # With several workers, uvicorn's supervisor pings each one and kills a worker that does not
+    # answer within this many seconds. Its 5 s killed workers still starting on a busy host,
+    # again and again; a hung worker is still replaced, only later.
+    worker_healthcheck_timeout_s: int = Field(default=30, ge=1)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
 
     @model_validator(mode="after")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
 import pytest
 
 from app.main import create_app
+from app.observability import configure_logging
 from app.settings import Settings
 
 
@@ -48,3 +50,14 @@ async def test_metrics_are_exposed_for_prometheus(client: httpx.AsyncClient) -> 
     assert response.status_code == 200
     assert "http_requests_total" in response.text
     assert 'handler="/docs"' in response.text
+
+
+def test_a_worker_uvicorn_replaces_is_logged_as_a_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("WARNING", json=True)
+    supervisor = logging.getLogger("uvicorn.error")
+    supervisor.info("Child process [4242] died")
+    supervisor.info("Started parent process [4241]")
+    records = _json_lines(capsys.readouterr().out)
+    assert [(r["event"], r["level"]) for r in records] == [("Child process [4242] died", "warning")]

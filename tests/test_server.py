@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -40,3 +43,49 @@ def test_sigterm_shuts_down_gracefully(server: ServerProcess) -> None:
     assert "Application shutdown complete" in log
     assert '"event": "stopped"' in log
     assert "Traceback" not in log
+
+
+# Run by the supervisor, then again by each worker before it can answer the supervisor's health
+# ping (a spawned worker imports its parent's main script): a slow start, as on a busy host,
+# longer than uvicorn's own 5 s.
+SLOW_ENTRY = """
+import sys, time
+time.sleep({seconds})
+from app.cli import main
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+SLOW_START_S = 8
+
+
+@pytest.mark.timeout(300)
+def test_workers_slow_to_start_are_not_killed(server_env: dict[str, str], tmp_path: Path) -> None:
+    entry = tmp_path / "kehou"
+    entry.write_text(SLOW_ENTRY.format(seconds=SLOW_START_S), encoding="utf-8")
+    process = start_server(
+        server_env, tmp_path / "workers.log", workers=2, command=(sys.executable, str(entry))
+    )
+    try:
+        process.wait_ready()
+        while process.log().count("Application startup complete") < 2 and not _deaths(process):
+            assert process.process.poll() is None, process.log()
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+    assert _deaths(process) == [], process.log()[-3000:]
+
+
+def _deaths(process: ServerProcess) -> list[str]:
+    return [line for line in process.log().splitlines() if "] died" in line]
+
+
+def test_the_entry_point_imports_nothing_of_the_app() -> None:
+    """What each worker imports before it can answer the health ping stays small."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, app.cli; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    heavy = ("sqlalchemy", "fastapi", "redis", "app.resources", "app.main", "app.grab")
+    assert [name for name in heavy if f"'{name}'" in loaded] == []

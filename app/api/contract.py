@@ -117,6 +117,7 @@ def _complete(path: str, operation: dict[str, Any]) -> None:
         implied[422] = ["validation-error"]
     if operation.get("requestBody"):
         implied[400] = ["bad-request"]
+        implied[413] = ["payload-too-large"]  # any body over the limit (app/api/body_limit.py)
     if operation.get("security"):
         implied[401] = ["unauthenticated"]
     else:

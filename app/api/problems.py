@@ -68,6 +68,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "stale-version": 409,
     "rule-violation": 422,
     "import-invalid": 422,
+    "import-too-large": 413,
     "unauthenticated": 401,
     "identity-unavailable": 503,
     "grab-refused": 409,

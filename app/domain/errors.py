@@ -68,6 +68,12 @@ class ImportInvalid(RuleViolation):
     title_en = "The file has errors; nothing was imported"
 
 
+class ImportTooLarge(RuleViolation):
+    slug = "import-too-large"
+    title_zh = "导入文件超出上限,未导入任何数据"
+    title_en = "The file is over the import limit; nothing was imported"
+
+
 class AuthenticationFailed(DomainError):
     slug = "unauthenticated"
     title_zh = "登录失败或登录已过期,请重新登录"

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from app.domain.errors import ImportTooLarge
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "grade": ("年级", "grade"),
     "class_number": ("班级", "班号", "class", "class_number"),
@@ -35,6 +37,8 @@ YES = {"是", "1", "y", "yes", "true", "√"}
 NO = {"", "否", "0", "n", "no", "false"}
 STUDENT_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 PHONE = re.compile(r"^\+?[0-9-]{5,20}$")
+# The largest primary schools have a few thousand pupils, a 集团校 with several campuses under
+# 10,000: twice that is headroom, and a file beyond it is a mistake or an attack, refused at once.
 MAX_ROWS = 20_000
 
 
@@ -154,7 +158,9 @@ def parse_row(row: int, values: Mapping[str, str]) -> tuple[RosterRow | None, li
 def parse_roster(
     headers: Iterable[str], rows: Iterable[tuple[int, list[str]]]
 ) -> tuple[list[RosterRow], list[RowError]]:
-    """Validate a whole file. Rows are (row number as the spreadsheet shows it, cell values)."""
+    """Validate a whole file. Rows are (row number as the spreadsheet shows it, cell values), read
+    lazily: a file with more than `MAX_ROWS` rows (blank ones too) is refused as soon as its
+    first row past the limit is read."""
     mapping, errors = map_headers(headers)
     if errors:
         return [], errors
@@ -162,10 +168,11 @@ def parse_roster(
     first_row_of: dict[str, int] = {}
     for count, (row, cells) in enumerate(rows, start=1):
         if count > MAX_ROWS:
-            errors.append(
-                RowError(row, "", f"一次最多导入 {MAX_ROWS} 行", f"at most {MAX_ROWS} rows")
+            raise ImportTooLarge(
+                f"the file has more than {MAX_ROWS} rows; at most {MAX_ROWS} are imported at once"
+                f" · 文件超过 {MAX_ROWS} 行,一次最多导入 {MAX_ROWS} 行",
+                max_rows=MAX_ROWS,
             )
-            break
         values = {
             field: cells[index] if index < len(cells) else "" for index, field in mapping.items()
         }

@@ -77,7 +77,7 @@ def test_what_every_operation_can_answer_is_declared(document: dict[str, Any]) -
         declared = set(operation["responses"])
         needed = set()
         if operation.get("requestBody"):
-            needed |= {"400", "422"}
+            needed |= {"400", "413", "422"}
         if operation.get("parameters"):
             needed.add("422")
         if operation.get("security"):

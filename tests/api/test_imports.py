@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 
 import httpx
 from openpyxl import Workbook
 
+from app.api.body_limit import MAX_BODY_BYTES
+from app.domain.roster import MAX_ROWS
+from app.services.imports import MAX_REPORTED_ERRORS, MAX_UNPACKED_BYTES
+from tests.support.workbooks import million_bad_rows, repeated_rows, row_xml, xlsx_of_rows
 from tests.support.world import World
 
 HEADERS = ["年级", "班级", "学号", "姓名", "监护人姓名", "监护人电话", "关系", "随迁子女"]
@@ -59,7 +64,7 @@ async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: 
     assert dry.status_code == 200, dry.text
     assert dry.json() | {"errors": []} == {
         "dry_run": True, "valid": True, "rows": 4, "classes_created": 2, "students_created": 4,
-        "guardians_created": 2, "bindings_created": 3, "errors": [],
+        "guardians_created": 2, "bindings_created": 3, "errors": [], "error_count": 0,
     }  # fmt: skip
     assert await _student_count(client, world) == 2
     committed = await upload(client, world, "名单.xlsx", content, dry_run=False)
@@ -110,3 +115,96 @@ async def test_unreadable_files_are_422(client: httpx.AsyncClient, world: World)
     assert (await upload(client, world, "roster.pdf", b"%PDF", dry_run=True)).status_code == 422
     missing = await upload(client, world, "r.csv", "姓名,学号\n甲,1\n".encode(), dry_run=True)
     assert {e["column"] for e in missing.json()["errors"]} == {"年级", "班级"}
+
+
+async def test_a_million_row_file_is_refused_once_as_too_large(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    content = million_bad_rows()
+    assert len(content) < 1024 * 1024
+    for dry_run in (True, False):
+        refused = await upload(client, world, "名单.xlsx", content, dry_run=dry_run)
+        assert refused.status_code == 413, refused.text[:300]
+        assert refused.headers["content-type"] == "application/problem+json"
+        problem = refused.json()
+        assert problem["slug"] == "import-too-large"
+        assert problem["max_rows"] == MAX_ROWS
+        assert f"more than {MAX_ROWS} rows" in problem["detail"]
+        assert "errors" not in problem
+    assert await _student_count(client, world) == 2
+
+
+async def test_rows_past_the_limit_are_never_read(client: httpx.AsyncClient, world: World) -> None:
+    """The sheet breaks off after the limit: a reader that went on (or scanned the whole sheet
+    for its size first) would find it unreadable; one that stops at the limit never sees it."""
+    content = xlsx_of_rows(
+        [row_xml(HEADERS[:4]), *repeated_rows(row_xml([4, 1, "X", "Y"]), MAX_ROWS + 1000)],
+        tail=b"<row><c><v>not a sheet any more",
+    )
+    refused = await upload(client, world, "名单.xlsx", content, dry_run=True)
+    assert refused.status_code == 413, refused.text[:300]
+    assert refused.json()["slug"] == "import-too-large"
+
+
+async def test_a_file_that_unpacks_too_large_is_refused_unread(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    padding = b"<row/>" * (MAX_UNPACKED_BYTES // 6 + 1)
+    content = xlsx_of_rows([row_xml(HEADERS[:4]), padding])
+    refused = await upload(client, world, "名单.xlsx", content, dry_run=True)
+    assert refused.status_code == 413, refused.text[:300]
+    assert refused.json()["slug"] == "import-too-large"
+    assert refused.json()["max_unpacked_bytes"] == MAX_UNPACKED_BYTES
+
+
+async def test_a_stated_sheet_size_does_not_widen_the_rows(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Sheets of some exporters claim the whole grid: only the cells present are read."""
+    content = xlsx_of_rows(
+        [row_xml(HEADERS), *(row_xml(row) for row in GOOD)], dimension="A1:XFD1048576"
+    )
+    dry = await upload(client, world, "名单.xlsx", content, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["valid"], dry.json()["rows"]) == (True, 4)
+
+
+async def test_the_first_hundred_problems_are_listed_and_all_counted(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    bad = [[9, 1, f"B{n:04d}", "错年级"] for n in range(250)]
+    content = csv_bytes([*GOOD, *bad])
+    dry = await upload(client, world, "roster.csv", content, dry_run=True)
+    assert dry.status_code == 200
+    report = dry.json()
+    assert (report["valid"], report["rows"], report["error_count"]) == (False, 254, 250)
+    assert len(report["errors"]) == MAX_REPORTED_ERRORS
+    assert [e["row"] for e in report["errors"]] == list(range(6, 6 + MAX_REPORTED_ERRORS))
+    refused = await upload(client, world, "roster.csv", content, dry_run=False)
+    assert refused.status_code == 422
+    assert refused.json()["slug"] == "import-invalid"
+    assert refused.json()["error_count"] == 250
+    assert len(refused.json()["errors"]) == MAX_REPORTED_ERRORS
+    assert await _student_count(client, world) == 2
+
+
+async def test_a_body_over_the_limit_is_refused_as_it_arrives(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    refused = await upload(client, world, "roster.csv", b"0" * MAX_BODY_BYTES, dry_run=True)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["slug"] == "payload-too-large"
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n\r\n'
+        for _ in range(MAX_BODY_BYTES // 2**20 + 1):
+            yield b"0" * 2**20
+
+    streamed = await client.post(
+        f"/api/v1/schools/{world.school_a}/imports",
+        content=chunks(),
+        headers={**world.auth("admin-a"), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert streamed.status_code == 413
+    assert streamed.json()["slug"] == "payload-too-large"

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 import pytest
 
+from app.domain.errors import ImportTooLarge
 from app.domain.roster import MAX_ROWS, map_headers, parse_roster
 
 HEADERS = ["年级", "班级", "学号", "姓名", "监护人姓名", "监护人电话", "关系", "留守"]
@@ -78,8 +82,22 @@ def test_blank_lines_are_skipped() -> None:
     assert len(records) == 2
 
 
-@pytest.mark.parametrize("count", [MAX_ROWS + 5])
-def test_too_many_rows(count: int) -> None:
-    many = [(n, ["3", "1", f"S{n}", "甲"]) for n in range(2, count + 2)]
-    _, errors = parse_roster(HEADERS, many)
-    assert errors[-1].message_en == f"at most {MAX_ROWS} rows"
+def test_the_largest_file_allowed_parses() -> None:
+    most = [(n, ["3", "1", f"S{n}", "甲"]) for n in range(2, MAX_ROWS + 2)]
+    records, errors = parse_roster(HEADERS, most)
+    assert (len(records), errors) == (MAX_ROWS, [])
+
+
+def test_one_row_more_is_refused_once_without_reading_on() -> None:
+    read = 0
+
+    def endless() -> Iterator[tuple[int, list[str]]]:
+        nonlocal read
+        for number in itertools.count(2):
+            read += 1
+            yield number, ["9", "1", "S?", ""]  # every row bad: no error per row comes back
+
+    with pytest.raises(ImportTooLarge) as refused:
+        parse_roster(HEADERS, endless())
+    assert refused.value.extensions == {"max_rows": MAX_ROWS}
+    assert read == MAX_ROWS + 1

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,15 @@ class ServerProcess:
         return self.process.returncode
 
 
-def start_server(env: dict[str, str], log_path: Path, *, workers: int = 1) -> ServerProcess:
+def start_server(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 1,
+    command: Sequence[str] = (sys.executable, "-m", "app"),
+) -> ServerProcess:
+    """`command serve`: `python -m app` by default, or a script as the `kehou` one that
+    operators run."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     full_env.update(env)
@@ -66,7 +75,7 @@ def start_server(env: dict[str, str], log_path: Path, *, workers: int = 1) -> Se
     full_env["KEHOU_WORKERS"] = str(workers)
     log = open(log_path, "wb")  # noqa: SIM115  (the child writes to it)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"],
+        [*command, "serve"],
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
