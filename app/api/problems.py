@@ -163,11 +163,12 @@ RETRY_AFTER_HEADER = {
 }
 
 
+_HTTP_BY_SLUG = {kind.slug: kind for kind in HTTP_PROBLEMS.values()}
+
+
 def _status_of(slug: str) -> int:
-    for status, kind in HTTP_PROBLEMS.items():
-        if kind.slug == slug:
-            return status
-    return DOMAIN_STATUS[slug]
+    kind = _HTTP_BY_SLUG.get(slug)
+    return kind.status if kind else DOMAIN_STATUS[slug]
 
 
 def problem_responses(*answers: int | str) -> dict[int | str, dict[str, Any]]:
@@ -240,9 +241,8 @@ def _domain_titles() -> dict[str, tuple[str, str]]:
 
 
 def _kind_of(slug: str) -> ProblemKind:
-    for kind in HTTP_PROBLEMS.values():
-        if kind.slug == slug:
-            return kind
+    if slug in _HTTP_BY_SLUG:
+        return _HTTP_BY_SLUG[slug]
     if slug == DATABASE_UNAVAILABLE.slug:
         return DATABASE_UNAVAILABLE
     title_zh, title_en = _domain_titles().get(

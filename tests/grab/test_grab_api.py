@@ -149,6 +149,7 @@ async def test_refusals_name_the_rule(
     assert (await grab(client, world.term_a, a, limit)).json()["slug"] == "limit-reached"
 
 
+@pytest.mark.parametrize("engine_holds_term", [True, False], ids=["armed", "not-armed"])
 @pytest.mark.parametrize(
     ("phase", "slug"),
     [("before", "window-not-open"), ("after", "window-closed"), ("between", "window-closed")],
@@ -160,29 +161,14 @@ async def test_outside_the_window_nobody_grabs(
     families: list[Family],
     phase: str,
     slug: str,
-) -> None:
-    await open_and_arm(resources, world.term_a, phase)
-    response = await grab(client, world.term_a, families[0], world.course_a)
-    assert (response.status_code, response.json()["slug"]) == (409, slug)
-
-
-@pytest.mark.parametrize(
-    ("phase", "slug"),
-    [("before", "window-not-open"), ("after", "window-closed"), ("between", "window-closed")],
-)
-async def test_a_term_the_engine_does_not_hold_is_refused_by_its_clock(
-    client: httpx.AsyncClient,
-    resources: Resources,
-    world: World,
-    families: list[Family],
-    phase: str,
-    slug: str,
+    engine_holds_term: bool,
 ) -> None:
     """Terms are armed shortly before their grab: outside the window, a term the engine does
     not hold is a 409 like any grab out of time, not a 503 "being restored"."""
     await open_and_arm(resources, world.term_a, phase)
-    keys = resources.engine.keys(world.term_a)
-    await resources.engine.redis.delete(*keys.armed_state_keys)
+    if not engine_holds_term:
+        keys = resources.engine.keys(world.term_a)
+        await resources.engine.redis.delete(*keys.armed_state_keys)
     response = await grab(client, world.term_a, families[0], world.course_a)
     assert (response.status_code, response.json()["slug"]) == (409, slug)
 
