@@ -21,10 +21,10 @@ from app.db import async_database_url
 from app.demo_running import add_running_term
 from app.domain.access import Role
 from app.domain.schedule import GradeRule, default_grade_rules
+from app.domain.statuses import BindingStatus
 from app.domain.window import plan_window
 from app.models import (
     Agreement,
-    BindingStatus,
     Course,
     CourseKind,
     District,

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Role
 from app.domain.grouping import Applicant, group_students
 from app.domain.schedule import default_grade_rules
+from app.domain.statuses import CourseStatus
 from app.models import (
     CareGroup,
     CareGroupMember,
     Course,
     CourseKind,
-    CourseStatus,
     Enrollment,
     GradeSchedule,
     RoleGrant,

@@ -29,13 +29,13 @@ from sqlalchemy import insert, text
 
 from app.demo_running import sample_roll_calls
 from app.domain.access import Role
+from app.domain.statuses import CourseStatus
 from app.main import create_app
 from app.models import (
     CareGroup,
     CareGroupMember,
     Course,
     CourseKind,
-    CourseStatus,
     District,
     Enrollment,
     RoleGrant,

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.attendance import AttendanceStatus, PolicyAction
+from app.domain.attendance import PolicyAction
+from app.domain.statuses import AttendanceStatus
 from app.services import attendance
 from app.services.attendance import Mark, RollCall
 

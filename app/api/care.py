@@ -9,7 +9,8 @@ from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.applications import Action, ApplicationState
+from app.domain.applications import Action
+from app.domain.statuses import ApplicationState
 from app.services import care
 
 router = APIRouter(tags=["basic care"])

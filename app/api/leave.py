@@ -11,7 +11,7 @@ from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.attendance import PolicyAction
-from app.models import LeaveState
+from app.domain.statuses import LeaveState
 from app.services import leave, policies
 
 router = APIRouter(tags=["leave"])

@@ -14,7 +14,7 @@ from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.sessions import CancelCause
-from app.models import SessionStatus
+from app.domain.statuses import SessionStatus
 from app.services import sessions
 from app.services.calendar_feed import student_calendar
 

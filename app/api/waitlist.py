@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
-from app.models import WaitlistState
+from app.domain.statuses import WaitlistState
 from app.services import waitlist
 
 router = APIRouter(tags=["waitlist"])

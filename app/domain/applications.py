@@ -9,14 +9,7 @@ from enum import StrEnum
 
 from app.domain.access import Role
 from app.domain.errors import Conflict, PermissionDenied
-
-
-class ApplicationState(StrEnum):
-    APPLIED = "applied"  # the parent applied (书面申请 / 回执单)
-    CLASS_APPROVED = "class_approved"  # the class teacher reviewed it
-    APPROVED = "approved"  # the school approved it
-    REFUSED = "refused"  # by the class teacher or the school, with a reason
-    WITHDRAWN = "withdrawn"  # by the parent, before the school decided
+from app.domain.statuses import ApplicationState
 
 
 class Action(StrEnum):

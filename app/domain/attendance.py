@@ -13,16 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-
-class AttendanceStatus(StrEnum):
-    PRESENT = "present"  # 出勤
-    ABSENT = "absent"  # 缺勤 (unexcused)
-    LEAVE = "leave"  # 请假 (excused by approved leave)
-    LATE = "late"  # 迟到 (arrived late; attended)
-
-    @property
-    def attended(self) -> bool:
-        return self in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+from app.domain.statuses import AttendanceStatus
 
 
 class PolicyAction(StrEnum):

@@ -15,16 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.eligibility import course_slot
 from app.domain.errors import NotFound
+from app.domain.statuses import BindingStatus, CourseStatus, EnrollmentStatus
 from app.grab.engine import ArmedCourse, ArmedStudent, ArmedWindow, SeatEngine
 from app.grab.persister import persist_stream
 from app.models import (
     Agreement,
-    BindingStatus,
     Course,
     CourseKind,
-    CourseStatus,
     Enrollment,
-    EnrollmentStatus,
     Guardianship,
     Insurance,
     SchoolClass,

@@ -19,9 +19,10 @@ from app.domain.invariants import (
     time_conflicts,
     twice_in_a_course,
 )
+from app.domain.statuses import EnrollmentStatus
 from app.grab.arming import GRABBABLE
 from app.grab.engine import SeatEngine
-from app.models import Course, Enrollment, EnrollmentStatus, Term
+from app.models import Course, Enrollment, Term
 from app.services.calendar import grade_rules
 
 

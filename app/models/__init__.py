@@ -1,44 +1,28 @@
-"""ORM models. Every table is created by a migration in `migrations/versions`, never create_all."""
+"""ORM models, one module per feature. Every table is created by a migration in
+`migrations/versions`, never create_all."""
 
 from app.db import Base
-from app.models.attendance import (
-    Attendance,
-    CareSession,
-    Handover,
-    LeaveRequest,
-    LeaveState,
-    PolicyStep,
-    SessionStatus,
-    session_roster,
-)
-from app.models.audit import AuditEvent, WaitlistEntry, WaitlistState
-from app.models.calendar import CalendarOverride, GradeSchedule, Suspension, Term, UnderMinPolicy
+from app.models.attendance import Attendance, Handover
+from app.models.audit import AuditEvent
+from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
 from app.models.care import CareApplication, CareApplicationEvent
-from app.models.course import Course, CourseKind, CourseStatus
+from app.models.care_groups import CareGroup, CareGroupMember
+from app.models.courses import Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
-from app.models.enrollment import Enrollment, EnrollmentStatus
-from app.models.fees import DutyKind, DutyRecord, Feedback, LedgerEntry
-from app.models.notification import Notice, NoticeState
-from app.models.org import District, School, SchoolClass
-from app.models.people import (
-    Agreement,
-    BindingCode,
-    BindingStatus,
-    Guardianship,
-    Insurance,
-    RefreshToken,
-    RoleGrant,
-    Student,
-    User,
-)
-from app.models.publication import (
-    CareGroup,
-    CareGroupMember,
-    Objection,
-    Publication,
-    PublicationKind,
-)
-from app.models.reconcile import ReconcileRun
+from app.models.enrollments import Enrollment
+from app.models.feedback import Feedback
+from app.models.fees import LedgerEntry
+from app.models.leave import LeaveRequest, PolicyStep
+from app.models.notices import Notice
+from app.models.publications import Objection, Publication, PublicationKind
+from app.models.reconcile_runs import ReconcileRun
+from app.models.schools import District, School, SchoolClass
+from app.models.sessions import CareSession, session_roster
+from app.models.students import Agreement, BindingCode, Guardianship, Insurance, Student
+from app.models.terms import Term, UnderMinPolicy
+from app.models.users import RefreshToken, RoleGrant, User
+from app.models.waitlist import WaitlistEntry
+from app.models.workload import DutyKind, DutyRecord
 
 __all__ = [
     "Agreement",
@@ -46,7 +30,6 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BindingCode",
-    "BindingStatus",
     "CalendarOverride",
     "CareApplication",
     "CareApplicationEvent",
@@ -55,23 +38,19 @@ __all__ = [
     "CareSession",
     "Course",
     "CourseKind",
-    "CourseStatus",
     "DatabaseIdentity",
     "District",
     "DutyKind",
     "DutyRecord",
     "Enrollment",
-    "EnrollmentStatus",
     "Feedback",
     "GradeSchedule",
     "Guardianship",
     "Handover",
     "Insurance",
     "LeaveRequest",
-    "LeaveState",
     "LedgerEntry",
     "Notice",
-    "NoticeState",
     "Objection",
     "PolicyStep",
     "Publication",
@@ -81,13 +60,11 @@ __all__ = [
     "RoleGrant",
     "School",
     "SchoolClass",
-    "SessionStatus",
     "Student",
     "Suspension",
     "Term",
     "UnderMinPolicy",
     "User",
     "WaitlistEntry",
-    "WaitlistState",
     "session_roster",
 ]

@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Identity,
-    Index,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -21,7 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.models.base import created_at_column
-from app.models.people import enum_column
 
 
 class AuditEvent(Base):
@@ -41,36 +36,4 @@ class AuditEvent(Base):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))
     reason: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    created_at: Mapped[datetime] = created_at_column()
-
-
-class WaitlistState(enum.StrEnum):
-    WAITING = "waiting"
-    ADMITTED = "admitted"  # a freed seat went to this student
-    WITHDRAWN = "withdrawn"
-
-
-class WaitlistEntry(Base):
-    """A student waiting for a seat in a full course (候补), first come first served."""
-
-    __tablename__ = "waitlist_entry"
-    __table_args__ = (
-        UniqueConstraint("course_id", "student_id"),
-        Index(
-            "ix_waitlist_entry_waiting",
-            "course_id",
-            "id",
-            postgresql_where=text("state = 'waiting'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    state: Mapped[WaitlistState] = mapped_column(
-        enum_column(WaitlistState, "waitlist_state"), server_default=WaitlistState.WAITING.value
-    )
-    admitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

@@ -1,10 +1,16 @@
-"""Column helpers shared by the models: timestamps as timestamptz, optimistic versions."""
+"""Column helpers shared by the models: timestamps as timestamptz, optimistic versions, enums stored by value."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, func
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    Integer,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -17,3 +23,7 @@ class Versioned:
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+def enum_column(enum_type: type[enum.Enum], name: str) -> Enum:
+    return Enum(enum_type, name=name, values_callable=lambda members: [m.value for m in members])

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
-    Integer,
     SmallInteger,
     String,
     Time,
@@ -19,89 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.base import Versioned, created_at_column
-from app.models.people import enum_column
-
-
-class UnderMinPolicy(enum.StrEnum):
-    CANCEL = "cancel"  # 撤班, as after round one
-    OPEN = "open"  # open anyway with the students it has
-
-
-class Term(Versioned, Base):
-    """A school term with its registration window (24 hours by default), the extension-course
-    grab start inside it, and the second round after it."""
-
-    __tablename__ = "term"
-    __table_args__ = (
-        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
-        CheckConstraint("closes_at > opens_at", name="window_in_order"),
-        CheckConstraint(
-            "grab_opens_at >= opens_at AND grab_opens_at < closes_at", name="grab_in_window"
-        ),
-        CheckConstraint(
-            "round2_closes_at > round2_opens_at AND round2_opens_at >= closes_at",
-            name="round2_after_window",
-        ),
-        CheckConstraint("max_extension_courses >= 0", name="limit_not_negative"),
-        CheckConstraint("basic_care_places >= 0", name="care_places_not_negative"),
-        CheckConstraint("care_group_limit BETWEEN 1 AND 100", name="care_group_limit_range"),
-        CheckConstraint(
-            "absence_limit >= 1 AND late_pickup_limit >= 1", name="policy_limits_positive"
-        ),
-        CheckConstraint("late_pickup_grace_minutes >= 0", name="grace_not_negative"),
-        CheckConstraint(
-            "subsidy_fen_per_student_hour >= 0 AND points_per_supervision >= 0"
-            " AND points_per_activity >= 0 AND points_per_patrol >= 0",
-            name="rates_not_negative",
-        ),
-        CheckConstraint(
-            "(summer_starts_on IS NULL) = (summer_ends_on IS NULL)"
-            " AND (summer_ends_on IS NULL OR summer_ends_on >= summer_starts_on)",
-            name="summer_range",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
-    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    grab_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    round2_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    round2_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    max_extension_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
-    withdrawal_allowed: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    # Grab rate limits in `limits` notation ("20/minute"); None keeps the deployment's.
-    grab_limit_per_parent: Mapped[str | None] = mapped_column(String(40))
-    grab_limit_per_ip: Mapped[str | None] = mapped_column(String(40))
-    summer_starts_on: Mapped[date | None] = mapped_column(Date)
-    summer_ends_on: Mapped[date | None] = mapped_column(Date)
-    # What the reconciler does with a course still under its minimum after round two.
-    under_min_after_round2: Mapped[UnderMinPolicy] = mapped_column(
-        enum_column(UnderMinPolicy, "under_min_policy"),
-        server_default=UnderMinPolicy.CANCEL.value,
-    )
-    # A freed seat goes to the first student waiting for it (beyond the seed; off by default).
-    waitlist_enabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    # Basic-care places; None: as many as are approved.
-    basic_care_places: Mapped[int | None] = mapped_column(Integer)
-    care_group_limit: Mapped[int] = mapped_column(SmallInteger, server_default="40")
-    # Attendance policies: N unexcused absences give a place up; M late pickups warn, one more
-    # proposes a dismissal. A pickup more than the grace after the session's end is late.
-    absence_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
-    late_pickup_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
-    late_pickup_grace_minutes: Mapped[int] = mapped_column(SmallInteger, server_default="10")
-    # Workload rates (seed defaults: 2 yuan per student-hour; 50, 50 and 40 points).
-    subsidy_fen_per_student_hour: Mapped[int] = mapped_column(Integer, server_default="200")
-    points_per_supervision: Mapped[int] = mapped_column(SmallInteger, server_default="50")
-    points_per_activity: Mapped[int] = mapped_column(SmallInteger, server_default="50")
-    points_per_patrol: Mapped[int] = mapped_column(SmallInteger, server_default="40")
-    billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = created_at_column()
+from app.models.base import created_at_column
 
 
 class GradeSchedule(Base):

@@ -6,9 +6,8 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.domain.applications import ApplicationState
-from app.models.base import created_at_column
-from app.models.people import enum_column
+from app.domain.statuses import ApplicationState
+from app.models.base import created_at_column, enum_column
 
 
 class CareApplication(Base):

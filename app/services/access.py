@@ -6,7 +6,8 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import ChildsTeachers, Principal, SchoolScope
-from app.models import CareGroupMember, Course, Enrollment, EnrollmentStatus, Student
+from app.domain.statuses import EnrollmentStatus
+from app.models import CareGroupMember, Course, Enrollment, Student
 from app.services.common import require, school_scope
 
 

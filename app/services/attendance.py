@@ -12,18 +12,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.attendance import AttendanceStatus, is_late_pickup, mark
+from app.domain.attendance import is_late_pickup, mark
 from app.domain.errors import Conflict, NotFound, RuleViolation
-from app.models import (
-    Attendance,
-    CareSession,
-    Handover,
-    LeaveRequest,
-    LeaveState,
-    SessionStatus,
-    Student,
-    Term,
-)
+from app.domain.statuses import AttendanceStatus, LeaveState, SessionStatus
+from app.models import Attendance, CareSession, Handover, LeaveRequest, Student, Term
 from app.services import policies
 from app.services.access import require_follows
 from app.services.common import (

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from app.models import CareSession, SessionStatus
+from app.domain.statuses import SessionStatus
+from app.models import CareSession
 
 PRODUCT = "-//Kehou//课后托管//ZH"
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Role, SchoolScope
-from app.domain.applications import TRANSITIONS, Action, ApplicationState, transition
+from app.domain.applications import TRANSITIONS, Action, transition
 from app.domain.errors import Conflict, PermissionDenied, RuleViolation
 from app.domain.grab_errors import WindowClosed, WindowNotOpen
+from app.domain.statuses import ApplicationState
 from app.models import CareApplication, CareApplicationEvent, Student, Term
 from app.services.care_groups import approved_count
 from app.services.common import (

@@ -9,10 +9,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.applications import ApplicationState, Candidate, allocate
+from app.domain.applications import Candidate, allocate
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.grouping import Applicant, group_students
 from app.domain.overrides import require_reason
+from app.domain.statuses import ApplicationState
 from app.models import (
     AuditEvent,
     CareApplication,

@@ -15,17 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.attendance import AttendanceStatus
-from app.models import (
-    CareGroup,
-    CareSession,
-    Course,
-    Enrollment,
-    EnrollmentStatus,
-    SessionStatus,
-    Term,
-    session_roster,
-)
+from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatus
+from app.models import CareGroup, CareSession, Course, Enrollment, Term, session_roster
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
 from app.services.common import SCHOOL_ZONE, get_or_404, require_admin_of, require_staff_of

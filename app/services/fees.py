@@ -15,15 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.fees import Entry, LedgerKind, Statement, statement
-from app.models import (
-    CareSession,
-    Course,
-    Enrollment,
-    LedgerEntry,
-    SessionStatus,
-    Student,
-    Term,
-)
+from app.domain.statuses import SessionStatus
+from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
 from app.services.access import require_follows
 from app.services.common import get_or_404, paginate, require_admin_of
 

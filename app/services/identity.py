@@ -11,17 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Child, Grant, Principal
 from app.domain.errors import AuthenticationFailed, RefreshTokenReused
+from app.domain.statuses import BindingStatus
 from app.identity.providers import ExternalIdentity
 from app.identity.tokens import TokenSigner, new_refresh_token, refresh_token_hash
-from app.models import (
-    BindingStatus,
-    Guardianship,
-    RefreshToken,
-    RoleGrant,
-    SchoolClass,
-    Student,
-    User,
-)
+from app.models import Guardianship, RefreshToken, RoleGrant, SchoolClass, Student, User
 
 
 @dataclass(frozen=True)

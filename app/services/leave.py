@@ -10,17 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.attendance import AttendanceStatus, requested_in_advance
+from app.domain.attendance import requested_in_advance
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
-from app.models import (
-    Attendance,
-    CareSession,
-    LeaveRequest,
-    LeaveState,
-    SchoolClass,
-    Student,
-    Term,
-)
+from app.domain.statuses import AttendanceStatus, LeaveState
+from app.models import Attendance, CareSession, LeaveRequest, SchoolClass, Student, Term
 from app.notify.outbox import enqueue, guardians_of
 from app.notify.term_messages import leave_decided
 from app.services.common import get_or_404, require, school_scope, school_today

@@ -10,17 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import STAFF_ROLES, Principal, Role, may_receive_staff_role
 from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.statuses import BindingStatus
 from app.engine_changes import ClassChanged, record
-from app.models import (
-    BindingStatus,
-    District,
-    Guardianship,
-    RoleGrant,
-    School,
-    SchoolClass,
-    Student,
-    User,
-)
+from app.models import District, Guardianship, RoleGrant, School, SchoolClass, Student, User
 from app.services.common import (
     flush_or_conflict,
     get_or_404,

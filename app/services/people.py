@@ -15,11 +15,11 @@ from app.domain.bindings import check_account_pending, check_student_pending
 from app.domain.eligibility import Prerequisite, Readiness, missing_prerequisites
 from app.domain.errors import Conflict, NotFound, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import DateRange
+from app.domain.statuses import BindingStatus
 from app.engine_changes import StudentChanged, record
 from app.models import (
     Agreement,
     BindingCode,
-    BindingStatus,
     Guardianship,
     Insurance,
     SchoolClass,

@@ -21,13 +21,13 @@ from app.domain.attendance import (
 )
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
+from app.domain.statuses import EnrollmentStatus
 from app.engine_changes import SeatReleased, record
 from app.models import (
     CareGroupMember,
     CareSession,
     Course,
     Enrollment,
-    EnrollmentStatus,
     PolicyStep,
     RoleGrant,
     Student,

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.publication import mask_name, publication_period
+from app.domain.statuses import CourseStatus, EnrollmentStatus
 from app.models import (
     Course,
-    CourseStatus,
     Enrollment,
-    EnrollmentStatus,
     Objection,
     Publication,
     PublicationKind,

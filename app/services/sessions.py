@@ -22,16 +22,14 @@ from app.domain.sessions import (
     plan_care_group,
     plan_sessions,
 )
+from app.domain.statuses import CourseStatus, EnrollmentStatus, SessionStatus
 from app.models import (
     CareGroup,
     CareGroupMember,
     CareSession,
     Course,
     CourseKind,
-    CourseStatus,
     Enrollment,
-    EnrollmentStatus,
-    SessionStatus,
     Student,
     Term,
     session_roster,

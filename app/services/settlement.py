@@ -13,7 +13,8 @@ from app.domain.errors import Conflict
 from app.domain.fees import Entry, LedgerKind, SchoolSummary, settlement_amount, summarize
 from app.domain.overrides import require_reason
 from app.domain.sessions import CancelCause
-from app.models import CareSession, LedgerEntry, SessionStatus, Term
+from app.domain.statuses import SessionStatus
+from app.models import CareSession, LedgerEntry, Term
 from app.notify.outbox import NewNotice
 from app.notify.term_messages import term_ended_early
 from app.services import workload

@@ -13,17 +13,10 @@ from app.domain.eligibility import course_slot
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.sessions import CancelCause
+from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
 from app.engine_changes import TermChanged, TimetableChanged, record
-from app.models import (
-    CalendarOverride,
-    CareSession,
-    Course,
-    CourseStatus,
-    GradeSchedule,
-    Suspension,
-    Term,
-)
+from app.models import CalendarOverride, CareSession, Course, GradeSchedule, Suspension, Term
 from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     flush_or_conflict,

@@ -13,17 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.grab_errors import GrabRefused
-from app.models import (
-    Course,
-    CourseKind,
-    CourseStatus,
-    Enrollment,
-    EnrollmentStatus,
-    Student,
-    Term,
-    WaitlistEntry,
-    WaitlistState,
-)
+from app.domain.statuses import CourseStatus, EnrollmentStatus, WaitlistState
+from app.models import Course, CourseKind, Enrollment, Student, Term, WaitlistEntry
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.services.common import flush_or_conflict, get_or_404, require_staff_of
 from app.services.people import act_for_student

@@ -9,7 +9,8 @@ import httpx
 from fastapi import FastAPI
 
 from app.domain.access import Role
-from app.models import Course, Enrollment, EnrollmentStatus, RoleGrant, User
+from app.domain.statuses import EnrollmentStatus
+from app.models import Course, Enrollment, RoleGrant, User
 from app.resources import Resources
 from tests.support.world import World
 

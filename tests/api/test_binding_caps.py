@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.domain.bindings import MAX_PENDING_PER_ACCOUNT, MAX_PENDING_PER_STUDENT
-from app.models import BindingStatus, Guardianship, Student, User
+from app.domain.statuses import BindingStatus
+from app.models import Guardianship, Student, User
 from app.resources import Resources
 from tests.support.world import World
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select, update
 
-from app.domain.applications import ApplicationState
+from app.domain.statuses import ApplicationState
 from app.models import (
     AuditEvent,
     CareApplication,

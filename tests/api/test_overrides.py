@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from app.models import AuditEvent, Course, Enrollment, EnrollmentStatus, Notice, Term
+from app.domain.statuses import EnrollmentStatus
+from app.models import AuditEvent, Course, Enrollment, Notice, Term
 from app.resources import Resources
 from tests.grab.test_reconciler import grab
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm, set_window

@@ -16,11 +16,8 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.models import (
-    Enrollment,
-    EnrollmentStatus,
-    LedgerEntry,
-)
+from app.domain.statuses import EnrollmentStatus
+from app.models import Enrollment, LedgerEntry
 from app.resources import Resources
 from app.services.calendar import public_holiday
 from app.services.common import school_today

@@ -12,13 +12,13 @@ from app.domain.access import Role
 from app.domain.applications import (
     TRANSITIONS,
     Action,
-    ApplicationState,
     Candidate,
     allocate,
     priority_order,
     transition,
 )
 from app.domain.errors import Conflict, PermissionDenied
+from app.domain.statuses import ApplicationState
 
 ALLOWED = {(t.source, t.action): (t.target, t.roles) for t in TRANSITIONS}
 

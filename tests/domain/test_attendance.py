@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.attendance import (
-    AttendanceStatus,
     PolicyAction,
     PolicyLimits,
     absence_actions,
@@ -21,6 +20,7 @@ from app.domain.attendance import (
     requested_in_advance,
     unexcused_absences,
 )
+from app.domain.statuses import AttendanceStatus
 
 A = AttendanceStatus
 P = PolicyAction

@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 
 from app.domain.eligibility import course_slot
 from app.domain.schedule import TimeSlot
+from app.domain.statuses import EnrollmentStatus
 from app.embedded import RedisServer
 from app.grab.audit import audit_term
 from app.grab.persister import Persister
-from app.models import Course, Enrollment, EnrollmentStatus, Insurance, Term
+from app.models import Course, Enrollment, Insurance, Term
 from app.services.calendar import grade_rules
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm

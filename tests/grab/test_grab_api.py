@@ -12,9 +12,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.domain.statuses import BindingStatus
 from app.grab.arming import arm_term
 from app.main import create_app
-from app.models import BindingStatus, CourseKind, Enrollment, Guardianship
+from app.models import CourseKind, Enrollment, Guardianship
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, counts, grab, open_and_arm

@@ -10,8 +10,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.domain.statuses import CourseStatus, EnrollmentStatus
 from app.grab.reconciler import reconcile
-from app.models import Course, CourseStatus, Enrollment, EnrollmentStatus, Notice, Term
+from app.models import Course, Enrollment, Notice, Term
 from app.resources import Resources
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm, set_window
 from tests.support.world import World, build_world, sign_in_everyone

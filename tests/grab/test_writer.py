@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.statuses import EnrollmentStatus
 from app.grab.persister import StreamGrab
 from app.grab.writer import GrabWriter
-from app.models import Course, Enrollment, EnrollmentStatus
+from app.models import Course, Enrollment
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families
 from tests.support.world import build_world

@@ -14,7 +14,8 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy import insert, select
 
-from app.models import Notice, NoticeState, User
+from app.domain.statuses import NoticeState
+from app.models import Notice, User
 from app.notify.notifier import DingTalkNotifier, Message, Notifier
 from app.notify.outbox import NewNotice, enqueue
 from app.notify.worker import NoticeWorker

@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.domain.statuses import BindingStatus
 from app.grab.arming import arm_term
 from app.models import (
     Agreement,
-    BindingStatus,
     Course,
     CourseKind,
     Enrollment,

@@ -11,14 +11,8 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, update
 
-from app.models import (
-    CareGroupMember,
-    Course,
-    CourseStatus,
-    Enrollment,
-    Notice,
-    Term,
-)
+from app.domain.statuses import CourseStatus
+from app.models import CareGroupMember, Course, Enrollment, Notice, Term
 from app.resources import Resources
 from app.services.common import school_today
 from tests.support.grabbing import Family

@@ -12,11 +12,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.access import Role
-from app.domain.applications import ApplicationState
 from app.domain.attendance import PolicyAction
+from app.domain.statuses import ApplicationState, BindingStatus, EnrollmentStatus
 from app.models import (
     Agreement,
-    BindingStatus,
     CareApplication,
     CareGroup,
     CareGroupMember,
@@ -25,7 +24,6 @@ from app.models import (
     CourseKind,
     District,
     Enrollment,
-    EnrollmentStatus,
     Feedback,
     GradeSchedule,
     Guardianship,

@@ -14,7 +14,8 @@ from app.api.schemas.base import (
     Weekday,
 )
 from app.domain.eligibility import Ineligibility
-from app.models import CourseKind, CourseStatus
+from app.domain.statuses import CourseStatus
+from app.models import CourseKind
 
 DEFAULT_MIN_SIZE = 15  # 原则上报名人数达到15人将开设课程
 DEFAULT_GROUP_SIZE = 40  # basic care: about 40 students a group

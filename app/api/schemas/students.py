@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
 from app.api.schemas.org import NewUser
 from app.domain.eligibility import Prerequisite
-from app.models import BindingStatus
+from app.domain.statuses import BindingStatus
 
 Relation = Literal["father", "mother", "grandparent", "guardian", "other"]
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -17,14 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.base import created_at_column
-from app.models.people import enum_column
-
-
-class EnrollmentStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    CANCELLED_BY_SCHOOL = "cancelled_by_school"  # the course was cancelled (撤班)
-    DISMISSED = "dismissed"  # 劝退, or the place given up (视作自动放弃)
+from app.domain.statuses import EnrollmentStatus
+from app.models.base import created_at_column, enum_column
 
 
 class Enrollment(Base):

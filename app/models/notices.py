@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -20,15 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.base import created_at_column
-from app.models.people import enum_column
-
-
-class NoticeState(enum.StrEnum):
-    QUEUED = "queued"
-    SENT = "sent"  # DingTalk accepted it (asynchronous: `receipt` says whether it arrived)
-    NO_CHANNEL = "no_channel"  # the user has no DingTalk account linked
-    FAILED = "failed"  # refused, or out of attempts
+from app.domain.statuses import NoticeState
+from app.models.base import created_at_column, enum_column
 
 
 class Notice(Base):

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.domain.access import Role
-from app.models.base import Versioned, created_at_column
-from app.models.people import enum_column
+from app.models.base import Versioned, created_at_column, enum_column
 
 
 class District(Versioned, Base):

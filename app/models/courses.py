@@ -8,20 +8,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.base import Versioned, created_at_column
-from app.models.people import enum_column
+from app.domain.statuses import CourseStatus
+from app.models.base import Versioned, created_at_column, enum_column
 
 
 class CourseKind(enum.StrEnum):
     BASIC = "basic"  # "1" 基础性托管: free, supervised homework and reading
     EXTENSION = "extension"  # "X" 拓展性托管: a paid interest course
     HYBRID = "hybrid"  # "1+X"
-
-
-class CourseStatus(enum.StrEnum):
-    OPEN = "open"  # taking registrations
-    CONFIRMED = "confirmed"  # 开班
-    CANCELLED = "cancelled"  # 撤班
 
 
 class Course(Versioned, Base):

@@ -10,42 +10,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
-    SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.base import created_at_column
-from app.models.people import enum_column
-
-
-class CareGroup(Base):
-    """A basic-care group (编班) of a term."""
-
-    __tablename__ = "care_group"
-    __table_args__ = (UniqueConstraint("term_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
-    number: Mapped[int] = mapped_column(SmallInteger)
-    grades: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
-    created_at: Mapped[datetime] = created_at_column()
-
-
-class CareGroupMember(Base):
-    __tablename__ = "care_group_member"
-    __table_args__ = (UniqueConstraint("term_id", "student_id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("care_group.id", ondelete="CASCADE"), index=True
-    )
-    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+from app.models.base import created_at_column, enum_column
 
 
 class PublicationKind(enum.StrEnum):
