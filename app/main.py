@@ -18,6 +18,7 @@ from prometheus_client import (
 
 from app.api import (
     attendance,
+    audit,
     auth,
     bindings,
     care,
@@ -26,14 +27,18 @@ from app.api import (
     districts,
     enrollments,
     exports,
+    feedback,
     fees,
     health,
     imports,
     leave,
     me,
     overrides,
+    policies,
     publications,
+    rounds,
     schools,
+    seats,
     sessions,
     students,
     terms,
@@ -73,9 +78,9 @@ def build_api_router() -> APIRouter:
     # The grab's router first: a request is matched against the routes in order, and the grab is
     # the route the opening second hammers.
     for module in (
-        enrollments, auth, me, districts, schools, terms, courses, students, bindings, imports,
-        care, care_groups, overrides, waitlist, publications, sessions, attendance, leave, fees,
-        workload, exports,
+        enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students,
+        bindings, imports, care, care_groups, overrides, audit, waitlist, publications, sessions,
+        attendance, leave, policies, fees, workload, feedback, exports,
     ):  # fmt: skip
         router.include_router(module.router)
     return router

@@ -6,13 +6,12 @@ from fastapi import APIRouter, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
-from app.api.schemas.students import BindingOut, BindingRequest, BindingReview
+from app.api.schemas.bindings import BindingOut, BindingRequest, BindingReview
 from app.services import people
 
 router = APIRouter(tags=["bindings"])
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 @router.post(

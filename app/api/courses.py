@@ -8,42 +8,13 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
-from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate
+from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate, course_out
 from app.models import CourseKind
 from app.services import courses
-from app.services.courses import CourseView
 
 router = APIRouter(tags=["courses"])
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
-
-
-def course_out(view: CourseView) -> CourseOut:
-    course = view.course
-    return CourseOut(
-        id=course.id,
-        term_id=course.term_id,
-        name=course.name,
-        kind=course.kind,
-        description=course.description,
-        teacher_id=course.teacher_id,
-        room=course.room,
-        grades=sorted(course.grades),
-        weekdays=sorted(course.weekdays),
-        start_time=view.slot.start,
-        end_time=view.slot.end,
-        capacity=course.capacity,
-        seats_left=view.seats_left,
-        min_size=course.min_size,
-        status=course.status,
-        fee_per_session_fen=course.fee_per_session_fen,
-        materials_note=course.materials_note,
-        sessions=view.sessions,
-        eligible=(view.ineligible is None) if view.checked_for_student else None,
-        ineligible_reason=view.ineligible,
-        version=course.version,
-    )
 
 
 @router.get(

@@ -6,14 +6,14 @@ from fastapi import APIRouter, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import READ_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
-from app.api.schemas.org import DistrictOut, SchoolIn, SchoolOut
+from app.api.schemas.districts import DistrictOut
+from app.api.schemas.schools import SchoolIn, SchoolOut
 from app.api.schemas.terms import CalendarOverrideIn, CalendarOverrideOut
 from app.services import org, terms
 
 router = APIRouter(prefix="/districts", tags=["districts"])
-READ_ERRORS = problem_responses(401, 403, 404)
 
 
 @router.get(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
-from sse_starlette import EventSourceResponse
 
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
@@ -16,17 +13,13 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.enrollments import (
     IDEMPOTENCY_KEY_MAX,
     IDEMPOTENCY_KEY_PATTERN,
-    ArmReportOut,
     EnrollmentOut,
     GrabIn,
-    ReconcileReportOut,
 )
 from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.resources import Resources
 from app.services import enrollments
-from app.services.common import require_admin_of
-from app.services.terms import get_term
 
 # The slugs of the grab's 409s, each a reason the seat was not given.
 GRAB_REFUSALS = (
@@ -158,82 +151,3 @@ async def list_enrollments(
     rows = await enrollments.of_student(session, actor.principal, resources.engine_sync, student_id)
     items = [EnrollmentOut.model_validate(row, from_attributes=True) for row in rows]
     return Page(items=items, total=len(items), page=1, size=max(len(items), 1))
-
-
-@router.post(
-    "/terms/{term_id}/arm",
-    operation_id="armTerm",
-    summary="Arm the term · 载入抢课引擎",
-    description=(
-        "Load the term from the database into the seat engine now. It also happens by itself "
-        "shortly before the grab opens and whenever the engine lost its state. Harmless to repeat."
-        "\n\n立即将学期数据载入抢课引擎(抢课开始前会自动载入),可重复执行。"
-    ),
-    response_model=ArmReportOut,
-    responses=problem_responses(401, 403, 404),
-)
-async def arm(
-    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
-) -> ArmReportOut:
-    term = await get_term(session, actor.principal, term_id)
-    await require_admin_of(session, actor.principal, term.school_id)
-    report = await resources.engine_sync.arm(term_id)
-    return ArmReportOut.model_validate(report, from_attributes=True)
-
-
-@router.get(
-    "/terms/{term_id}/seats/stream",
-    operation_id="streamSeats",
-    summary="Live seat counts · 实时剩余名额",
-    description=(
-        "Server-sent events (`text/event-stream`). Each `seats` event's data is "
-        '`{"<course_id>": seats_left, ...}` for the term\'s extension courses; it comes at once, '
-        "then whenever counts change, at most a few times a second.\n\n"
-        "以 SSE 推送各课程剩余名额,名额变化时更新(每秒至多数次)。"
-    ),
-    response_class=EventSourceResponse,
-    responses={
-        200: {
-            "content": {
-                "text/event-stream": {"example": 'event: seats\ndata: {"7": 12, "8": 0}\n\n'}
-            }
-        },
-        **problem_responses(401, 403, 404),
-    },
-)
-async def seat_stream(
-    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
-) -> EventSourceResponse:
-    await get_term(session, actor.principal, term_id)
-
-    async def events() -> AsyncIterator[dict[str, str]]:
-        async for seats in resources.seats.subscribe(term_id):
-            yield {
-                "event": "seats",
-                "data": json.dumps({str(k): v for k, v in sorted(seats.items())}),
-            }
-
-    return EventSourceResponse(events(), ping=15)
-
-
-@router.post(
-    "/terms/{term_id}/reconcile",
-    operation_id="reconcileTerm",
-    summary="Run the reconciler · 撤班与开班",
-    description=(
-        "After a round closes: every extension course with fewer confirmed students than its minimum "
-        "is cancelled (its students' enrollments become `cancelled_by_school` and they may grab in "
-        "round two); the others are confirmed. Also repairs Redis from Postgres. It runs by itself "
-        "when a round closes; running it again changes nothing. 409 while the window is open.\\n\\n"
-        "报名结束后:不足最低开班人数的课程撤班,其学生进入第二轮报名;其余课程开班。可重复执行。"
-    ),
-    response_model=ReconcileReportOut,
-    responses=problem_responses(401, 403, 404, 409),
-)
-async def run_reconciler(
-    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
-) -> ReconcileReportOut:
-    term = await get_term(session, actor.principal, term_id)
-    await require_admin_of(session, actor.principal, term.school_id)
-    report = await resources.engine_sync.reconcile(term_id, actor.user.id)
-    return ReconcileReportOut.model_validate(report.as_json())

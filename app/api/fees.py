@@ -3,129 +3,24 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.fees import LedgerKind
+from app.api.problems import READ_ERRORS, WRITE_ERRORS
+from app.api.schemas.base import Page, RowId
+from app.api.schemas.fees import (
+    BillingOut,
+    LedgerEntryOut,
+    PaymentIn,
+    SettleIn,
+    SettlementOut,
+    StatementOut,
+    SummaryOut,
+    statement_out,
+)
 from app.services import fees, settlement
-from app.services.fees import StudentStatement
 
 router = APIRouter(tags=["fees"])
-
-READ_ERRORS = problem_responses(401, 403, 404)
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
-
-
-class PaymentIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"student_id": 11, "amount_fen": 64000, "reference": "WX202603010001"}]
-        },
-    )
-
-    student_id: RowId = Field(ge=1)
-    amount_fen: int = Field(gt=0, le=10_000_000, description="Integer fen (分)")
-    reference: str = Field(
-        min_length=1, max_length=80, description="Receipt or transfer number; recorded once"
-    )
-
-
-class SettleIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{}, {"end_early_reason": "疫情停课"}]}
-    )
-
-    end_early_reason: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Only to settle before the term's last day: the rest of it is cancelled",
-    )
-
-
-class BillingOut(ResponseBody):
-    term_id: RowId
-    enrollments: int = Field(description="Paid seats billed")
-    new_charges: int = Field(description="Of which billed now (0 when run again)")
-    charged_fen: int
-
-
-class SettlementOut(ResponseBody):
-    term_id: RowId
-    settled_at: SchoolTime
-    students: int = Field(description="Students whose balance needed a settlement entry")
-    sessions_cancelled: int
-    returned_fen: int = Field(description="多还: paid beyond the fees, returned")
-    collected_fen: int = Field(description="少补: missing, collected")
-
-
-class LedgerEntryOut(ResponseBody):
-    id: int
-    kind: LedgerKind
-    amount_fen: int = Field(description="What the family owes by it: refunds and payments < 0")
-    course_id: RowId | None
-    session_id: RowId | None
-    sessions: int | None
-    note: str
-    created_at: SchoolTime
-
-
-class CourseLineOut(ResponseBody):
-    course_id: RowId
-    course_name: str
-    fee_per_session_fen: int
-    sessions_charged: int
-    charged_fen: int
-    sessions_refunded: int
-    refunded_fen: int
-
-
-class StatementOut(ResponseBody):
-    term_id: RowId
-    student_id: RowId
-    student_name: str
-    class_name: str
-    courses: list[CourseLineOut]
-    charged_fen: int
-    refunded_fen: int
-    paid_fen: int
-    settled_fen: int = Field(
-        description="The settlement: > 0 returned (多还), < 0 collected (少补)"
-    )
-    to_collect_fen: int = Field(description="少补")
-    to_return_fen: int = Field(description="多还")
-    balance_fen: int = Field(description="Still owed by the family (0 once settled)")
-    entries: list[LedgerEntryOut]
-
-
-class SummaryOut(ResponseBody):
-    term_id: RowId
-    settled_at: SchoolTime | None
-    students: int
-    charged_fen: int
-    refunded_fen: int
-    income_fen: int = Field(description="Fees after refunds")
-    paid_fen: int
-    returned_fen: int
-    collected_fen: int
-    spending_fen: int = Field(description="Teachers' subsidies (workload)")
-    surplus_fen: int
-
-
-def statement_out(current: StudentStatement) -> StatementOut:
-    totals = current.totals
-    return StatementOut(
-        term_id=current.term_id, student_id=current.student_id,
-        student_name=current.student_name, class_name=current.class_name,
-        courses=[CourseLineOut.model_validate(c) for c in current.courses],
-        charged_fen=totals.charged, refunded_fen=totals.refunded, paid_fen=totals.paid,
-        settled_fen=totals.settled, to_collect_fen=totals.to_collect,
-        to_return_fen=totals.to_return, balance_fen=totals.balance,
-        entries=[LedgerEntryOut.model_validate(e) for e in current.entries],
-    )  # fmt: skip
 
 
 @router.post(

@@ -3,18 +3,14 @@ the append-only audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-from pydantic import ConfigDict, Field
-
-from app.api.courses import course_out
 from app.api.deps import CurrentUser, SessionDep
-from app.api.pagination import PageDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
-from app.api.schemas.courses import CourseOut
+from app.api.schemas.base import RowId
+from app.api.schemas.courses import CourseOut, course_out
 from app.api.schemas.enrollments import EnrollmentOut, enrollment_out
+from app.api.schemas.overrides import EnrolIn, MoveIn, ReasonIn
 from app.services import courses, overrides
 
 # What a placement by an administrator can still be refused for: the rules the override keeps.
@@ -23,69 +19,6 @@ PLACEMENT_REFUSALS = (
 )  # fmt: skip
 
 router = APIRouter(tags=["overrides"])
-
-Reason = Field(min_length=1, max_length=500, description="Why, for the audit log · 调整原因(必填)")
-AboveCapacity = Field(
-    default=False,
-    description="Allow one seat above capacity (the course grows by it) · 允许超出容量",
-)
-
-
-class EnrolIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={
-            "examples": [
-                {"student_id": 11, "course_id": 7, "reason": "家长报名当天住院,经校长同意补报"},
-                {
-                    "student_id": 12,
-                    "course_id": 7,
-                    "reason": "随迁子女优先保障",
-                    "above_capacity": True,
-                },
-            ]
-        },
-    )
-
-    student_id: RowId = Field(ge=1)
-    course_id: RowId = Field(ge=1)
-    reason: str = Reason
-    above_capacity: bool = AboveCapacity
-
-
-class MoveIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"to_course_id": 8, "reason": "与校队训练时间冲突"}]},
-    )
-
-    to_course_id: RowId = Field(ge=1)
-    reason: str = Reason
-    above_capacity: bool = AboveCapacity
-
-
-class ReasonIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"reason": "家长书面申请退出,学校批准"}]},
-    )
-
-    reason: str = Reason
-
-
-class AuditEventOut(ResponseBody):
-    id: int
-    term_id: RowId | None
-    actor_id: RowId
-    action: str = Field(description="enrol / move / remove / reopen")
-    student_id: RowId | None
-    course_id: RowId | None
-    reason: str
-    detail: dict[str, Any]
-    created_at: SchoolTime
 
 
 @router.post(
@@ -177,25 +110,3 @@ async def reopen(
 ) -> CourseOut:
     await overrides.reopen(session, actor.principal, course_id, body.reason)
     return course_out(await courses.get_course(session, actor.principal, course_id))
-
-
-@router.get(
-    "/schools/{school_id}/audit-events",
-    operation_id="listAuditEvents",
-    summary="Audit log of overrides · 调整审计日志",
-    description="Newest first. Append-only: nothing here can be edited or deleted. 只增不改。",
-    response_model=Page[AuditEventOut],
-    responses=problem_responses(401, 403, 404),
-)
-async def audit_log(
-    school_id: RowId,
-    session: SessionDep,
-    actor: CurrentUser,
-    page: PageDep,
-    term_id: Annotated[RowId | None, Query()] = None,
-) -> Page[AuditEventOut]:
-    rows, total = await overrides.audit_events(
-        session, actor.principal, school_id, term_id, page.page, page.size
-    )
-    items = [AuditEventOut.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=page.page, size=page.size)

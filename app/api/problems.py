@@ -422,3 +422,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(sql_errors.SQLAlchemyError, _on_database_error)
+
+
+# The answers most routes share: a read can be refused or find nothing; a write can also clash
+# with the stored state or break a rule.
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.base import Page, RowId
-from app.api.schemas.org import (
+from app.api.schemas.schools import (
     ClassIn,
     ClassOut,
     ClassUpdate,
@@ -23,8 +23,6 @@ from app.models import User
 from app.services import org
 
 router = APIRouter(tags=["schools"])
-READ_ERRORS = problem_responses(401, 403, 404)
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 @router.get(

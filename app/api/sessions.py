@@ -7,63 +7,19 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.sessions import CancelCause
-from app.domain.statuses import SessionStatus
+from app.api.problems import READ_ERRORS, WRITE_ERRORS
+from app.api.schemas.base import Page, RowId
+from app.api.schemas.sessions import CancelIn, GenerateOut, SessionOut, StudentSessionOut
 from app.services import sessions
 from app.services.calendar_feed import student_calendar
 
 router = APIRouter(tags=["sessions"])
 
-READ_ERRORS = problem_responses(401, 403, 404)
 FromDay = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
 ToDay = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
-
-
-class SessionOut(ResponseBody):
-    id: int
-    term_id: RowId
-    course_id: RowId | None = Field(description="Set for an extension course's session")
-    care_group_id: RowId | None = Field(description="Set for a basic-care group's session")
-    on_date: date
-    starts_at: SchoolTime
-    ends_at: SchoolTime
-    status: SessionStatus = Field(description="scheduled (照常) / cancelled (停课)")
-    cancel_cause: CancelCause | None
-    cancel_reason: str
-    roll_call_at: SchoolTime | None = Field(description="When the roll call was (last) taken")
-
-
-class StudentSessionOut(SessionOut):
-    name: str = Field(description="The course's name, or 基础托管N组", examples=["创意美术"])
-
-
-class GenerateOut(ResponseBody):
-    term_id: RowId
-    courses: int = Field(description="Opened courses (开班) with sessions")
-    care_groups: int
-    sessions: int = Field(description="Sessions the calendar gives")
-    created: int = Field(description="Of which new now (0 when run again unchanged)")
-    moved: int = Field(description="Sessions to come whose times changed (summer schedule…)")
-    cancelled: int = Field(
-        description="Sessions to come the calendar no longer has: cancelled, refunded, told"
-    )
-
-
-class CancelIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"cause": "force_majeure", "reason": "暴雨红色预警"}]},
-    )
-
-    cause: CancelCause = Field(description="school or force_majeure (a suspension is a day)")
-    reason: str = Field(min_length=1, max_length=200)
 
 
 @router.post(

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
+from app.api.schemas.bindings import BindingOut
 from app.api.schemas.students import (
     AgreementIn,
     AgreementOut,
     BindingCodeOut,
-    BindingOut,
     GuardianIn,
     GuardianOut,
     InsuranceIn,
@@ -30,8 +30,6 @@ from app.services import people
 from app.services.people import StudentView
 
 router = APIRouter(tags=["students"])
-READ_ERRORS = problem_responses(401, 403, 404)
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 def student_out(view: StudentView) -> StudentOut:

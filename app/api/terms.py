@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
+from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.base import Page, RowId
 from app.api.schemas.terms import (
     CalendarOut,
@@ -25,8 +25,6 @@ from app.services import terms
 from app.services.calendar import grade_rules
 
 router = APIRouter(tags=["terms"])
-READ_ERRORS = problem_responses(401, 403, 404)
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 def _schedule_out(rule: GradeRule) -> GradeScheduleOut:

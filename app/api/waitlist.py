@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.statuses import WaitlistState
+from app.api.schemas.base import RowId
+from app.api.schemas.waitlist import WaitlistEntryOut, WaitlistIn
 from app.services import waitlist
 
 router = APIRouter(tags=["waitlist"])
-
-
-class WaitlistIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
-    )
-
-    student_id: RowId = Field(ge=1)
-    course_id: RowId = Field(ge=1)
-
-
-class WaitlistEntryOut(ResponseBody):
-    id: int
-    term_id: RowId
-    course_id: RowId
-    student_id: RowId
-    state: WaitlistState = Field(description="waiting (候补中) / admitted (已递补) / withdrawn")
-    created_at: SchoolTime
-    admitted_at: SchoolTime | None
 
 
 @router.post(

@@ -6,94 +6,20 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import ConfigDict, Field
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
-from app.api.problems import problem_responses
-from app.api.schemas.base import Page, RequestBody, ResponseBody, RowId, SchoolTime
-from app.models import DutyKind
-from app.services import feedback, workload
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, problem_responses
+from app.api.schemas.base import Page, RowId
+from app.api.schemas.workload import DutyRecordIn, DutyRecordOut, WorkloadOut
+from app.services import workload
 
 router = APIRouter(tags=["workload and feedback"])
 
-READ_ERRORS = problem_responses(401, 403, 404)
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 Month = Annotated[
     str | None,
     Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; the whole term when absent"),
 ]
-
-
-class WorkloadOut(ResponseBody):
-    user_id: RowId
-    name: str
-    sessions: int = Field(description="Sessions supervised (roll calls taken)")
-    student_hours: float
-    activities: int
-    patrols: int
-    subsidy_fen: int
-    points: int
-
-
-class DutyRecordIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "patrol",
-                    "on_date": "2026-03-02",
-                    "note": "16:30 巡查各托管教室,秩序良好",
-                    "incidents": "",
-                }
-            ]
-        },
-    )
-
-    kind: DutyKind = Field(description="patrol (安全巡查, duty leaders) / activity (活动)")
-    on_date: date
-    note: str = Field(min_length=1, max_length=2000)
-    incidents: str = Field(default="", max_length=2000, description="Incident notes, if any")
-
-
-class DutyRecordOut(ResponseBody):
-    id: int
-    school_id: RowId
-    user_id: RowId
-    kind: DutyKind
-    on_date: date
-    note: str
-    incidents: str
-    created_at: SchoolTime
-
-
-class FeedbackIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"student_id": 11, "body": "希望增加阅读时间"}]},
-    )
-
-    student_id: RowId | None = Field(default=None, ge=1)
-    body: str = Field(min_length=1, max_length=2000)
-
-
-class AnswerIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"text": "已安排每周三增加阅读课"}]}
-    )
-
-    text: str = Field(min_length=1, max_length=2000)
-
-
-class FeedbackOut(ResponseBody):
-    id: int
-    school_id: RowId
-    student_id: RowId | None
-    body: str
-    answer: str | None
-    answered_at: SchoolTime | None
-    created_at: SchoolTime
 
 
 @router.get(
@@ -173,66 +99,3 @@ async def duty_records(
         page=paging.page,
         size=paging.size,
     )
-
-
-@router.post(
-    "/schools/{school_id}/feedback",
-    operation_id="leaveFeedback",
-    summary="Leave feedback · 家长留言",
-    description=(
-        "A parent leaves feedback for the school (家长留言), optionally about one of their "
-        "children; the school's administrators answer it.\n\n家长向学校留言,可注明孩子,由学校管"
-        "理员答复。"
-    ),
-    status_code=201,
-    response_model=FeedbackOut,
-    responses=WRITE_ERRORS,
-)
-async def leave_feedback(
-    school_id: RowId, body: FeedbackIn, session: SessionDep, actor: CurrentUser
-) -> FeedbackOut:
-    row = await feedback.leave_feedback(
-        session, actor.principal, school_id, body.student_id, body.body
-    )
-    return FeedbackOut.model_validate(row)
-
-
-@router.get(
-    "/schools/{school_id}/feedback",
-    operation_id="listFeedback",
-    summary="Feedback · 留言列表",
-    description="Staff see all of it, a family its own. 教职工可见全部,家长仅见自己的留言。",
-    response_model=Page[FeedbackOut],
-    responses=READ_ERRORS,
-)
-async def list_feedback(
-    school_id: RowId,
-    session: SessionDep,
-    actor: CurrentUser,
-    paging: PageDep,
-    unanswered: bool = False,
-) -> Page[FeedbackOut]:
-    rows, total = await feedback.list_feedback(
-        session, actor.principal, school_id, unanswered, paging.page, paging.size
-    )
-    return Page(
-        items=[FeedbackOut.model_validate(r) for r in rows],
-        total=total,
-        page=paging.page,
-        size=paging.size,
-    )
-
-
-@router.post(
-    "/feedback/{feedback_id}/answer",
-    operation_id="answerFeedback",
-    summary="Answer feedback · 回复留言",
-    description="The family is notified. 回复后通知家长。",
-    response_model=FeedbackOut,
-    responses=WRITE_ERRORS,
-)
-async def answer(
-    feedback_id: RowId, body: AnswerIn, session: SessionDep, actor: CurrentUser
-) -> FeedbackOut:
-    row = await feedback.answer(session, actor.principal, feedback_id, body.text)
-    return FeedbackOut.model_validate(row)

@@ -4,8 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.base import RequestBody, ResponseBody, RowId
-from app.domain.access import Role
+from app.api.schemas.base import RequestBody, ResponseBody
 
 
 class DingTalkLogin(RequestBody):
@@ -41,18 +40,3 @@ class TokenResponse(ResponseBody):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth token type, not a secret)
     expires_in: int = Field(examples=[900], description="Seconds the access token is valid")
     refresh_token: str
-
-
-class ChildSummary(ResponseBody):
-    id: int = Field(examples=[11])
-    name: str = Field(examples=["王小明"])
-    grade: int = Field(examples=[3])
-    class_name: str = Field(examples=["三年级2班"])
-    school_id: RowId = Field(examples=[1])
-
-
-class MeResponse(ResponseBody):
-    id: int
-    name: str
-    roles: list[Role]
-    children: list[ChildSummary]

@@ -16,6 +16,7 @@ from app.api.schemas.base import (
 from app.domain.eligibility import Ineligibility
 from app.domain.statuses import CourseStatus
 from app.models import CourseKind
+from app.services.courses import CourseView
 
 DEFAULT_MIN_SIZE = 15  # 原则上报名人数达到15人将开设课程
 DEFAULT_GROUP_SIZE = 40  # basic care: about 40 students a group
@@ -150,3 +151,30 @@ class CourseOut(ResponseBody):
     )
     ineligible_reason: Ineligibility | None = None
     version: int
+
+
+def course_out(view: CourseView) -> CourseOut:
+    course = view.course
+    return CourseOut(
+        id=course.id,
+        term_id=course.term_id,
+        name=course.name,
+        kind=course.kind,
+        description=course.description,
+        teacher_id=course.teacher_id,
+        room=course.room,
+        grades=sorted(course.grades),
+        weekdays=sorted(course.weekdays),
+        start_time=view.slot.start,
+        end_time=view.slot.end,
+        capacity=course.capacity,
+        seats_left=view.seats_left,
+        min_size=course.min_size,
+        status=course.status,
+        fee_per_session_fen=course.fee_per_session_fen,
+        materials_note=course.materials_note,
+        sessions=view.sessions,
+        eligible=(view.ineligible is None) if view.checked_for_student else None,
+        ineligible_reason=view.ineligible,
+        version=course.version,
+    )

@@ -6,7 +6,7 @@ from typing import Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
-from app.api.schemas.org import NewUser
+from app.api.schemas.schools import NewUser
 from app.domain.eligibility import Prerequisite
 from app.domain.statuses import BindingStatus
 
@@ -96,55 +96,10 @@ class GuardianIn(RequestBody):
     id_number: str | None = Field(default=None, max_length=30, description="身份证号 (sensitive)")
 
 
-class BindingOut(ResponseBody):
-    id: int
-    student_id: RowId
-    user_id: RowId
-    relation: str
-    status: BindingStatus
-    confirmed_at: SchoolTime | None
-
-
 class BindingCodeOut(ResponseBody):
     student_id: RowId
     code: str = Field(examples=["K7M2Q9XR"])
     expires_at: SchoolTime
-
-
-class BindingRequest(RequestBody):
-    """Either a school-issued `code` (bound at once) or the school, student number and name
-    (waits for the class teacher)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"code": "K7M2Q9XR", "relation": "mother"}]},
-    )
-
-    relation: Relation = "guardian"
-    code: str | None = Field(default=None, min_length=8, max_length=16)
-    school_id: RowId | None = None
-    student_number: str | None = Field(default=None, max_length=32)
-    student_name: str | None = Field(default=None, max_length=50)
-
-    @model_validator(mode="after")
-    def _one_way(self) -> Self:
-        by_details = (self.school_id, self.student_number, self.student_name)
-        if self.code is None and None in by_details:
-            raise ValueError("give a binding code, or school_id, student_number and student_name")
-        if self.code is not None and any(v is not None for v in by_details):
-            raise ValueError("give a binding code or the student's details, not both")
-        return self
-
-
-class BindingReview(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"approve": True}]},
-    )
-
-    approve: bool
 
 
 class AgreementIn(RequestBody):

@@ -6,13 +6,6 @@ from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, V
 from app.domain.access import Role
 
 
-class DistrictOut(ResponseBody):
-    id: int
-    name: str = Field(examples=["示范区教育局"])
-    code: str = Field(examples=["demo-district"])
-    version: int
-
-
 class SchoolIn(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
