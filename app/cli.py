@@ -61,9 +61,9 @@ def serve(
     ),
 ) -> None:
     """Serve the API. Without DATABASE_URL / REDIS_URL, starts embedded Postgres and Redis."""
-    from app.demo import DemoOptions, build_demo
+    from app.demo.world import DemoOptions, build_demo
     from app.embedded import engines_for
-    from app.migrations import upgrade_to_head
+    from app.persistence.migrations import upgrade_to_head
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -101,7 +101,7 @@ def migrate(
 ) -> None:
     """Upgrade the database schema (to the newest migration unless a revision is given)."""
     from app.embedded import engines_for
-    from app.migrations import alembic_config
+    from app.persistence.migrations import alembic_config
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -127,9 +127,9 @@ def demo_command(
     manifest: Annotated[Path | None, typer.Option(help="Write the JSON manifest here.")] = None,
 ) -> None:
     """Build a demo district (2 schools, families, a term, courses) on the configured engines."""
-    from app.demo import DemoOptions, build_demo
+    from app.demo.world import DemoOptions, build_demo
     from app.embedded import engines_for
-    from app.migrations import upgrade_to_head
+    from app.persistence.migrations import upgrade_to_head
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
@@ -254,9 +254,9 @@ def check() -> None:
 async def _connectivity(settings: Settings) -> dict[str, object]:
     from sqlalchemy import text
 
-    from app.db import make_engine
     from app.grab.durability import read_persistence
-    from app.migrations import applied_revisions, head_revisions
+    from app.persistence.database import make_engine
+    from app.persistence.migrations import applied_revisions, head_revisions
     from app.resources import make_redis
 
     report: dict[str, object] = {}

@@ -16,8 +16,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import make_engine, make_sessionmaker
-from app.dingtalk import DingTalkClient
 from app.embedded import EmbeddedEngines
 from app.grab.arming import database_identity
 from app.grab.broadcast import SeatBroadcaster
@@ -29,10 +27,12 @@ from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
 from app.grab.sync import EngineSync
+from app.identity.dingtalk import DingTalkClient
 from app.identity.tokens import TokenSigner
-from app.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
 from app.notify.worker import NoticeWorker
+from app.persistence.database import make_engine, make_sessionmaker
+from app.persistence.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.settings import Settings, mask_url_password
 
 log = structlog.get_logger("app.resources")

@@ -27,7 +27,7 @@ import httpx
 from openpyxl import load_workbook
 from sqlalchemy import insert, text
 
-from app.demo_running import sample_roll_calls
+from app.demo.running import sample_roll_calls
 from app.domain.access import Role
 from app.domain.statuses import CourseStatus
 from app.main import create_app

@@ -45,11 +45,11 @@ import httpx
 import uvloop
 from sqlalchemy import delete, insert, select, update
 
-from app.dbadmin import create_database, drop_database
-from app.demo import DemoOptions, build_demo
+from app.demo.world import DemoOptions, build_demo
 from app.grab.arming import arm_term
-from app.migrations import upgrade_to_head
 from app.models import Course, CourseKind, Enrollment, Term, User
+from app.persistence.admin import create_database, drop_database
+from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from loadtests.rawhttp import Outcome, Req, fire

@@ -24,7 +24,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import select, update
 
-from app.demo import DemoOptions, build_demo
+from app.demo.world import DemoOptions, build_demo
 from app.domain.errors import DomainError
 from app.grab.arming import arm_term
 from app.grab.reconciler import reconcile

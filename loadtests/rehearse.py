@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from app.dbadmin import create_database, drop_database
+from app.persistence.admin import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8000

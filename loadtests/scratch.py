@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.dbadmin import create_database, drop_database
 from app.embedded import engines_for
-from app.migrations import upgrade_to_head
+from app.persistence.admin import create_database, drop_database
+from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
 
 

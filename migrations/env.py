@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.db import Base, async_database_url
+from app.persistence.database import Base, async_database_url
 from app.settings import Settings
 
 config = context.config

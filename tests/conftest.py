@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.embedded import RedisServer, engines_for
 from app.grab.arming import arm_term
 from app.main import create_app
-from app.migrations import upgrade_to_head
+from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
 from tests.support.engines import (

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from app.demo import DemoOptions, build_demo
+from app.demo.world import DemoOptions, build_demo
 from app.services.common import school_today
 from app.settings import Settings
 

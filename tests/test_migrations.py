@@ -11,8 +11,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from app.db import Base
-from app.migrations import PROJECT_ROOT, downgrade_to_base, head_revisions, upgrade_to_head
+from app.persistence.database import Base
+from app.persistence.migrations import (
+    PROJECT_ROOT,
+    downgrade_to_base,
+    head_revisions,
+    upgrade_to_head,
+)
 from tests.support.engines import EngineUrls, create_database, drop_database
 
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"

@@ -9,9 +9,9 @@ import pytest
 import structlog
 from sqlalchemy import exc, text
 
-from app.db import make_engine
 from app.main import create_app
 from app.observability import configure_logging
+from app.persistence.database import make_engine
 from app.settings import Settings
 from tests.support.route_catalog import CATALOG
 from tests.support.world import build_world, sign_in_everyone

@@ -11,9 +11,9 @@ from app.api.deps import ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
 from app.domain.errors import AuthenticationFailed, RefreshTokenReused
+from app.identity.accounts import issue_tokens, rotate_refresh_token, user_for_identity
 from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
 from app.resources import Resources
-from app.services.identity import issue_tokens, rotate_refresh_token, user_for_identity
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

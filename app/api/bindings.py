@@ -9,7 +9,7 @@ from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
 from app.api.schemas.bindings import BindingOut, BindingRequest, BindingReview
-from app.services import people
+from app.services import bindings
 
 router = APIRouter(tags=["bindings"])
 
@@ -31,12 +31,12 @@ router = APIRouter(tags=["bindings"])
 )
 async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) -> BindingOut:
     if body.code is not None:
-        binding = await people.bind_with_code(session, actor.principal, body.code, body.relation)
+        binding = await bindings.bind_with_code(session, actor.principal, body.code, body.relation)
     else:
         assert body.school_id is not None
         assert body.student_number is not None
         assert body.student_name is not None
-        binding = await people.request_binding(
+        binding = await bindings.request_binding(
             session,
             actor.principal,
             body.school_id,
@@ -60,7 +60,7 @@ async def bind(body: BindingRequest, session: SessionDep, actor: CurrentUser) ->
 async def pending(
     school_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[BindingOut]:
-    rows, total = await people.list_pending_bindings(
+    rows, total = await bindings.list_pending_bindings(
         session, actor.principal, school_id, paging.page, paging.size
     )
     return Page(
@@ -89,5 +89,5 @@ async def review(
     session: SessionDep,
     actor: CurrentUser,
 ) -> BindingOut:
-    binding = await people.review_binding(session, actor.principal, binding_id, body.approve)
+    binding = await bindings.review_binding(session, actor.principal, binding_id, body.approve)
     return BindingOut.model_validate(binding)

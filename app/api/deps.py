@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import AuthenticationFailed
+from app.identity.accounts import load_principal
 from app.models import User
 from app.resources import Resources
-from app.services.identity import load_principal
 from app.settings import Settings
 
 

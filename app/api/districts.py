@@ -11,7 +11,7 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.districts import DistrictOut
 from app.api.schemas.schools import SchoolIn, SchoolOut
 from app.api.schemas.terms import CalendarOverrideIn, CalendarOverrideOut
-from app.services import org, terms
+from app.services import districts, terms
 
 router = APIRouter(prefix="/districts", tags=["districts"])
 
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/districts", tags=["districts"])
     responses=READ_ERRORS,
 )
 async def get_district(district_id: RowId, session: SessionDep, actor: CurrentUser) -> DistrictOut:
-    return DistrictOut.model_validate(await org.get_district(session, actor.principal, district_id))
+    return DistrictOut.model_validate(
+        await districts.get_district(session, actor.principal, district_id)
+    )
 
 
 @router.get(
@@ -41,7 +43,7 @@ async def get_district(district_id: RowId, session: SessionDep, actor: CurrentUs
 async def list_schools(
     district_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[SchoolOut]:
-    rows, total = await org.list_schools(
+    rows, total = await districts.list_schools(
         session, actor.principal, district_id, paging.page, paging.size
     )
     return Page(
@@ -64,7 +66,9 @@ async def list_schools(
 async def create_school(
     district_id: RowId, body: SchoolIn, session: SessionDep, actor: CurrentUser
 ) -> SchoolOut:
-    school = await org.create_school(session, actor.principal, district_id, body.name, body.code)
+    school = await districts.create_school(
+        session, actor.principal, district_id, body.name, body.code
+    )
     return SchoolOut.model_validate(school)
 
 

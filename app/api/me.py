@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.me import ChildSummary, MeResponse
-from app.services.people import children_of
+from app.services.students import children_of
 
 router = APIRouter(tags=["auth"])
 

@@ -20,7 +20,7 @@ from app.api.schemas.schools import (
     StaffOut,
 )
 from app.models import User
-from app.services import org
+from app.services import schools
 
 router = APIRouter(tags=["schools"])
 
@@ -34,7 +34,7 @@ router = APIRouter(tags=["schools"])
     responses=READ_ERRORS,
 )
 async def get_school(school_id: RowId, session: SessionDep, actor: CurrentUser) -> SchoolOut:
-    return SchoolOut.model_validate(await org.get_school(session, actor.principal, school_id))
+    return SchoolOut.model_validate(await schools.get_school(session, actor.principal, school_id))
 
 
 @router.patch(
@@ -53,7 +53,7 @@ async def update_school(
     school_id: RowId, body: SchoolUpdate, session: SessionDep, actor: CurrentUser
 ) -> SchoolOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    school = await org.update_school(session, actor.principal, school_id, changes, body.version)
+    school = await schools.update_school(session, actor.principal, school_id, changes, body.version)
     return SchoolOut.model_validate(school)
 
 
@@ -75,7 +75,7 @@ async def list_classes(
     paging: PageDep,
     grade: Annotated[int | None, Query(ge=1, le=6)] = None,
 ) -> Page[ClassOut]:
-    rows, total = await org.list_classes(
+    rows, total = await schools.list_classes(
         session, actor.principal, school_id, grade, paging.page, paging.size
     )
     return Page(
@@ -101,7 +101,7 @@ async def list_classes(
 async def create_class(
     school_id: RowId, body: ClassIn, session: SessionDep, actor: CurrentUser
 ) -> ClassOut:
-    school_class = await org.create_class(
+    school_class = await schools.create_class(
         session, actor.principal, school_id, body.grade, body.number, body.class_teacher_id
     )
     return ClassOut.model_validate(school_class)
@@ -122,7 +122,9 @@ async def update_class(
     class_id: RowId, body: ClassUpdate, session: SessionDep, actor: CurrentUser
 ) -> ClassOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    school_class = await org.update_class(session, actor.principal, class_id, changes, body.version)
+    school_class = await schools.update_class(
+        session, actor.principal, class_id, changes, body.version
+    )
     return ClassOut.model_validate(school_class)
 
 
@@ -140,7 +142,7 @@ async def update_class(
 async def list_staff(
     school_id: RowId, session: SessionDep, actor: CurrentUser, paging: PageDep
 ) -> Page[StaffOut]:
-    rows, total = await org.list_staff(
+    rows, total = await schools.list_staff(
         session, actor.principal, school_id, paging.page, paging.size
     )
     return Page(
@@ -172,8 +174,8 @@ async def add_staff(
     school_id: RowId, body: StaffIn, session: SessionDep, actor: CurrentUser
 ) -> StaffOut:
     new_user = User(**body.new_user.model_dump()) if body.new_user else None
-    person = org.StaffPerson(body.user_id, body.dingtalk_user_id, body.phone, new_user)
-    grant = await org.add_staff(session, actor.principal, school_id, body.role, person)
+    person = schools.StaffPerson(body.user_id, body.dingtalk_user_id, body.phone, new_user)
+    grant = await schools.add_staff(session, actor.principal, school_id, body.role, person)
     return StaffOut.model_validate(grant)
 
 
@@ -190,4 +192,4 @@ async def add_staff(
     responses=WRITE_ERRORS,
 )
 async def remove_staff(grant_id: RowId, session: SessionDep, actor: CurrentUser) -> None:
-    await org.remove_staff(session, actor.principal, grant_id)
+    await schools.remove_staff(session, actor.principal, grant_id)

@@ -26,8 +26,8 @@ from app.api.schemas.students import (
     StudentUpdate,
 )
 from app.models import User
-from app.services import people
-from app.services.people import StudentView
+from app.services import bindings, students
+from app.services.students import StudentView
 
 router = APIRouter(tags=["students"])
 
@@ -74,7 +74,7 @@ async def list_students(
     class_id: Annotated[RowId | None, Query(ge=1)] = None,
     grade: Annotated[int | None, Query(ge=1, le=6)] = None,
 ) -> Page[StudentOut]:
-    views, total = await people.list_students(
+    views, total = await students.list_students(
         session, actor.principal, school_id, class_id, grade, paging.page, paging.size
     )
     return Page(
@@ -99,7 +99,7 @@ async def create_student(
     school_id: RowId, body: StudentIn, session: SessionDep, actor: CurrentUser
 ) -> StudentOut:
     return student_out(
-        await people.create_student(session, actor.principal, school_id, body.model_dump())
+        await students.create_student(session, actor.principal, school_id, body.model_dump())
     )
 
 
@@ -114,7 +114,7 @@ async def create_student(
     responses=READ_ERRORS,
 )
 async def get_student(student_id: RowId, session: SessionDep, actor: CurrentUser) -> StudentOut:
-    return student_out(await people.get_student(session, actor.principal, student_id))
+    return student_out(await students.get_student(session, actor.principal, student_id))
 
 
 @router.patch(
@@ -134,7 +134,7 @@ async def update_student(
 ) -> StudentOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return student_out(
-        await people.update_student(session, actor.principal, student_id, changes, body.version)
+        await students.update_student(session, actor.principal, student_id, changes, body.version)
     )
 
 
@@ -157,7 +157,7 @@ async def add_guardian(
     actor: CurrentUser,
 ) -> BindingOut:
     guardian = User(**body.guardian.model_dump(), id_number=body.id_number)
-    binding = await people.add_guardian(
+    binding = await students.add_guardian(
         session, actor.principal, student_id, guardian, body.relation
     )
     return BindingOut.model_validate(binding)
@@ -178,7 +178,7 @@ async def add_guardian(
 async def list_guardians(
     student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[GuardianOut]:
-    views = await people.list_guardians(session, actor.principal, student_id)
+    views = await students.list_guardians(session, actor.principal, student_id)
     return [
         GuardianOut(
             binding_id=v.binding.id,
@@ -215,7 +215,7 @@ async def issue_binding_code(
     student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> BindingCodeOut:
     return BindingCodeOut.model_validate(
-        await people.issue_binding_code(session, actor.principal, student_id)
+        await bindings.issue_binding_code(session, actor.principal, student_id)
     )
 
 
@@ -237,7 +237,7 @@ async def sign_agreement(
     session: SessionDep,
     actor: CurrentUser,
 ) -> AgreementOut:
-    agreement = await people.sign_agreement(
+    agreement = await students.sign_agreement(
         session, actor.principal, student_id, body.term_id, body.agreement_version
     )
     return AgreementOut.model_validate(agreement)
@@ -258,7 +258,7 @@ async def record_insurance(
     session: SessionDep,
     actor: CurrentUser,
 ) -> InsuranceOut:
-    insurance = await people.record_insurance(
+    insurance = await students.record_insurance(
         session, actor.principal, student_id, body.model_dump()
     )
     return InsuranceOut.model_validate(insurance)
@@ -281,7 +281,7 @@ async def readiness(
     session: SessionDep,
     actor: CurrentUser,
 ) -> ReadinessOut:
-    report = await people.readiness(session, actor.principal, student_id, term_id)
+    report = await students.readiness(session, actor.principal, student_id, term_id)
     return ReadinessOut(
         student_id=student_id, term_id=term_id, ready=not report.missing, missing=report.missing
     )

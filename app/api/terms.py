@@ -21,8 +21,8 @@ from app.api.schemas.terms import (
 )
 from app.domain.schedule import GradeRule
 from app.models import Term
+from app.persistence.calendar import grade_rules
 from app.services import terms
-from app.services.calendar import grade_rules
 
 router = APIRouter(tags=["terms"])
 

@@ -29,7 +29,7 @@ from app.models import (
     Student,
     Term,
 )
-from app.services.calendar import grade_rules
+from app.persistence.calendar import grade_rules
 
 log = structlog.get_logger("app.grab.arming")
 GRABBABLE = (CourseKind.EXTENSION, CourseKind.HYBRID)

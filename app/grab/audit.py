@@ -23,7 +23,7 @@ from app.domain.statuses import EnrollmentStatus
 from app.grab.arming import GRABBABLE
 from app.grab.engine import SeatEngine
 from app.models import Course, Enrollment, Term
-from app.services.calendar import grade_rules
+from app.persistence.calendar import grade_rules
 
 
 @dataclass
@@ -87,7 +87,6 @@ async def audit_term(
         time_conflicts(seats, slots),
     ]
     if report.armed:
-        raw_held = await engine.redis.hgetall(engine.keys(term_id).held)
-        held = {int(s): [int(c) for c in str(v).split(",") if c] for s, v in raw_held.items()}
+        held = await engine.held(term_id)
         report.checks += engine_agrees(seats, held, counts, await engine.seats_left(term_id))
     return report

@@ -293,7 +293,12 @@ class SeatEngine:
     async def held_by(self, term_id: int, student_id: int) -> list[int]:
         """The courses the engine says the student holds (written to Postgres or not yet)."""
         raw = await self.redis.hget(self.keys(term_id).held, str(student_id))
-        return [int(course_id) for course_id in str(raw or "").split(",") if course_id]
+        return _course_ids(raw)
+
+    async def held(self, term_id: int) -> dict[int, list[int]]:
+        """What every student of the term holds, as `held_by` reads it for one."""
+        raw = await self.redis.hgetall(self.keys(term_id).held)
+        return {int(student_id): _course_ids(courses) for student_id, courses in raw.items()}
 
     async def guardians_of(self, term_id: int, student_id: int) -> set[int]:
         raw = await self.redis.hget(self.keys(term_id).guardians, str(student_id))
@@ -314,3 +319,8 @@ def _result(reply: list[Any]) -> GrabResult:
         grabbed_at_ms=int(reply[4]),
         replayed=len(reply) > 5,
     )
+
+
+def _course_ids(encoded: object) -> list[int]:
+    """A student's entry of the `held` hash: course ids joined by commas (grab.lua writes it)."""
+    return [int(course_id) for course_id in str(encoded or "").split(",") if course_id]

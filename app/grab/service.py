@@ -30,7 +30,6 @@ from app.domain.grab_errors import (
     RateLimited,
 )
 from app.domain.window import Window, grab_closed_reason
-from app.engine_changes import StudentChanged
 from app.grab.arming import arm_term
 from app.grab.durability import Durability
 from app.grab.engine import GrabCode, GrabResult, SeatEngine
@@ -39,6 +38,7 @@ from app.grab.ratelimit import GrabGate
 from app.grab.sync import EngineSync
 from app.grab.writer import GrabWriter
 from app.models import Course, CourseKind
+from app.persistence.engine_changes import StudentChanged
 
 log = structlog.get_logger("app.grab")
 # Redis could not be asked (restarting, failing over, a connection dropped): nothing was taken.

@@ -1,6 +1,6 @@
 """The one way the seat engine learns of a change made in Postgres outside the grab.
 
-Services record what the engine must learn on the session they write with (app/engine_changes.py).
+Services record what the engine must learn on the session they write with (app/persistence/engine_changes.py).
 `EngineSync.transaction()` is the unit of work every request runs in: it commits, then applies
 what the transaction recorded with the engine's atomic scripts (refresh a student, update a
 course or the window, take or release a seat) before the answer is sent, so the very next grab,
@@ -27,17 +27,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import engine_changes
-from app.engine_changes import (
-    ClassChanged,
-    CourseChanged,
-    EngineChange,
-    SeatReleased,
-    SeatTaken,
-    StudentChanged,
-    TermChanged,
-    TimetableChanged,
-)
 from app.grab.arming import (
     ArmReport,
     arm_term,
@@ -50,6 +39,17 @@ from app.grab.engine import SeatEngine
 from app.grab.reconciler import ReconcileReport, reconcile
 from app.grab.scripts import ScriptCall, run_pipelined
 from app.models import Student, Term
+from app.persistence import engine_changes
+from app.persistence.engine_changes import (
+    ClassChanged,
+    CourseChanged,
+    EngineChange,
+    SeatReleased,
+    SeatTaken,
+    StudentChanged,
+    TermChanged,
+    TimetableChanged,
+)
 
 log = structlog.get_logger("app.grab.sync")
 PIPELINE_CHUNK = 1000

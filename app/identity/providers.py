@@ -7,8 +7,8 @@ from typing import Literal, Protocol
 
 import structlog
 
-from app.dingtalk import DingTalkClient, DingTalkUnreachable
 from app.domain.errors import AuthenticationFailed, IdentityServiceUnavailable
+from app.identity.dingtalk import DingTalkClient, DingTalkUnreachable
 
 log = structlog.get_logger("app.identity")
 

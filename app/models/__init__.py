@@ -1,7 +1,6 @@
 """ORM models, one module per feature. Every table is created by a migration in
 `migrations/versions`, never create_all."""
 
-from app.db import Base
 from app.models.attendance import Attendance, Handover
 from app.models.audit import AuditEvent
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
@@ -23,6 +22,7 @@ from app.models.terms import Term, UnderMinPolicy
 from app.models.users import RefreshToken, RoleGrant, User
 from app.models.waitlist import WaitlistEntry
 from app.models.workload import DutyKind, DutyRecord
+from app.persistence.database import Base
 
 __all__ = [
     "Agreement",

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.statuses import ApplicationState
 from app.models.base import created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class CareApplication(Base):

@@ -14,8 +14,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.models.base import created_at_column
+from app.persistence.database import Base
 
 
 class CareGroup(Base):

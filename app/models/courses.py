@@ -7,9 +7,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, Strin
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.statuses import CourseStatus
 from app.models.base import Versioned, created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class CourseKind(enum.StrEnum):

@@ -13,8 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.models.base import created_at_column
+from app.persistence.database import Base
 
 
 class Feedback(Base):

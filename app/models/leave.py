@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.attendance import PolicyAction
 from app.domain.statuses import LeaveState
 from app.models.base import created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class LeaveRequest(Base):

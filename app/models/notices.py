@@ -18,9 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.statuses import NoticeState
 from app.models.base import created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class Notice(Base):

@@ -16,8 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.models.base import created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class PublicationKind(enum.StrEnum):

@@ -12,9 +12,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.access import Role
 from app.models.base import Versioned, created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class District(Versioned, Base):

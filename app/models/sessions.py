@@ -22,10 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
 from app.domain.sessions import CancelCause
 from app.domain.statuses import SessionStatus
 from app.models.base import created_at_column, enum_column
+from app.persistence.database import Base
 
 
 class CareSession(Base):

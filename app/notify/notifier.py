@@ -9,7 +9,7 @@ from typing import Protocol
 
 import structlog
 
-from app.dingtalk import DingTalkClient, DingTalkUnreachable
+from app.identity.dingtalk import DingTalkClient, DingTalkUnreachable
 
 log = structlog.get_logger("app.notify")
 

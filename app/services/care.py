@@ -23,7 +23,7 @@ from app.services.common import (
     require_staff_of,
     school_scope,
 )
-from app.services.people import act_for_student, get_student
+from app.services.students import act_for_student, get_student
 
 DECIDED = (ApplicationState.APPROVED, ApplicationState.REFUSED, ApplicationState.WITHDRAWN)
 

@@ -13,9 +13,9 @@ from app.domain.eligibility import Ineligibility, course_slot, ineligibility
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.domain.statuses import EnrollmentStatus
-from app.engine_changes import CourseChanged, record
 from app.models import Course, CourseKind, Enrollment, SchoolClass, Student, Term
-from app.services.calendar import grade_rules, term_calendar
+from app.persistence.calendar import grade_rules, term_calendar
+from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
     flush_or_conflict,
     get_or_404,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.models import Enrollment, Term
-from app.services.people import get_student
+from app.services.students import get_student
 
 
 @dataclass(frozen=True)

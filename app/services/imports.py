@@ -16,12 +16,12 @@ import structlog
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import engine_changes
 from app.domain.access import Principal
 from app.domain.errors import ImportInvalid, ImportTooLarge, RuleViolation
 from app.domain.roster import RosterRow, RowError, parse_roster
 from app.domain.statuses import BindingStatus
 from app.models import Guardianship, SchoolClass, Student, User
+from app.persistence import engine_changes
 from app.services.common import require_admin_of
 from app.services.workbook import WorkbookTooLarge, first_sheet_rows
 

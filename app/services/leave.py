@@ -17,7 +17,7 @@ from app.models import Attendance, CareSession, LeaveRequest, SchoolClass, Stude
 from app.notify.outbox import enqueue, guardians_of
 from app.notify.term_messages import leave_decided
 from app.services.common import get_or_404, require, school_scope, school_today
-from app.services.people import act_for_student
+from app.services.students import act_for_student
 
 
 async def ask(

@@ -15,8 +15,8 @@ from app.domain.access import Principal
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
 from app.domain.statuses import CourseStatus, EnrollmentStatus
-from app.engine_changes import CourseChanged, SeatReleased, record
 from app.models import AuditEvent, Course, Enrollment, Student, Term
+from app.persistence.engine_changes import CourseChanged, SeatReleased, record
 from app.services.common import get_or_404, paginate, record_audit, require_admin_of
 from app.services.placement import lock_courses, place
 from app.services.waitlist import admit_next

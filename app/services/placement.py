@@ -15,9 +15,9 @@ from app.domain.grab_errors import AlreadyEnrolled
 from app.domain.overrides import Seat, capacity_after_placement
 from app.domain.schedule import GradeRule, TimeSlot
 from app.domain.statuses import CourseStatus, EnrollmentStatus
-from app.engine_changes import CourseChanged, SeatReleased, SeatTaken, record
 from app.models import Course, CourseKind, Enrollment, SchoolClass, Student, Term
-from app.services.calendar import grade_rules
+from app.persistence.calendar import grade_rules
+from app.persistence.engine_changes import CourseChanged, SeatReleased, SeatTaken, record
 
 
 def round_at(term: Term, moment: datetime) -> int:

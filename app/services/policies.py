@@ -22,7 +22,6 @@ from app.domain.attendance import (
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
 from app.domain.statuses import EnrollmentStatus
-from app.engine_changes import SeatReleased, record
 from app.models import (
     CareGroupMember,
     CareSession,
@@ -35,6 +34,7 @@ from app.models import (
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import dismissal_proposed, dismissed, policy_step
+from app.persistence.engine_changes import SeatReleased, record
 from app.services.common import (
     get_or_404,
     record_audit,

@@ -36,8 +36,8 @@ from app.models import (
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
+from app.persistence.calendar import grade_rules, term_calendar
 from app.services.access import require_follows
-from app.services.calendar import grade_rules, term_calendar
 from app.services.common import (
     get_or_404,
     paginate,

@@ -15,9 +15,9 @@ from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.sessions import CancelCause
 from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
-from app.engine_changes import TermChanged, TimetableChanged, record
 from app.models import CalendarOverride, CareSession, Course, GradeSchedule, Suspension, Term
-from app.services.calendar import grade_rules, term_calendar
+from app.persistence.calendar import grade_rules, term_calendar
+from app.persistence.engine_changes import TermChanged, TimetableChanged, record
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -26,7 +26,7 @@ from app.services.common import (
     require_reader_of,
     update_versioned,
 )
-from app.services.org import get_district
+from app.services.districts import get_district
 from app.services.sessions import cancel_on_suspension
 
 WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")

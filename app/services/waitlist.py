@@ -17,8 +17,8 @@ from app.domain.statuses import CourseStatus, EnrollmentStatus, WaitlistState
 from app.models import Course, CourseKind, Enrollment, Student, Term, WaitlistEntry
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.services.common import flush_or_conflict, get_or_404, require_staff_of
-from app.services.people import act_for_student
 from app.services.placement import place
+from app.services.students import act_for_student
 
 
 async def join(

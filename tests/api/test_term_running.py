@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from app.domain.statuses import EnrollmentStatus
 from app.models import Enrollment, LedgerEntry
+from app.persistence.calendar import public_holiday
 from app.resources import Resources
-from app.services.calendar import public_holiday
 from app.services.common import school_today
 from tests.support.clock import SCHOOL_DAYS, SUMMER_DAY, day_id
 from tests.support.grabbing import add_families

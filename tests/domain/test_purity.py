@@ -17,7 +17,7 @@ FORBIDDEN = (
     "app.settings",
     "app.api",
     "app.grab",
-    "app.db",
+    "app.persistence.database",
     "httpx",
 )
 

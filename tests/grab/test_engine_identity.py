@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from app.grab.persister import GROUP, Persister
 from app.main import create_app
-from app.migrations import upgrade_to_head
 from app.models import Enrollment
+from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.engines import EngineUrls, create_database, drop_database

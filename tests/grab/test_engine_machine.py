@@ -25,7 +25,7 @@ from app.embedded import RedisServer
 from app.grab.audit import audit_term
 from app.grab.persister import Persister
 from app.models import Course, Enrollment, Insurance, Term
-from app.services.calendar import grade_rules
+from app.persistence.calendar import grade_rules
 from app.settings import Settings
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
 from tests.support.machines import AppMachine

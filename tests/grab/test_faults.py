@@ -21,8 +21,8 @@ from app.embedded import RedisServer
 from app.grab.audit import AuditReport, audit_term
 from app.grab.persister import GROUP, Persister, write_seats
 from app.main import create_app
-from app.migrations import upgrade_to_head
 from app.models import Course, Enrollment
+from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from tests.support import throwaway_postgres as throwaway

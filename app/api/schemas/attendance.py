@@ -14,7 +14,7 @@ from app.services.attendance import RollCall
 
 class MarkIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "status": "present"}]}
+        json_schema_extra={"examples": [{"student_id": 11, "status": "present"}]}
     )
 
     student_id: RowId = Field(ge=1)
@@ -26,7 +26,6 @@ class MarkIn(RequestBody):
 
 class RollCallIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -45,7 +44,6 @@ class RollCallIn(RequestBody):
 
 class PickupIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"student_id": 11, "picked_up_at": "2026-03-02T17:45:00+08:00"}]
         },
@@ -57,7 +55,6 @@ class PickupIn(RequestBody):
 
 class PickupsIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"pickups": [{"student_id": 11, "picked_up_at": "2026-03-02T17:45:00+08:00"}]}
@@ -70,7 +67,6 @@ class PickupsIn(RequestBody):
 
 class HandoverIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

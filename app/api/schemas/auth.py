@@ -9,7 +9,6 @@ from app.api.schemas.base import RequestBody, ResponseBody
 
 class DingTalkLogin(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"auth_code": "a1b2c3d4e5f6"}]},
     )
@@ -25,7 +24,6 @@ class DingTalkLogin(RequestBody):
 
 class RefreshRequest(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [{"refresh_token": "4fRk1m0yQ2xGx9hW8Qp3sD7tLm5nB1vC2zX6aS8dF0g"}]

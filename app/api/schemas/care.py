@@ -10,14 +10,13 @@ from app.domain.statuses import ApplicationState
 
 
 class ApplyIn(RequestBody):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": 11}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": 11}]})
 
     student_id: RowId = Field(ge=1)
 
 
 class TransitionIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"action": "review_approve"}, {"action": "refuse", "reason": "名额已满"}]
         },

@@ -25,7 +25,6 @@ DEFAULT_FEE_FEN = 2000  # 20 yuan per 40-minute lesson
 
 class CourseIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -104,7 +103,6 @@ class CourseIn(RequestBody):
 
 class CourseUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "capacity": 35, "room": "科技楼202"}]},
     )

@@ -13,9 +13,7 @@ IDEMPOTENCY_KEY_MAX = 64
 
 
 class GrabIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]})
 
     student_id: RowId = Field(ge=1, le=2**31 - 1)
     course_id: RowId = Field(ge=1, le=2**31 - 1)

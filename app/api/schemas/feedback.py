@@ -9,7 +9,6 @@ from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 
 class FeedbackIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"student_id": 11, "body": "希望增加阅读时间"}]},
     )
 
@@ -18,9 +17,7 @@ class FeedbackIn(RequestBody):
 
 
 class FeedbackAnswerIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"text": "已安排每周三增加阅读课"}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "已安排每周三增加阅读课"}]})
 
     text: str = Field(min_length=1, max_length=2000)
 

@@ -11,7 +11,6 @@ from app.services.fees import StudentStatement
 
 class PaymentIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"student_id": 11, "amount_fen": 64000, "reference": "WX202603010001"}]
         },
@@ -26,7 +25,7 @@ class PaymentIn(RequestBody):
 
 class SettleIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{}, {"end_early_reason": "疫情停课"}]}
+        json_schema_extra={"examples": [{}, {"end_early_reason": "疫情停课"}]}
     )
 
     end_early_reason: str | None = Field(

@@ -12,7 +12,6 @@ from app.domain.statuses import LeaveState
 
 class LeaveIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -32,9 +31,7 @@ class LeaveIn(RequestBody):
 
 
 class DecisionIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"approve": True, "note": ""}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True, "note": ""}]})
 
     approve: bool
     note: str = Field(default="", max_length=500)

@@ -17,7 +17,6 @@ AboveCapacity = Field(
 
 class EnrolIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -40,7 +39,6 @@ class EnrolIn(RequestBody):
 
 class MoveIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"to_course_id": 8, "reason": "与校队训练时间冲突"}]},
     )
@@ -52,7 +50,6 @@ class MoveIn(RequestBody):
 
 class ReasonIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"reason": "家长书面申请退出,学校批准"}]},
     )

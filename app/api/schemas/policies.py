@@ -10,7 +10,6 @@ from app.domain.attendance import PolicyAction
 
 class DismissalDecisionIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"dismiss": True, "reason": "本学期 5 次延迟接回"}]},
     )
 

@@ -12,7 +12,6 @@ from app.models import Publication, PublicationKind
 
 class PublishIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -50,7 +49,6 @@ class PublicationOut(PublicationSummary):
 
 class ObjectionIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"text": "孩子已报名但名单中没有", "student_id": 11}]},
     )
@@ -61,7 +59,6 @@ class ObjectionIn(RequestBody):
 
 class ObjectionAnswerIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"text": "已核实,系统已补录,名单已更新。"}]},
     )

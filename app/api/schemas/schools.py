@@ -8,7 +8,6 @@ from app.domain.access import Role
 
 class SchoolIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"name": "溪尾中心小学", "code": "xiwei"}]},
     )
@@ -19,7 +18,6 @@ class SchoolIn(RequestBody):
 
 class SchoolUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 3, "name": "溪尾中心小学(本部)"}]},
     )
@@ -39,7 +37,6 @@ class SchoolOut(ResponseBody):
 
 class ClassIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"grade": 3, "number": 2, "class_teacher_id": 17}]},
     )
@@ -53,7 +50,6 @@ class ClassIn(RequestBody):
 
 class ClassUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "class_teacher_id": 21}]},
     )
@@ -76,7 +72,6 @@ class ClassOut(ResponseBody):
 
 class NewUser(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"name": "李老师", "phone": "13800138000"}]},
     )
@@ -91,7 +86,6 @@ class NewUser(RequestBody):
 
 class StaffIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [

@@ -43,7 +43,6 @@ class GenerateOut(ResponseBody):
 
 class CancelIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"cause": "force_majeure", "reason": "暴雨红色预警"}]},
     )
 

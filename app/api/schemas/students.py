@@ -17,7 +17,6 @@ class PriorityFlags(RequestBody):
     """Priority groups (优先保障): shown only to the school's administrators and class teacher."""
 
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"left_behind": True}]},
     )
@@ -30,7 +29,6 @@ class PriorityFlags(RequestBody):
 
 class StudentIn(PriorityFlags):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -53,7 +51,6 @@ class StudentIn(PriorityFlags):
 
 class StudentUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "class_id": 13}]},
     )
@@ -82,7 +79,6 @@ class StudentOut(ResponseBody):
 
 class GuardianIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -104,7 +100,6 @@ class BindingCodeOut(ResponseBody):
 
 class AgreementIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"term_id": 1, "agreement_version": "2026-秋-v1"}]},
     )
@@ -123,7 +118,6 @@ class AgreementOut(ResponseBody):
 
 class InsuranceIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [

@@ -33,7 +33,6 @@ RateLimit = Annotated[
 
 class TermIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -121,7 +120,6 @@ class TermIn(RequestBody):
 
 class TermUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [{"version": 2, "grab_opens_at": "2026-08-25T12:00:00+08:00"}]
@@ -175,7 +173,6 @@ class GradeScheduleOut(ResponseBody):
 
 class GradeScheduleIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
@@ -234,7 +231,6 @@ class TermDetail(TermOut):
 
 class SuspensionIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"on_date": "2026-10-21", "reason": "秋季运动会"}]},
     )
@@ -261,7 +257,6 @@ class CalendarOut(ResponseBody):
 
 class CalendarOverrideIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         str_strip_whitespace=True,
         json_schema_extra={
             "examples": [

@@ -9,9 +9,7 @@ from app.domain.statuses import WaitlistState
 
 
 class WaitlistIn(RequestBody):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": 11, "course_id": 7}]})
 
     student_id: RowId = Field(ge=1)
     course_id: RowId = Field(ge=1)

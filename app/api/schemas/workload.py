@@ -23,7 +23,6 @@ class WorkloadOut(ResponseBody):
 
 class DutyRecordIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

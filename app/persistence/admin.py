@@ -8,7 +8,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from app.db import async_database_url
+from app.persistence.database import async_database_url
 
 
 def libpq_url(url: str) -> str:

@@ -11,42 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import STAFF_ROLES, Principal, Role, may_receive_staff_role
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.statuses import BindingStatus
-from app.engine_changes import ClassChanged, record
-from app.models import District, Guardianship, RoleGrant, School, SchoolClass, Student, User
+from app.models import Guardianship, RoleGrant, School, SchoolClass, Student, User
+from app.persistence.engine_changes import ClassChanged, record
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
     paginate,
-    require,
     require_admin_of,
     require_reader_of,
     require_staff_of,
     update_versioned,
 )
-
-
-async def get_district(session: AsyncSession, principal: Principal, district_id: int) -> District:
-    district = await get_or_404(session, District, district_id, "district")
-    require(principal.administers_district(district_id), "only this district's administrators")
-    return district
-
-
-async def list_schools(
-    session: AsyncSession, principal: Principal, district_id: int, page: int, size: int
-) -> tuple[Sequence[School], int]:
-    await get_district(session, principal, district_id)
-    statement = select(School).where(School.district_id == district_id).order_by(School.id)
-    return await paginate(session, statement, page, size)
-
-
-async def create_school(
-    session: AsyncSession, principal: Principal, district_id: int, name: str, code: str
-) -> School:
-    await get_district(session, principal, district_id)
-    school = School(district_id=district_id, name=name, code=code)
-    session.add(school)
-    await flush_or_conflict(session, f"the district already has a school with code {code}")
-    return school
 
 
 async def get_school(session: AsyncSession, principal: Principal, school_id: int) -> School:

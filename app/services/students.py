@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, SchoolScope
-from app.domain.bindings import check_account_pending, check_student_pending
 from app.domain.eligibility import Prerequisite, Readiness, missing_prerequisites
-from app.domain.errors import Conflict, NotFound, NotYourChild, PermissionDenied, RuleViolation
+from app.domain.errors import NotFound, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import DateRange
 from app.domain.statuses import BindingStatus
-from app.engine_changes import StudentChanged, record
 from app.models import (
     Agreement,
-    BindingCode,
     Guardianship,
     Insurance,
     SchoolClass,
@@ -27,6 +23,7 @@ from app.models import (
     Term,
     User,
 )
+from app.persistence.engine_changes import StudentChanged, record
 from app.services.common import (
     flush_or_conflict,
     get_or_404,
@@ -38,9 +35,6 @@ from app.services.common import (
     update_versioned,
 )
 
-BINDING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
-BINDING_CODE_LIFETIME = timedelta(days=30)
-
 
 @dataclass(frozen=True)
 class StudentView:
@@ -49,7 +43,7 @@ class StudentView:
     sensitive_visible: bool
 
 
-async def _student_in_scope(
+async def student_in_scope(
     session: AsyncSession, student_id: int
 ) -> tuple[Student, SchoolClass, SchoolScope]:
     found = (
@@ -70,7 +64,7 @@ async def get_student(session: AsyncSession, principal: Principal, student_id: i
     so an id that is not theirs reveals nothing about whether it exists."""
     if not principal.is_staff_of_any() and not principal.acts_for(student_id):
         raise NotYourChild()
-    student, school_class, scope = await _student_in_scope(session, student_id)
+    student, school_class, scope = await student_in_scope(session, student_id)
     if not principal.may_read_student(student_id, school_class.id, scope):
         raise NotYourChild() if not principal.is_staff_of(scope) else PermissionDenied()
     return StudentView(student, school_class, principal.may_see_sensitive(school_class.id, scope))
@@ -139,7 +133,7 @@ async def update_student(
     changes: dict[str, object],
     version: int,
 ) -> StudentView:
-    student, school_class, scope = await _student_in_scope(session, student_id)
+    student, school_class, scope = await student_in_scope(session, student_id)
     require(principal.administers_school(scope), "only this school's administrators may do this")
     if "class_id" in changes:
         school_class = await _class_of_school(
@@ -191,7 +185,7 @@ async def add_guardian(
     session: AsyncSession, principal: Principal, student_id: int, guardian: User, relation: str
 ) -> Guardianship:
     """A school administrator records a guardian (e.g. from the enrolment register): confirmed."""
-    student, _, scope = await _student_in_scope(session, student_id)
+    student, _, scope = await student_in_scope(session, student_id)
     require(principal.administers_school(scope), "only this school's administrators may do this")
     # Only the identities given: `column == None` would match every account without one.
     same_person = [
@@ -219,125 +213,6 @@ async def add_guardian(
     await flush_or_conflict(session, "that guardian is bound to this student already")
     record(session, StudentChanged(student.id))
     return binding
-
-
-async def issue_binding_code(
-    session: AsyncSession, principal: Principal, student_id: int
-) -> BindingCode:
-    _, school_class, scope = await _student_in_scope(session, student_id)
-    require(
-        principal.may_confirm_binding(school_class.id, scope), "only the class teacher or admins"
-    )
-    code = "".join(secrets.choice(BINDING_CODE_ALPHABET) for _ in range(8))
-    binding_code = BindingCode(
-        student_id=student_id, code=code, expires_at=datetime.now(UTC) + BINDING_CODE_LIFETIME
-    )
-    session.add(binding_code)
-    await flush_or_conflict(session, "code collision; try again")
-    return binding_code
-
-
-async def bind_with_code(
-    session: AsyncSession, principal: Principal, code: str, relation: str
-) -> Guardianship:
-    now = datetime.now(UTC)
-    binding_code = await session.scalar(
-        select(BindingCode).where(BindingCode.code == code.upper()).with_for_update()
-    )
-    if binding_code is None or binding_code.used_at is not None or binding_code.expires_at <= now:
-        raise RuleViolation("the binding code is unknown, used or expired")
-    binding_code.used_at = now
-    binding_code.used_by_id = principal.user_id
-    binding = Guardianship(
-        student_id=binding_code.student_id,
-        user_id=principal.user_id,
-        relation=relation,
-        status=BindingStatus.CONFIRMED,
-        confirmed_at=now,
-    )
-    session.add(binding)
-    await flush_or_conflict(session, "you are bound to this student already")
-    record(session, StudentChanged(binding.student_id))
-    return binding
-
-
-async def request_binding(
-    session: AsyncSession,
-    principal: Principal,
-    school_id: int,
-    student_number: str,
-    name: str,
-    relation: str,
-) -> Guardianship:
-    """A parent asks to be bound; the class teacher reviews. The number and name must match, and
-    a mismatch is answered like an unknown student so nobody can probe the register.
-
-    The account's and the student's waiting requests are capped (app/domain/bindings.py). Each
-    count is taken holding the row it counts for (the account, then the student: always in this
-    order), so that concurrent requests cannot all see room under the cap."""
-    await session.execute(
-        select(User.id).where(User.id == principal.user_id).with_for_update(key_share=True)
-    )
-    check_account_pending(await _pending(session, Guardianship.user_id == principal.user_id))
-    student = await session.scalar(
-        select(Student)
-        .where(Student.school_id == school_id, Student.student_number == student_number)
-        .with_for_update(key_share=True)
-    )
-    if student is None or student.name != name:
-        raise RuleViolation("no student with that number and name at this school")
-    check_student_pending(await _pending(session, Guardianship.student_id == student.id))
-    binding = Guardianship(
-        student_id=student.id,
-        user_id=principal.user_id,
-        relation=relation,
-        status=BindingStatus.PENDING,
-    )
-    session.add(binding)
-    await flush_or_conflict(session, "you have asked for this student already")
-    return binding
-
-
-async def _pending(session: AsyncSession, whose: ColumnElement[bool]) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Guardianship)
-        .where(whose, Guardianship.status == BindingStatus.PENDING)
-    )
-    return int(count or 0)
-
-
-async def review_binding(
-    session: AsyncSession, principal: Principal, binding_id: int, approve: bool
-) -> Guardianship:
-    binding = await get_or_404(session, Guardianship, binding_id, "binding")
-    _, school_class, scope = await _student_in_scope(session, binding.student_id)
-    require(
-        principal.may_confirm_binding(school_class.id, scope), "only the class teacher or admins"
-    )
-    if binding.status is not BindingStatus.PENDING:
-        raise Conflict(f"the binding is {binding.status.value}, not pending")
-    binding.status = BindingStatus.CONFIRMED if approve else BindingStatus.REVOKED
-    binding.confirmed_by_id = principal.user_id
-    binding.confirmed_at = datetime.now(UTC)
-    await session.flush()
-    record(session, StudentChanged(binding.student_id))
-    return binding
-
-
-async def list_pending_bindings(
-    session: AsyncSession, principal: Principal, school_id: int, page: int, size: int
-) -> tuple[Sequence[Guardianship], int]:
-    scope = await require_staff_of(session, principal, school_id)
-    statement = (
-        select(Guardianship)
-        .join(Student, Student.id == Guardianship.student_id)
-        .where(Student.school_id == school_id, Guardianship.status == BindingStatus.PENDING)
-        .order_by(Guardianship.id)
-    )
-    if not principal.administers_school(scope):
-        statement = statement.where(Student.class_id.in_(principal.classes_taught or {-1}))
-    return await paginate(session, statement, page, size)
 
 
 async def _term_of_school(session: AsyncSession, term_id: int, school_id: int) -> Term:
@@ -373,7 +248,7 @@ async def record_insurance(
     session: AsyncSession, principal: Principal, student_id: int, values: dict[str, object]
 ) -> Insurance:
     if not principal.acts_for(student_id):
-        _, _, scope = await _student_in_scope(session, student_id)
+        _, _, scope = await student_in_scope(session, student_id)
         if not principal.administers_school(scope):
             raise NotYourChild()
     await get_or_404(session, Student, student_id, "student")

@@ -3,7 +3,7 @@
 Two schools, grades 1–6 in classes of about 40, guardians with development logins, agreements and
 insurance for most children but not all, a term whose window opens soon, extension courses of
 varied capacity (a few of them unpopular, so that the reconciler has courses to cancel) and basic
-care; and the first school's term in progress (`app/demo_running.py`). Bulk inserts keep 20,000
+care; and the first school's term in progress (`app/demo/running.py`). Bulk inserts keep 20,000
 students to seconds. The manifest lists what was made.
 """
 
@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from app.db import async_database_url
-from app.demo_running import add_running_term
+from app.demo.running import add_running_term
 from app.domain.access import Role
 from app.domain.schedule import GradeRule, default_grade_rules
 from app.domain.statuses import BindingStatus
@@ -38,6 +37,7 @@ from app.models import (
     Term,
     User,
 )
+from app.persistence.database import async_database_url
 
 CLASS_SIZE = 40
 SCHOOLS = (("溪尾中心小学", "xiwei"), ("实验小学", "shiyan"))
