@@ -8,8 +8,7 @@ from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.rounds import ArmReportOut, ReconcileReportOut
-from app.services.common import require_admin_of
-from app.services.terms import get_term
+from app.services.common import Reach, term_in_reach
 
 router = APIRouter(tags=["enrollments"])
 
@@ -29,8 +28,7 @@ router = APIRouter(tags=["enrollments"])
 async def arm(
     term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> ArmReportOut:
-    term = await get_term(session, actor.principal, term_id)
-    await require_admin_of(session, actor.principal, term.school_id)
+    await term_in_reach(session, actor.principal, term_id, Reach.ADMIN)
     report = await resources.engine_sync.arm(term_id)
     return ArmReportOut.model_validate(report, from_attributes=True)
 
@@ -52,7 +50,6 @@ async def arm(
 async def run_reconciler(
     term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> ReconcileReportOut:
-    term = await get_term(session, actor.principal, term_id)
-    await require_admin_of(session, actor.principal, term.school_id)
+    await term_in_reach(session, actor.principal, term_id, Reach.ADMIN)
     report = await resources.engine_sync.reconcile(term_id, actor.user.id)
     return ReconcileReportOut.model_validate(report.as_json())

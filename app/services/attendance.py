@@ -20,11 +20,12 @@ from app.services import policies
 from app.services.access import require_follows
 from app.services.common import (
     SCHOOL_ZONE,
+    Reach,
     get_or_404,
     require,
-    require_staff_of,
     school_scope,
     school_today,
+    term_in_reach,
 )
 from app.services.sessions import roster_of
 
@@ -216,8 +217,7 @@ async def session_sheet(
     marks and whether approved leave covers the day, for the roll-call screen; and the
     handovers."""
     row = await get_or_404(session, CareSession, session_id, "session")
-    term = await get_or_404(session, Term, row.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, row.term_id, Reach.STAFF)).term
     marks = {m.student_id: m for m in await marks_of(session, row.id)}
     students = set((await session.scalars(roster_of(row))).all()) | marks.keys()
     on_leave = await students_on_leave(session, term.id, sorted(students), row.on_date)

@@ -17,11 +17,12 @@ from app.domain.statuses import ApplicationState
 from app.models import CareApplication, CareApplicationEvent, Student, Term
 from app.services.care_groups import approved_count
 from app.services.common import (
+    Reach,
     flush_or_conflict,
     get_or_404,
     paginate,
-    require_staff_of,
     school_scope,
+    term_in_reach,
 )
 from app.services.students import act_for_student, get_student
 
@@ -124,8 +125,7 @@ async def of_term(
     size: int,
 ) -> tuple[Sequence[CareApplication], int]:
     """Administrators see the school's; a class teacher their own classes'."""
-    term = await get_or_404(session, Term, term_id, "term")
-    scope = await require_staff_of(session, principal, term.school_id)
+    scope = (await term_in_reach(session, principal, term_id, Reach.STAFF)).scope
     statement = (
         select(CareApplication)
         .join(Student, Student.id == CareApplication.student_id)

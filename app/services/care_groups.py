@@ -22,9 +22,8 @@ from app.models import (
     CareGroupMember,
     SchoolClass,
     Student,
-    Term,
 )
-from app.services.common import get_or_404, require_admin_of, require_staff_of
+from app.services.common import Reach, get_or_404, term_in_reach
 
 ALLOCATION_REASON_ADMITTED = "按优先保障顺序分配基础托管名额"
 ALLOCATION_REASON_REFUSED = "基础托管名额已满"
@@ -56,8 +55,7 @@ async def allocate_places(
 ) -> Allocation:
     """Approve the class-approved applications in priority order (随迁子女, 单亲, 留守, 困难家庭,
     then lower grades, then order of application) up to the term's places; refuse the rest."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     if term.basic_care_places is None:
         raise RuleViolation("the term sets no limit on basic-care places: approve one by one")
     rows = await session.execute(
@@ -138,8 +136,7 @@ async def _views(session: AsyncSession, term_id: int) -> list[GroupView]:
 
 async def form_groups(session: AsyncSession, principal: Principal, term_id: int) -> list[GroupView]:
     """(Re)form the term's groups from its approved applications; earlier groups are replaced."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     rows = await session.execute(
         select(Student.id, SchoolClass.grade, SchoolClass.id)
         .join(CareApplication, CareApplication.student_id == Student.id)
@@ -168,8 +165,7 @@ async def form_groups(session: AsyncSession, principal: Principal, term_id: int)
 
 
 async def list_groups(session: AsyncSession, principal: Principal, term_id: int) -> list[GroupView]:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.STAFF)
     return await _views(session, term_id)
 
 
@@ -180,8 +176,7 @@ async def assign(
     never spans grades that are not adjacent."""
     reason = require_reason(reason)
     group = await get_or_404(session, CareGroup, group_id, "care group")
-    term = await get_or_404(session, Term, group.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, group.term_id, Reach.ADMIN)).term
     member = await session.scalar(
         select(CareGroupMember)
         .where(CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -67,6 +68,37 @@ async def require_staff_of(
 ) -> SchoolScope:
     detail = "only this school's staff may see this"
     return await _require_in_school(session, school_id, principal.is_staff_of, detail)
+
+
+class Reach(StrEnum):
+    """Who may reach a school's things: its administrators, its staff, or anyone of it (its
+    staff and the families of its students)."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    READER = "reader"
+
+
+_REQUIREMENTS: dict[Reach, Callable[[AsyncSession, Principal, int], Awaitable[SchoolScope]]] = {
+    Reach.ADMIN: require_admin_of,
+    Reach.STAFF: require_staff_of,
+    Reach.READER: require_reader_of,
+}
+
+
+class TermInReach(NamedTuple):
+    term: Term
+    scope: SchoolScope
+
+
+async def term_in_reach(
+    session: AsyncSession, principal: Principal, term_id: int, reach: Reach
+) -> TermInReach:
+    """The term, once the caller is found to reach its school as `reach` says: 404 for no such
+    term, 403 for a caller out of reach. Every service that acts on a term starts here."""
+    term = await get_or_404(session, Term, term_id, "term")
+    scope = await _REQUIREMENTS[reach](session, principal, term.school_id)
+    return TermInReach(term, scope)
 
 
 async def get_or_404(session: AsyncSession, model: type[Row], row_id: int, label: str) -> Row:

@@ -13,15 +13,15 @@ from app.domain.eligibility import Ineligibility, course_slot, ineligibility
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.domain.statuses import EnrollmentStatus
-from app.models import Course, CourseKind, Enrollment, SchoolClass, Student, Term
+from app.models import Course, CourseKind, Enrollment, SchoolClass, Student
 from app.persistence.calendar import grade_rules, term_calendar
 from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
+    Reach,
     flush_or_conflict,
     get_or_404,
     paginate,
-    require_admin_of,
-    require_reader_of,
+    term_in_reach,
     update_versioned,
 )
 
@@ -80,8 +80,7 @@ def _view(
 async def create_course(
     session: AsyncSession, principal: Principal, term_id: int, values: dict[str, object]
 ) -> CourseView:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     rules = await grade_rules(session, term_id)
     _slot(values, rules)
     course = Course(term_id=term_id, **values)
@@ -103,8 +102,7 @@ async def update_course(
     version: int,
 ) -> CourseView:
     course = await get_or_404(session, Course, course_id, "course")
-    term = await get_or_404(session, Term, course.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, course.term_id, Reach.ADMIN)).term
     rules = await grade_rules(session, term.id)
     merged = {name: getattr(course, name) for name in SCHEDULE_FIELDS} | {
         k: v for k, v in changes.items() if k in SCHEDULE_FIELDS
@@ -155,8 +153,7 @@ async def _students_it_would_clash_for(
 
 async def get_course(session: AsyncSession, principal: Principal, course_id: int) -> CourseView:
     course = await get_or_404(session, Course, course_id, "course")
-    term = await get_or_404(session, Term, course.term_id, "term")
-    await require_reader_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, course.term_id, Reach.READER)).term
     return _view(course, await grade_rules(session, term.id), await term_calendar(session, term))
 
 
@@ -172,8 +169,7 @@ async def list_courses(
 ) -> tuple[list[CourseView], int]:
     """The catalogue; with `student_id`, each course says whether that student may take it.
     `live_seats` (from the seat engine while the term is armed) override the database's count."""
-    term = await get_or_404(session, Term, term_id, "term")
-    scope = await require_reader_of(session, principal, term.school_id)
+    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
     grade = None
     if student_id is not None:
         if not (principal.acts_for(student_id) or principal.is_staff_of(scope)):

@@ -19,7 +19,12 @@ from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatu
 from app.models import CareGroup, CareSession, Course, Enrollment, Term, session_roster
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
-from app.services.common import SCHOOL_ZONE, get_or_404, require_admin_of, require_staff_of
+from app.services.common import (
+    SCHOOL_ZONE,
+    Reach,
+    get_or_404,
+    term_in_reach,
+)
 from app.services.sessions import offering_name, roster_of
 from app.services.workbook import Sheet
 
@@ -66,8 +71,7 @@ async def _students(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int
 
 async def course_roster(session: AsyncSession, principal: Principal, course_id: int) -> Export:
     course = await get_or_404(session, Course, course_id, "course")
-    term = await get_or_404(session, Term, course.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, course.term_id, Reach.STAFF)
     seats = {
         student_id: round_
         for student_id, round_ in await session.execute(
@@ -87,8 +91,7 @@ async def course_roster(session: AsyncSession, principal: Principal, course_id: 
 
 async def care_group_roster(session: AsyncSession, principal: Principal, group_id: int) -> Export:
     group = await get_or_404(session, CareGroup, group_id, "care group")
-    term = await get_or_404(session, Term, group.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, group.term_id, Reach.STAFF)
     ids = (
         await session.scalars(
             text("SELECT student_id FROM care_group_member WHERE group_id = :g").bindparams(
@@ -107,8 +110,7 @@ async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id:
     """For the day: each child's mark if taken (假 ahead of it for approved leave), the pickup
     time, and a column for the parent's signature (家长签字)."""
     row = await get_or_404(session, CareSession, session_id, "session")
-    term = await get_or_404(session, Term, row.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, row.term_id, Reach.STAFF)).term
     ids = (await session.scalars(roster_of(row))).all()
     marks = {
         sid: (status, picked)
@@ -146,8 +148,7 @@ _TERM_MARKS = text(
 
 
 async def term_attendance(session: AsyncSession, principal: Principal, term_id: int) -> Export:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     sessions = (
         await session.scalars(
             select(CareSession)
@@ -283,8 +284,7 @@ async def term_statements(session: AsyncSession, principal: Principal, term_id: 
 async def term_workload(
     session: AsyncSession, principal: Principal, term_id: int, month: str | None
 ) -> Export:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     rows = [
         (
             line.name, line.line.sessions, line.line.student_hours, line.line.activities,

@@ -18,7 +18,7 @@ from app.domain.fees import Entry, LedgerKind, Statement, statement
 from app.domain.statuses import SessionStatus
 from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
 from app.services.access import require_follows
-from app.services.common import get_or_404, paginate, require_admin_of
+from app.services.common import Reach, get_or_404, paginate, term_in_reach
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
 # does not pay for what came before.
@@ -91,8 +91,7 @@ class BillingReport:
 
 
 async def bill(session: AsyncSession, principal: Principal, term_id: int) -> BillingReport:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
     return await bill_term(session, term_id, principal.user_id)
 
 
@@ -200,8 +199,7 @@ async def record_payment(
     reference: str,
 ) -> LedgerEntry:
     """A payment the school received (缴费), once per reference (a receipt or transfer number)."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     (await lock_books(session, term_id)).require_open()
     student = await get_or_404(session, Student, student_id, "student")
     if student.school_id != term.school_id:
@@ -311,8 +309,7 @@ async def statement_of(
 async def term_statements(
     session: AsyncSession, principal: Principal, term_id: int
 ) -> list[StudentStatement]:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
     return await statements(session, term_id)
 
 
@@ -320,8 +317,7 @@ async def term_statements_page(
     session: AsyncSession, principal: Principal, term_id: int, page: int, size: int
 ) -> tuple[list[StudentStatement], int]:
     """A page of the term's statements, by student id."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
     students = (
         select(LedgerEntry.student_id)
         .where(LedgerEntry.term_id == term_id)

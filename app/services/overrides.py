@@ -17,14 +17,20 @@ from app.domain.overrides import require_reason
 from app.domain.statuses import CourseStatus, EnrollmentStatus
 from app.models import AuditEvent, Course, Enrollment, Student, Term
 from app.persistence.engine_changes import CourseChanged, SeatReleased, record
-from app.services.common import get_or_404, paginate, record_audit, require_admin_of
+from app.services.common import (
+    Reach,
+    get_or_404,
+    paginate,
+    record_audit,
+    require_admin_of,
+    term_in_reach,
+)
 from app.services.placement import lock_courses, place
 from app.services.waitlist import admit_next
 
 
 async def _term_of_admin(session: AsyncSession, principal: Principal, term_id: int) -> Term:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     return term
 
 

@@ -36,11 +36,11 @@ from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import dismissal_proposed, dismissed, policy_step
 from app.persistence.engine_changes import SeatReleased, record
 from app.services.common import (
+    Reach,
     get_or_404,
     record_audit,
-    require_admin_of,
-    require_staff_of,
     school_today,
+    term_in_reach,
 )
 from app.services.fees import refund_from
 from app.services.placement import lock_courses
@@ -220,8 +220,7 @@ async def after_pickups(
 async def list_steps(
     session: AsyncSession, principal: Principal, term_id: int, action: PolicyAction | None
 ) -> Sequence[PolicyStep]:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.STAFF)
     query = select(PolicyStep).where(PolicyStep.term_id == term_id)
     if action is not None:
         query = query.where(PolicyStep.action == action)
@@ -234,8 +233,7 @@ async def decide_dismissal(
     """The school's decision on a proposed dismissal (劝退): dismissed, every seat and the care
     place of the term end today and the sessions not held are refunded; or kept."""
     step = await get_or_404(session, PolicyStep, step_id, "policy step")
-    term = await get_or_404(session, Term, step.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, step.term_id, Reach.ADMIN)).term
     if step.action is not PolicyAction.DISMISSAL_PROPOSED:
         raise RuleViolation("only a proposed dismissal is decided")
     if step.decision is not None:

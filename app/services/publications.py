@@ -23,11 +23,14 @@ from app.models import (
     PublicationKind,
     SchoolClass,
     Student,
-    Term,
 )
 from app.notify.outbox import NewNotice, enqueue
 from app.services.care_groups import list_groups
-from app.services.common import get_or_404, require_admin_of, require_reader_of, require_staff_of
+from app.services.common import (
+    Reach,
+    get_or_404,
+    term_in_reach,
+)
 
 
 def _student(student_id: int, name: str, grade: int, number: int) -> dict[str, Any]:
@@ -67,8 +70,7 @@ async def publish(
     title: str,
     days: int,
 ) -> Publication:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
     if kind is PublicationKind.COURSES:
         snapshot = await _courses_snapshot(session, term_id)
     else:
@@ -102,8 +104,7 @@ async def _readable(
     """The publication and whether the caller sees it as staff. Families see it only while it
     is up."""
     publication = await get_or_404(session, Publication, publication_id, "publication")
-    term = await get_or_404(session, Term, publication.term_id, "term")
-    scope = await require_reader_of(session, principal, term.school_id)
+    scope = (await term_in_reach(session, principal, publication.term_id, Reach.READER)).scope
     staff = principal.is_staff_of(scope)
     if not staff and not (publication.opens_at <= datetime.now(UTC) < publication.closes_at):
         raise PermissionDenied("this publication is not up")
@@ -136,8 +137,7 @@ async def get_publication(
 async def list_publications(
     session: AsyncSession, principal: Principal, term_id: int
 ) -> Sequence[Publication]:
-    term = await get_or_404(session, Term, term_id, "term")
-    scope = await require_reader_of(session, principal, term.school_id)
+    scope = (await term_in_reach(session, principal, term_id, Reach.READER)).scope
     statement = select(Publication).where(Publication.term_id == term_id)
     if not principal.is_staff_of(scope):
         now = datetime.now(UTC)
@@ -170,8 +170,7 @@ async def objections(
     session: AsyncSession, principal: Principal, publication_id: int
 ) -> Sequence[Objection]:
     publication = await get_or_404(session, Publication, publication_id, "publication")
-    term = await get_or_404(session, Term, publication.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, publication.term_id, Reach.STAFF)
     rows = await session.scalars(
         select(Objection).where(Objection.publication_id == publication_id).order_by(Objection.id)
     )
@@ -183,8 +182,7 @@ async def answer(
 ) -> Objection:
     objection = await get_or_404(session, Objection, objection_id, "objection")
     publication = await get_or_404(session, Publication, objection.publication_id, "publication")
-    term = await get_or_404(session, Term, publication.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, publication.term_id, Reach.ADMIN)
     if objection.answer is not None:
         raise Conflict("the objection was answered already")
     objection.answer = text

@@ -39,12 +39,12 @@ from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions
 from app.persistence.calendar import grade_rules, term_calendar
 from app.services.access import require_follows
 from app.services.common import (
+    Reach,
     get_or_404,
     paginate,
     record_audit,
-    require_admin_of,
-    require_staff_of,
     school_today,
+    term_in_reach,
 )
 from app.services.fees import refund_sessions
 
@@ -70,8 +70,7 @@ def _summer(term: Term) -> DateRange | None:
 
 
 async def generate(session: AsyncSession, principal: Principal, term_id: int) -> GenerateReport:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     return await generate_sessions(session, term, principal.user_id)
 
 
@@ -241,8 +240,7 @@ async def cancel_one(
     session: AsyncSession, principal: Principal, session_id: int, cause: CancelCause, reason: str
 ) -> CareSession:
     row = await get_or_404(session, CareSession, session_id, "session")
-    term = await get_or_404(session, Term, row.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, row.term_id, Reach.ADMIN)).term
     if cause is CancelCause.SUSPENSION:
         raise RuleViolation("a suspension is announced as a suspension day of the term")
     if row.status is SessionStatus.CANCELLED:
@@ -275,8 +273,7 @@ async def list_for_term(
     page: int,
     size: int,
 ) -> tuple[Sequence[CareSession], int]:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.STAFF)
     statement = select(CareSession).where(CareSession.term_id == term_id)
     if course_id is not None:
         statement = statement.where(CareSession.course_id == course_id)

@@ -19,11 +19,10 @@ from app.notify.outbox import NewNotice
 from app.notify.term_messages import term_ended_early
 from app.services import workload
 from app.services.common import (
-    get_or_404,
+    Reach,
     record_audit,
-    require_admin_of,
-    require_reader_of,
     school_today,
+    term_in_reach,
 )
 from app.services.fees import StudentStatement, lock_books, mark_term, statements
 from app.services.sessions import cancel
@@ -45,8 +44,7 @@ async def settle(
     """Close the term's books: each student's balance settles with one entry. Before the term's
     last day only with a reason: the sessions still to come are cancelled by the school and
     refunded first."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     (await lock_books(session, term_id)).require_open()
     today = school_today()
     cancelled = 0
@@ -110,8 +108,7 @@ async def summary(
     session: AsyncSession, principal: Principal, term_id: int
 ) -> tuple[Term, SchoolSummary]:
     """For publication (收支公示): the school's families and staff may read it."""
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_reader_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.READER)).term
     all_statements: list[StudentStatement] = await statements(session, term.id)
     spending = await workload.subsidies(session, term)
     return term, summarize((s.totals for s in all_statements), spending)

@@ -19,11 +19,13 @@ from app.models import CalendarOverride, CareSession, Course, GradeSchedule, Sus
 from app.persistence.calendar import grade_rules, term_calendar
 from app.persistence.engine_changes import TermChanged, TimetableChanged, record
 from app.services.common import (
+    Reach,
     flush_or_conflict,
     get_or_404,
     paginate,
     require_admin_of,
     require_reader_of,
+    term_in_reach,
     update_versioned,
 )
 from app.services.districts import get_district
@@ -70,8 +72,7 @@ def _schedule_row(term_id: int, rule: GradeRule) -> GradeSchedule:
 
 
 async def get_term(session: AsyncSession, principal: Principal, term_id: int) -> Term:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_reader_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.READER)).term
     return term
 
 
@@ -90,8 +91,7 @@ async def update_term(
     changes: dict[str, object],
     version: int,
 ) -> Term:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     merged: dict[str, object] = {
         name: getattr(term, name)
         for name in (*WINDOW_FIELDS, "starts_on", "ends_on", "summer_starts_on", "summer_ends_on")
@@ -113,8 +113,7 @@ async def set_grade_schedule(
     summer_end: time,
     weekdays: list[int],
 ) -> GradeRule:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
     try:
         rule = GradeRule(grade, start, end, summer_end, frozenset(weekdays))
     except ValueError as error:
@@ -170,8 +169,7 @@ async def calendar_of(session: AsyncSession, principal: Principal, term_id: int)
 async def add_suspension(
     session: AsyncSession, principal: Principal, term_id: int, on_date: date, reason: str
 ) -> Suspension:
-    term = await get_or_404(session, Term, term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     if not term.starts_on <= on_date <= term.ends_on:
         raise RuleViolation("a suspension day must fall inside the term")
     suspension = Suspension(term_id=term_id, on_date=on_date, reason=reason)
@@ -198,8 +196,7 @@ async def remove_suspension(
     session: AsyncSession, principal: Principal, suspension_id: int
 ) -> None:
     suspension = await get_or_404(session, Suspension, suspension_id, "suspension")
-    term = await get_or_404(session, Term, suspension.term_id, "term")
-    await require_admin_of(session, principal, term.school_id)
+    term = (await term_in_reach(session, principal, suspension.term_id, Reach.ADMIN)).term
     cancelled = await session.scalar(
         select(CareSession.id)
         .where(

@@ -16,7 +16,12 @@ from app.domain.grab_errors import GrabRefused
 from app.domain.statuses import CourseStatus, EnrollmentStatus, WaitlistState
 from app.models import Course, CourseKind, Enrollment, Student, Term, WaitlistEntry
 from app.notify.outbox import NewNotice, enqueue, guardians_of
-from app.services.common import flush_or_conflict, get_or_404, require_staff_of
+from app.services.common import (
+    Reach,
+    flush_or_conflict,
+    get_or_404,
+    term_in_reach,
+)
 from app.services.placement import place
 from app.services.students import act_for_student
 
@@ -69,8 +74,7 @@ async def of_course(
     session: AsyncSession, principal: Principal, course_id: int
 ) -> Sequence[WaitlistEntry]:
     course = await get_or_404(session, Course, course_id, "course")
-    term = await get_or_404(session, Term, course.term_id, "term")
-    await require_staff_of(session, principal, term.school_id)
+    await term_in_reach(session, principal, course.term_id, Reach.STAFF)
     rows = await session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.course_id == course_id).order_by(WaitlistEntry.id)
     )

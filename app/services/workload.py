@@ -16,12 +16,13 @@ from app.domain.errors import RuleViolation
 from app.domain.workload import Rates, SupervisedSession, WorkloadLine, workload
 from app.models import DutyKind, DutyRecord, Term, User
 from app.services.common import (
-    get_or_404,
+    Reach,
     paginate,
     require,
     require_admin_of,
     require_staff_of,
     school_scope,
+    term_in_reach,
 )
 
 _SUPERVISED = text(
@@ -111,8 +112,7 @@ async def of_term(
     session: AsyncSession, principal: Principal, term_id: int, month: str | None
 ) -> list[TeacherWorkload]:
     """Administrators see every teacher; a teacher sees their own line."""
-    term = await get_or_404(session, Term, term_id, "term")
-    scope = await require_staff_of(session, principal, term.school_id)
+    term, scope = await term_in_reach(session, principal, term_id, Reach.STAFF)
     lines = await compute(session, term, month)
     if principal.administers_school(scope):
         return lines
