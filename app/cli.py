@@ -255,14 +255,14 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     from sqlalchemy import text
 
     from app.grab.durability import read_persistence
-    from app.persistence.database import make_engine
+    from app.persistence.database import make_database
     from app.persistence.migrations import applied_revisions, head_revisions
     from app.resources import make_redis
 
     report: dict[str, object] = {}
-    engine = make_engine(settings)
+    database = make_database(settings)
     try:
-        async with engine.connect() as connection:
+        async with database.connect() as connection:
             report["postgres_version"] = (
                 await connection.execute(text("SHOW server_version"))
             ).scalar()
@@ -272,7 +272,7 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     except Exception as error:
         report["postgres"] = f"failing: {type(error).__name__}"
     finally:
-        await engine.dispose()
+        await database.dispose()
     redis = make_redis(settings)
     try:
         info = await redis.info("server")

@@ -1,4 +1,4 @@
-"""What the service holds open while it runs: the database engine, Redis, the Lua scripts."""
+"""What the service holds open while it runs: the database, Redis, the seat engine and its Lua scripts."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from app.identity.dingtalk import DingTalkClient
 from app.identity.tokens import TokenSigner
 from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
 from app.notify.worker import NoticeWorker
-from app.persistence.database import make_engine, make_sessionmaker
+from app.persistence.database import make_database, make_sessionmaker
 from app.persistence.migrations import applied_revisions, head_revisions, upgrade_to_head
 from app.settings import Settings, mask_url_password
 
@@ -138,7 +138,7 @@ class Resources:
             )
             assert settings.database_url is not None
             await asyncio.to_thread(upgrade_to_head, settings.database_url)
-        db = make_engine(settings)
+        db = make_database(settings)
         redis = make_redis(settings)
         scripts = ScriptRegistry.from_directory()
         await scripts.load_all(redis)

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.persistence.database import Base, async_database_url
+from app.models.base import Base
+from app.persistence.database import async_database_url
 from app.settings import Settings
 
 config = context.config
@@ -42,10 +43,10 @@ def _run_sync(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_async_engine(_database_url(), poolclass=pool.NullPool, hide_parameters=True)
-    async with engine.connect() as connection:
+    database = create_async_engine(_database_url(), poolclass=pool.NullPool, hide_parameters=True)
+    async with database.connect() as connection:
         await connection.run_sync(_run_sync)
-    await engine.dispose()
+    await database.dispose()
 
 
 if context.is_offline_mode():

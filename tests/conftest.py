@@ -114,12 +114,12 @@ def settings(engines: EngineUrls, database_url: str) -> Settings:
 
 
 async def _empty_tables(database_url: str) -> None:
-    engine = create_async_engine(database_url)
+    database = create_async_engine(database_url)
     try:
-        async with engine.begin() as connection:
+        async with database.begin() as connection:
             await connection.execute(empty_every_table())
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 @pytest.fixture

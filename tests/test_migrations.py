@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from app.persistence.database import Base
+from app.models.base import Base
 from app.persistence.migrations import (
     PROJECT_ROOT,
     downgrade_to_base,
@@ -37,20 +37,20 @@ def _sync(url: str) -> str:
 
 
 def _tables(url: str) -> set[str]:
-    engine = create_engine(_sync(url))
+    database = create_engine(_sync(url))
     try:
-        return set(inspect(engine).get_table_names())
+        return set(inspect(database).get_table_names())
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def _drift(url: str) -> list[object]:
-    engine = create_engine(_sync(url))
+    database = create_engine(_sync(url))
     try:
-        with engine.connect() as connection:
+        with database.connect() as connection:
             return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def test_upgrade_downgrade_upgrade_round_trip(empty_database: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import exc, text
 
 from app.main import create_app
 from app.observability import configure_logging
-from app.persistence.database import make_engine
+from app.persistence.database import make_database
 from app.settings import Settings
 from tests.support.route_catalog import CATALOG
 from tests.support.world import build_world, sign_in_everyone
@@ -164,17 +164,17 @@ async def test_a_database_error_is_logged_without_the_values_it_quotes(
     error's statement parameters, the server's DETAIL line (which quotes the clashing row) and
     any exception message stay out of the log."""
     configure_logging("INFO", json=True)
-    engine = make_engine(settings)
+    database = make_database(settings)
     insert = text("INSERT INTO app_user (name, phone, dev_login) VALUES (:name, :phone, :login)")
     values = {"name": PLANTED_NAME, "phone": PLANTED_PHONE, "login": PLANTED_ID}
     try:
-        async with engine.begin() as connection:
+        async with database.begin() as connection:
             await connection.execute(insert, values)
             with pytest.raises(exc.IntegrityError) as refused:
                 await connection.execute(insert, values)
             await connection.rollback()
     finally:
-        await engine.dispose()
+        await database.dispose()
     assert PLANTED_ID in str(refused.value.orig)  # the server did quote the row
     log = structlog.get_logger("app.problems")
     log.error("unhandled_error", exc_info=refused.value)

@@ -18,7 +18,7 @@ from app.api.schemas.attendance import (
     StudentAttendanceOut,
     roll_call_out,
 )
-from app.api.schemas.base import RowId
+from app.api.schemas.base import CareSessionId, RowId
 from app.services import attendance
 from app.services.attendance import Mark
 
@@ -41,13 +41,13 @@ router = APIRouter(tags=["attendance"])
     responses=WRITE_ERRORS,
 )
 async def roll_call(
-    session_id: RowId,
+    care_session_id: CareSessionId,
     body: RollCallIn,
     session: SessionDep,
     actor: CurrentUser,
 ) -> RollCallOut:
     marks = [Mark(m.student_id, m.status, m.note) for m in body.marks]
-    result = await attendance.roll_call(session, actor.principal, session_id, marks)
+    result = await attendance.roll_call(session, actor.principal, care_session_id, marks)
     return roll_call_out(result)
 
 
@@ -60,8 +60,12 @@ async def roll_call(
     response_model=SessionSheetOut,
     responses=READ_ERRORS,
 )
-async def sheet(session_id: RowId, session: SessionDep, actor: CurrentUser) -> SessionSheetOut:
-    row, lines, handovers = await attendance.session_sheet(session, actor.principal, session_id)
+async def sheet(
+    care_session_id: CareSessionId, session: SessionDep, actor: CurrentUser
+) -> SessionSheetOut:
+    row, lines, handovers = await attendance.session_sheet(
+        session, actor.principal, care_session_id
+    )
     students = [
         SheetLineOut(
             student_id=line.student_id, name=line.name, class_name=line.class_name,
@@ -93,10 +97,10 @@ async def sheet(session_id: RowId, session: SessionDep, actor: CurrentUser) -> S
     responses=WRITE_ERRORS,
 )
 async def pickups(
-    session_id: RowId, body: PickupsIn, session: SessionDep, actor: CurrentUser
+    care_session_id: CareSessionId, body: PickupsIn, session: SessionDep, actor: CurrentUser
 ) -> RollCallOut:
     items = [(p.student_id, p.picked_up_at) for p in body.pickups]
-    result = await attendance.record_pickups(session, actor.principal, session_id, items)
+    result = await attendance.record_pickups(session, actor.principal, care_session_id, items)
     return roll_call_out(result)
 
 
@@ -113,10 +117,10 @@ async def pickups(
     responses=WRITE_ERRORS,
 )
 async def handover(
-    session_id: RowId, body: HandoverIn, session: SessionDep, actor: CurrentUser
+    care_session_id: CareSessionId, body: HandoverIn, session: SessionDep, actor: CurrentUser
 ) -> HandoverOut:
     row = await attendance.record_handover(
-        session, actor.principal, session_id, body.from_teacher, body.children,
+        session, actor.principal, care_session_id, body.from_teacher, body.children,
         body.handed_over_at,
     )  # fmt: skip
     return HandoverOut.model_validate(row)

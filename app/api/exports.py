@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
-from app.api.schemas.base import RowId
+from app.api.schemas.base import CareSessionId, RowId
 from app.services import exports
 from app.services.exports import Export
 from app.services.workbook import XLSX_MEDIA_TYPE, chunks, content_disposition, write_workbook
@@ -78,9 +78,9 @@ async def care_group_roster(
     responses=XLSX_RESPONSES,
 )
 async def sign_in_sheet(
-    session_id: RowId, session: SessionDep, actor: CurrentUser
+    care_session_id: CareSessionId, session: SessionDep, actor: CurrentUser
 ) -> StreamingResponse:
-    return await _stream(await exports.sign_in_sheet(session, actor.principal, session_id))
+    return await _stream(await exports.sign_in_sheet(session, actor.principal, care_session_id))
 
 
 @router.get(

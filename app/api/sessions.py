@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
-from app.api.schemas.base import Page, RowId
+from app.api.schemas.base import CareSessionId, Page, RowId
 from app.api.schemas.sessions import CancelIn, GenerateOut, SessionOut, StudentSessionOut
 from app.services import sessions
 from app.services.calendar_feed import student_calendar
@@ -89,9 +89,11 @@ async def of_term(
     responses=WRITE_ERRORS,
 )
 async def cancel(
-    session_id: RowId, body: CancelIn, session: SessionDep, actor: CurrentUser
+    care_session_id: CareSessionId, body: CancelIn, session: SessionDep, actor: CurrentUser
 ) -> SessionOut:
-    row = await sessions.cancel_one(session, actor.principal, session_id, body.cause, body.reason)
+    row = await sessions.cancel_one(
+        session, actor.principal, care_session_id, body.cause, body.reason
+    )
     return SessionOut.model_validate(row)
 
 

@@ -322,9 +322,9 @@ class DemoBuilder:
 
 async def build_demo(database_url: str, options: DemoOptions) -> dict[str, Any]:
     """Build a demo district in one transaction and return its manifest."""
-    engine = create_async_engine(async_database_url(database_url), hide_parameters=True)
+    database = create_async_engine(async_database_url(database_url), hide_parameters=True)
     try:
-        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        async with AsyncSession(database, expire_on_commit=False) as session, session.begin():
             return await DemoBuilder(session, options).build()
     finally:
-        await engine.dispose()
+        await database.dispose()

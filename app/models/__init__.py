@@ -3,6 +3,7 @@
 
 from app.models.attendance import Attendance, Handover
 from app.models.audit import AuditEvent
+from app.models.base import Base
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.care_groups import CareGroup, CareGroupMember
@@ -22,7 +23,6 @@ from app.models.terms import Term, UnderMinPolicy
 from app.models.users import RefreshToken, RoleGrant, User
 from app.models.waitlist import WaitlistEntry
 from app.models.workload import DutyKind, DutyRecord
-from app.persistence.database import Base
 
 __all__ = [
     "Agreement",

@@ -15,8 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import created_at_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column
 
 
 class AuditEvent(Base):

@@ -1,4 +1,5 @@
-"""Column helpers shared by the models: timestamps as timestamptz, optimistic versions, enums stored by value."""
+"""The ORM base with its constraint naming convention, and the column helpers every model uses:
+timestamps as timestamptz, optimistic versions, enums stored by value."""
 
 from __future__ import annotations
 
@@ -9,9 +10,22 @@ from sqlalchemy import (
     DateTime,
     Enum,
     Integer,
+    MetaData,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def created_at_column() -> Mapped[datetime]:

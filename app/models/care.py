@@ -6,8 +6,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.statuses import ApplicationState
-from app.models.base import created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column, enum_column
 
 
 class CareApplication(Base):

@@ -8,8 +8,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.statuses import CourseStatus
-from app.models.base import Versioned, created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, Versioned, created_at_column, enum_column
 
 
 class CourseKind(enum.StrEnum):

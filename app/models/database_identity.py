@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import created_at_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column
 
 
 class DatabaseIdentity(Base):

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.attendance import PolicyAction
 from app.domain.statuses import LeaveState
-from app.models.base import created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column, enum_column
 
 
 class LeaveRequest(Base):

@@ -7,8 +7,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, SmallInteger
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import created_at_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column
 
 
 class ReconcileRun(Base):

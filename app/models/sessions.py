@@ -24,8 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.sessions import CancelCause
 from app.domain.statuses import SessionStatus
-from app.models.base import created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column, enum_column
 
 
 class CareSession(Base):

@@ -17,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Versioned, created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, Versioned, created_at_column, enum_column
 
 
 class UnderMinPolicy(enum.StrEnum):

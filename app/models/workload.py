@@ -14,8 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import created_at_column, enum_column
-from app.persistence.database import Base
+from app.models.base import Base, created_at_column, enum_column
 
 
 class DutyKind(enum.StrEnum):

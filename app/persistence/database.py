@@ -1,29 +1,15 @@
-"""Database metadata, the ORM base, and the async engine and session maker."""
+"""The database as the service opens it: the async SQLAlchemy engine and the session maker."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
 
 from app.settings import Settings
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def async_database_url(url: str) -> str:
@@ -34,7 +20,7 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_database(settings: Settings) -> AsyncEngine:
     if settings.database_url is None:
         raise RuntimeError("no database URL: start the embedded engines or set DATABASE_URL")
     return create_async_engine(
@@ -51,5 +37,5 @@ def make_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(database: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(database, expire_on_commit=False, autoflush=False)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 if TYPE_CHECKING:
     from alembic.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 _REVISION = re.compile(r'^revision: str = "([^"]+)"$', re.MULTILINE)
 _DOWN_REVISION = re.compile(r'^down_revision: str \| None = (?:"([^"]+)"|None)$', re.MULTILINE)

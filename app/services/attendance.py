@@ -45,11 +45,11 @@ class RollCall:
 
 
 async def _session_for_roll_caller(
-    session: AsyncSession, principal: Principal, session_id: int
+    session: AsyncSession, principal: Principal, care_session_id: int
 ) -> tuple[CareSession, Term]:
-    row = await session.get(CareSession, session_id, with_for_update=True)
+    row = await session.get(CareSession, care_session_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"no session {session_id}")
+        raise NotFound(f"no session {care_session_id}")
     term = await get_or_404(session, Term, row.term_id, "term")
     scope = await school_scope(session, term.school_id)
     require(
@@ -79,12 +79,12 @@ async def students_on_leave(
 
 
 async def roll_call(
-    session: AsyncSession, principal: Principal, session_id: int, marks: Sequence[Mark]
+    session: AsyncSession, principal: Principal, care_session_id: int, marks: Sequence[Mark]
 ) -> RollCall:
     """The marks of every student of the session, all at once; sent again, it replaces them
     (the same request twice leaves one roll call). A child with approved leave marked absent
     is excused."""
-    row, term = await _session_for_roll_caller(session, principal, session_id)
+    row, term = await _session_for_roll_caller(session, principal, care_session_id)
     roster = set((await session.scalars(roster_of(row))).all())
     # A student marked in this session before leaving it (the place given up by this very roll
     # call) may be marked again: a resent roll call must not fail.
@@ -136,11 +136,11 @@ async def roll_call(
     return RollCall(row, await marks_of(session, row.id), steps)
 
 
-async def marks_of(session: AsyncSession, session_id: int) -> Sequence[Attendance]:
+async def marks_of(session: AsyncSession, care_session_id: int) -> Sequence[Attendance]:
     return (
         await session.scalars(
             select(Attendance)
-            .where(Attendance.session_id == session_id)
+            .where(Attendance.session_id == care_session_id)
             .order_by(Attendance.student_id)
             .execution_options(populate_existing=True)
         )
@@ -150,12 +150,12 @@ async def marks_of(session: AsyncSession, session_id: int) -> Sequence[Attendanc
 async def record_pickups(
     session: AsyncSession,
     principal: Principal,
-    session_id: int,
+    care_session_id: int,
     pickups: Sequence[tuple[int, datetime]],
 ) -> RollCall:
     """When each child was picked up (接走); later than the session's end plus the term's grace
     counts as a late pickup."""
-    row, term = await _session_for_roll_caller(session, principal, session_id)
+    row, term = await _session_for_roll_caller(session, principal, care_session_id)
     marks = {a.student_id: a for a in await marks_of(session, row.id)}
     unknown = sorted({s for s, _ in pickups} - set(marks))
     if unknown:
@@ -175,12 +175,12 @@ async def record_pickups(
 async def record_handover(
     session: AsyncSession,
     principal: Principal,
-    session_id: int,
+    care_session_id: int,
     from_teacher: str,
     children: int,
     handed_over_at: datetime,
 ) -> Handover:
-    row, _ = await _session_for_roll_caller(session, principal, session_id)
+    row, _ = await _session_for_roll_caller(session, principal, care_session_id)
     handover = Handover(
         session_id=row.id,
         from_teacher=from_teacher,
@@ -211,12 +211,12 @@ _NAMES = text(
 
 
 async def session_sheet(
-    session: AsyncSession, principal: Principal, session_id: int
+    session: AsyncSession, principal: Principal, care_session_id: int
 ) -> tuple[CareSession, list[SheetLine], Sequence[Handover]]:
     """The session's students (its roster, and anyone marked who has left it since) with their
     marks and whether approved leave covers the day, for the roll-call screen; and the
     handovers."""
-    row = await get_or_404(session, CareSession, session_id, "session")
+    row = await get_or_404(session, CareSession, care_session_id, "session")
     term = (await term_in_reach(session, principal, row.term_id, Reach.STAFF)).term
     marks = {m.student_id: m for m in await marks_of(session, row.id)}
     students = set((await session.scalars(roster_of(row))).all()) | marks.keys()

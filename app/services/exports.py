@@ -106,17 +106,19 @@ async def care_group_roster(session: AsyncSession, principal: Principal, group_i
     return Export(f"{title}-学生名单.xlsx", f"care-group-{group_id}-roster.xlsx", [sheet])
 
 
-async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id: int) -> Export:
+async def sign_in_sheet(
+    session: AsyncSession, principal: Principal, care_session_id: int
+) -> Export:
     """For the day: each child's mark if taken (假 ahead of it for approved leave), the pickup
     time, and a column for the parent's signature (家长签字)."""
-    row = await get_or_404(session, CareSession, session_id, "session")
+    row = await get_or_404(session, CareSession, care_session_id, "session")
     term = (await term_in_reach(session, principal, row.term_id, Reach.STAFF)).term
     ids = (await session.scalars(roster_of(row))).all()
     marks = {
         sid: (status, picked)
         for sid, status, picked in await session.execute(
             text("SELECT student_id, status, picked_up_at FROM attendance WHERE session_id = :s"),
-            {"s": session_id},
+            {"s": care_session_id},
         )
     }
     students = await _students(session, ids)
@@ -134,7 +136,9 @@ async def sign_in_sheet(session: AsyncSession, principal: Principal, session_id:
     headers = ["序号", "姓名", "班级", "签到", "接走时间", "家长签字"]
     sheet = Sheet(f"{row.on_date:%m-%d}签到表", headers, rows, {2: 12, 3: 14, 6: 16})
     return Export(
-        f"{name}-{row.on_date:%Y%m%d}-签到表.xlsx", f"session-{session_id}-sign-in.xlsx", [sheet]
+        f"{name}-{row.on_date:%Y%m%d}-签到表.xlsx",
+        f"session-{care_session_id}-sign-in.xlsx",
+        [sheet],
     )
 
 
@@ -157,10 +161,10 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
         )
     ).all()
     marks: dict[int, dict[int, tuple[str, bool]]] = {}
-    for session_id, student_id, status, late in await session.execute(
+    for care_session_id, student_id, status, late in await session.execute(
         _TERM_MARKS, {"term": term_id}
     ):
-        marks.setdefault(session_id, {})[student_id] = (status, late)
+        marks.setdefault(care_session_id, {})[student_id] = (status, late)
     offerings: dict[tuple[str, int], list[CareSession]] = {}
     for row in sessions:
         key = ("course", row.course_id) if row.course_id else ("group", row.care_group_id or 0)
@@ -181,12 +185,12 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
     # in two queries for the whole term, not two per offering.
     firsts = {rows[0].id: key for key, rows in offerings.items()}
     rosters: dict[tuple[str, int], set[int]] = {key: set() for key in offerings}
-    for session_id, student_id in await session.execute(
+    for care_session_id, student_id in await session.execute(
         select(session_roster.c.session_id, session_roster.c.student_id).where(
             session_roster.c.session_id.in_(firsts)
         )
     ):
-        rosters[firsts[session_id]].add(student_id)
+        rosters[firsts[care_session_id]].add(student_id)
     for key, rows in offerings.items():
         for row in rows:
             rosters[key] |= marks.get(row.id, {}).keys()

@@ -237,9 +237,13 @@ async def cancel_on_suspension(
 
 
 async def cancel_one(
-    session: AsyncSession, principal: Principal, session_id: int, cause: CancelCause, reason: str
+    session: AsyncSession,
+    principal: Principal,
+    care_session_id: int,
+    cause: CancelCause,
+    reason: str,
 ) -> CareSession:
-    row = await get_or_404(session, CareSession, session_id, "session")
+    row = await get_or_404(session, CareSession, care_session_id, "session")
     term = (await term_in_reach(session, principal, row.term_id, Reach.ADMIN)).term
     if cause is CancelCause.SUSPENSION:
         raise RuleViolation("a suspension is announced as a suspension day of the term")

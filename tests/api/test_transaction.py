@@ -22,8 +22,8 @@ TABLE = "probe_deferred_commit"
 
 @pytest.fixture
 async def probe_table(database_url: str) -> AsyncIterator[None]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as connection:
+    database = create_async_engine(database_url)
+    async with database.begin() as connection:
         await connection.execute(
             text(
                 f"CREATE TABLE {TABLE} (key text, "
@@ -33,9 +33,9 @@ async def probe_table(database_url: str) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        async with engine.begin() as connection:
+        async with database.begin() as connection:
             await connection.execute(text(f"DROP TABLE {TABLE}"))
-        await engine.dispose()
+        await database.dispose()
 
 
 @pytest.fixture
@@ -51,14 +51,14 @@ async def probe_client(app: FastAPI, probe_table: None) -> AsyncIterator[httpx.A
 
 
 async def _rows(database_url: str, key: str) -> int:
-    engine = create_async_engine(database_url)
+    database = create_async_engine(database_url)
     try:
-        async with engine.connect() as connection:
+        async with database.connect() as connection:
             count = await connection.scalar(
                 text(f"SELECT count(*) FROM {TABLE} WHERE key = :key"), {"key": key}
             )
     finally:
-        await engine.dispose()
+        await database.dispose()
     return int(count or 0)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import TextClause, text
 
+from app.models.base import Base
 from app.persistence.admin import create_database, drop_database
-from app.persistence.database import Base
 
 __all__ = ["EngineUrls", "create_database", "drop_database", "empty_every_table", "redis_binary"]
 MACHINE_REDIS = Path("/usr/bin/redis-server")

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from fastapi import Path
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -35,6 +36,10 @@ INT4_MAX = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=INT4_MAX, description="An id (1 … 2³¹−1)")]
 """An id in a path, query or body: bounded like the column it is looked up in, so that an id
 beyond `integer` is a 422 here rather than an out-of-range error in the database."""
+
+CareSessionId = Annotated[RowId, Path(alias="session_id")]
+"""A care session's id in a path. In the code a care session is always a *care* session: a
+bare `session` is the database session beside it."""
 
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 _CLOCK = re.compile(CLOCK_PATTERN)
