@@ -11,7 +11,7 @@ from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.audit import AuditEventOut
 from app.api.schemas.base import Page, RowId
-from app.services import overrides
+from app.services import audit
 
 router = APIRouter(tags=["overrides"])
 
@@ -31,7 +31,7 @@ async def audit_log(
     page: PageDep,
     term_id: Annotated[RowId | None, Query()] = None,
 ) -> Page[AuditEventOut]:
-    rows, total = await overrides.audit_events(
+    rows, total = await audit.audit_events(
         session, actor.principal, school_id, term_id, page.page, page.size
     )
     items = [AuditEventOut.model_validate(r) for r in rows]

@@ -1,4 +1,5 @@
-"""The steps the attendance policies took for a student, and the school's decision on a proposed dismissal (劝退)."""
+"""The steps the attendance policies took for a student, and the school's decision on a
+proposed dismissal (劝退)."""
 
 from __future__ import annotations
 

@@ -5,33 +5,24 @@ two. Postgres decides; the seat engine learns each seat taken or released after 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
 from app.domain.statuses import CourseStatus, EnrollmentStatus
-from app.models import AuditEvent, Course, Enrollment, Student, Term
+from app.models import Course, Enrollment, Student, Term
 from app.persistence.engine_changes import CourseChanged, SeatReleased, record
 from app.services.common import (
     Reach,
     get_or_404,
-    paginate,
     record_audit,
-    require_admin_of,
     term_in_reach,
 )
 from app.services.placement import lock_courses, place
 from app.services.waitlist import admit_next
-
-
-async def _term_of_admin(session: AsyncSession, principal: Principal, term_id: int) -> Term:
-    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
-    return term
 
 
 async def enrol(
@@ -44,7 +35,7 @@ async def enrol(
     above_capacity: bool,
 ) -> Enrollment:
     reason = require_reason(reason)
-    term = await _term_of_admin(session, principal, term_id)
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     student = await get_or_404(session, Student, student_id, "student")
     if student.school_id != term.school_id:
         raise RuleViolation("the student is not of this term's school")
@@ -65,7 +56,7 @@ async def _confirmed_enrollment(
     session: AsyncSession, principal: Principal, enrollment_id: int
 ) -> tuple[Enrollment, Term]:
     enrollment = await get_or_404(session, Enrollment, enrollment_id, "enrollment")
-    term = await _term_of_admin(session, principal, enrollment.term_id)
+    term = (await term_in_reach(session, principal, enrollment.term_id, Reach.ADMIN)).term
     if enrollment.status is not EnrollmentStatus.CONFIRMED:
         raise Conflict(f"the enrollment is {enrollment.status.value}, not confirmed")
     return enrollment, term
@@ -125,7 +116,7 @@ async def reopen(
     cancelled; they grab again like everyone in round two)."""
     reason = require_reason(reason)
     course = await get_or_404(session, Course, course_id, "course")
-    term = await _term_of_admin(session, principal, course.term_id)
+    term = (await term_in_reach(session, principal, course.term_id, Reach.ADMIN)).term
     if course.status is not CourseStatus.CANCELLED:
         raise Conflict(f"the course is {course.status.value}, not cancelled")
     if datetime.now(UTC) >= term.round2_closes_at:
@@ -135,18 +126,3 @@ async def reopen(
     record_audit(session, principal.user_id, term, "reopen", reason, course_id=course.id)
     await session.flush()
     return course
-
-
-async def audit_events(
-    session: AsyncSession,
-    principal: Principal,
-    school_id: int,
-    term_id: int | None,
-    page: int,
-    size: int,
-) -> tuple[Sequence[AuditEvent], int]:
-    await require_admin_of(session, principal, school_id)
-    statement = select(AuditEvent).where(AuditEvent.school_id == school_id)
-    if term_id is not None:
-        statement = statement.where(AuditEvent.term_id == term_id)
-    return await paginate(session, statement.order_by(AuditEvent.id.desc()), page, size)
