@@ -277,7 +277,8 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     try:
         info = await redis.info("server")
         report["redis"] = "ok"
-        report["redis_version"] = info.get("redis_version")
+        report["redis_server"] = info.get("server_name", "redis")
+        report["redis_version"] = info.get("valkey_version") or info.get("redis_version")
         # A `202 pending` grab is promised only on a Redis that keeps every write.
         report["redis_persistence"] = (await read_persistence(redis)).describe()
     except Exception as error:

