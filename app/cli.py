@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
+import structlog
 import typer
 import uvicorn
 
@@ -80,6 +81,14 @@ def serve(
             _write_manifest(
                 asyncio.run(build_demo(running.database_url, DemoOptions())), demo_manifest
             )
+        # Each worker imports the app before it logs again: say so, a cold start is not silent.
+        structlog.get_logger("app.cli").info(
+            "serving",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            step="starting uvicorn; each worker imports the app, then logs engines",
+        )
         uvicorn.run(
             "app.main:create_app",
             factory=True,

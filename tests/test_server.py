@@ -40,7 +40,8 @@ def test_cold_start_on_embedded_servers_becomes_ready_and_says_so(tmp_path: Path
     assert engines["redis_server"] == "valkey"
     # A cold start says what it is doing, in order, before the first request can be served.
     said = ["embedded_postgres_starting", "embedded_postgres_ready", "embedded_redis_starting",
-            "embedded_redis_ready", "embedded_servers_started", "migrating", "migrated", "engines"]  # fmt: skip
+            "embedded_redis_ready", "embedded_servers_started", "migrating", "migrated", "serving",
+            "engines"]  # fmt: skip
     assert [event for event in events if event in said] == said
     assert not [event for event in events if event.startswith("setup plugin")]
 
