@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
@@ -192,6 +194,18 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
         yield process
     finally:
         process.terminate()
+
+
+@pytest.fixture
+def folder_outside_pytest() -> Iterator[Path]:
+    """A temporary folder outside pytest's own, for a Postgres that runs as another user (under
+    root): every pytest session run as root makes pytest's folder 0700 again when it starts, and
+    one starting meanwhile would cut that Postgres off from its data mid-run."""
+    folder = Path(tempfile.mkdtemp(prefix="kehou-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

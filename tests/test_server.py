@@ -16,8 +16,10 @@ from tests.support.server import ServerProcess, start_server
 
 
 @pytest.mark.timeout(600)  # a hang guard; the cold-start time is loadtests/bench_cold_start.py's
-def test_cold_start_on_embedded_servers_becomes_ready_and_says_so(tmp_path: Path) -> None:
-    data_dir = tmp_path / "fresh-data"
+def test_cold_start_on_embedded_servers_becomes_ready_and_says_so(
+    tmp_path: Path, folder_outside_pytest: Path
+) -> None:
+    data_dir = folder_outside_pytest / "fresh-data"
     process = start_server(
         {"KEHOU_DATA_DIR": str(data_dir), "KEHOU_ENVIRONMENT": "development"},
         tmp_path / "cold.log",

@@ -280,8 +280,8 @@ async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
 
 
 @pytest.fixture
-def throwaway_postgres(tmp_path: Path) -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres(tmp_path / "pg", free_port()).init()
+def throwaway_postgres(folder_outside_pytest: Path) -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres(folder_outside_pytest / "pg", free_port()).init()
     server.start()
     try:
         yield server
