@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
+import structlog
 import typer
 import uvicorn
 
@@ -62,24 +63,32 @@ def serve(
 ) -> None:
     """Serve the API. Without DATABASE_URL / REDIS_URL, starts embedded Postgres and Redis."""
     from app.demo.world import DemoOptions, build_demo
-    from app.embedded import engines_for
+    from app.embedded import servers_for
     from app.persistence.migrations import upgrade_to_head
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
-    embedded = settings.uses_embedded_engines
+    embedded = settings.uses_embedded_servers
     # uvicorn drains requests on SIGTERM/SIGINT, then raises the signal again with the handler
     # that was in place before it started. This one turns that into a normal exit, so the
-    # embedded engines are stopped cleanly and the exit status is 0.
+    # embedded servers are stopped cleanly and the exit status is 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_after_graceful_shutdown)
-    with contextlib.suppress(_ShutdownComplete), engines_for(settings, export=True) as running:
+    with contextlib.suppress(_ShutdownComplete), servers_for(settings, export=True) as running:
         if (migrate or embedded or demo) and running.database_url:
             upgrade_to_head(running.database_url)
         if demo and running.database_url:
             _write_manifest(
                 asyncio.run(build_demo(running.database_url, DemoOptions())), demo_manifest
             )
+        # Each worker imports the app before it logs again: say so, a cold start is not silent.
+        structlog.get_logger("app.cli").info(
+            "serving",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            step="starting uvicorn; each worker imports the app, then logs engines",
+        )
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -100,12 +109,12 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the database schema (to the newest migration unless a revision is given)."""
-    from app.embedded import engines_for
+    from app.embedded import servers_for
     from app.persistence.migrations import alembic_config
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         assert running.database_url is not None
         from alembic import command
 
@@ -128,13 +137,13 @@ def demo_command(
 ) -> None:
     """Build a demo district (2 schools, families, a term, courses) on the configured engines."""
     from app.demo.world import DemoOptions, build_demo
-    from app.embedded import engines_for
+    from app.embedded import servers_for
     from app.persistence.migrations import upgrade_to_head
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     options = DemoOptions(students=students, courses=courses, opens_in_s=opens_in, window_s=window)
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         assert running.database_url is not None
         upgrade_to_head(running.database_url)
         built = asyncio.run(build_demo(running.database_url, options))
@@ -164,11 +173,11 @@ def _write_manifest(built: dict[str, object], path: Path) -> None:
 @cli.command()
 def arm(term: Annotated[int, typer.Option("--term", help="The term to arm.")]) -> None:
     """Load a term from Postgres into the seat engine now (harmless to repeat)."""
-    from app.embedded import engines_for
+    from app.embedded import servers_for
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         report = asyncio.run(_arm(running, term))
     typer.echo(
         f"term {report.term_id} armed: {report.courses} courses, {report.students} students, "
@@ -190,11 +199,11 @@ async def _arm(settings: Settings, term_id: int) -> ArmReport:
 @cli.command("reconcile")
 def reconcile_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
     """Cancel courses under their minimum, confirm the rest, repair Redis (after a round closes)."""
-    from app.embedded import engines_for
+    from app.embedded import servers_for
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         report = asyncio.run(_reconcile(running, term))
     typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
 
@@ -213,11 +222,11 @@ async def _reconcile(settings: Settings, term_id: int) -> ReconcileReport:
 @cli.command("audit")
 def audit_command(term: Annotated[int, typer.Option("--term", help="The term.")]) -> None:
     """Check a term's seat invariants in Postgres and Redis; exit 1 on any breach."""
-    from app.embedded import engines_for
+    from app.embedded import servers_for
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         report = asyncio.run(_audit(running, term))
     typer.echo("\n".join(report.lines()))
     if not report.ok:
@@ -238,14 +247,14 @@ async def _audit(settings: Settings, term_id: int) -> AuditReport:
 @cli.command()
 def check() -> None:
     """Print the effective configuration (secrets masked) and test the connections."""
-    from app.embedded import engines_for
+    from app.embedded import servers_for
 
     settings = Settings()
     configure_logging("WARNING", settings.log_json)
     typer.echo(json.dumps({"configuration": settings.masked()}, ensure_ascii=False, indent=2))
-    with engines_for(settings) as running:
+    with servers_for(settings) as running:
         report = asyncio.run(_connectivity(running))
-    report["embedded"] = settings.uses_embedded_engines
+    report["embedded"] = settings.uses_embedded_servers
     typer.echo(json.dumps({"connectivity": report}, ensure_ascii=False, indent=2))
     if not (report["postgres"] == "ok" and report["redis"] == "ok"):
         raise typer.Exit(code=1)
@@ -277,7 +286,8 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
     try:
         info = await redis.info("server")
         report["redis"] = "ok"
-        report["redis_version"] = info.get("redis_version")
+        report["redis_server"] = info.get("server_name", "redis")
+        report["redis_version"] = info.get("valkey_version") or info.get("redis_version")
         # A `202 pending` grab is promised only on a Redis that keeps every write.
         report["redis_persistence"] = (await read_persistence(redis)).describe()
     except Exception as error:

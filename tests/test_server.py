@@ -1,7 +1,8 @@
-"""`kehou serve` as operators run it: a cold start on embedded engines, and a graceful SIGTERM."""
+"""`kehou serve` as operators run it: a cold start on embedded servers, and a graceful SIGTERM."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -15,8 +16,10 @@ from tests.support.server import ServerProcess, start_server
 
 
 @pytest.mark.timeout(600)  # a hang guard; the cold-start time is loadtests/bench_cold_start.py's
-def test_cold_start_on_embedded_engines_becomes_ready(tmp_path: Path) -> None:
-    data_dir = tmp_path / "fresh-data"
+def test_cold_start_on_embedded_servers_becomes_ready_and_says_so(
+    tmp_path: Path, folder_outside_pytest: Path
+) -> None:
+    data_dir = folder_outside_pytest / "fresh-data"
     process = start_server(
         {"KEHOU_DATA_DIR": str(data_dir), "KEHOU_ENVIRONMENT": "development"},
         tmp_path / "cold.log",
@@ -30,7 +33,19 @@ def test_cold_start_on_embedded_engines_becomes_ready(tmp_path: Path) -> None:
     assert health["migrations"] == "at-head"
     assert (data_dir / "postgres" / "PG_VERSION").exists()
     assert code == 0
-    assert "embedded_engines_started" in process.log()
+    records = [json.loads(line) for line in process.log().splitlines() if line.startswith("{")]
+    events = [record["event"] for record in records]
+    # The worker runs on the servers its parent started: the startup log says they are embedded.
+    (engines,) = [record for record in records if record["event"] == "engines"]
+    assert engines["embedded"] is True
+    assert engines["embedded_servers"] == ["postgres", "redis"]
+    assert engines["redis_server"] == "valkey"
+    # A cold start says what it is doing, in order, before the first request can be served.
+    said = ["embedded_postgres_starting", "embedded_postgres_ready", "embedded_redis_starting",
+            "embedded_redis_ready", "embedded_servers_started", "migrating", "migrated", "serving",
+            "engines"]  # fmt: skip
+    assert [event for event in events if event in said] == said
+    assert not [event for event in events if event.startswith("setup plugin")]
 
 
 @pytest.mark.timeout(300)

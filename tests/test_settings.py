@@ -54,13 +54,13 @@ def test_urls_come_from_the_unprefixed_environment(monkeypatch: pytest.MonkeyPat
     settings = make()
     assert settings.database_url == "postgresql://kehou:pw@db:5432/kehou"
     assert settings.redis_url == "redis://cache:6379/0"
-    assert settings.uses_embedded_engines is False
+    assert settings.uses_embedded_servers is False
 
 
-def test_a_missing_url_means_embedded_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_url_means_embedded_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    assert make().uses_embedded_engines is True
+    assert make().uses_embedded_servers is True
 
 
 def test_masked_configuration_hides_secrets_and_passwords() -> None:

@@ -22,7 +22,7 @@ def async_database_url(url: str) -> str:
 
 def make_database(settings: Settings) -> AsyncEngine:
     if settings.database_url is None:
-        raise RuntimeError("no database URL: start the embedded engines or set DATABASE_URL")
+        raise RuntimeError("no database URL: start the embedded servers or set DATABASE_URL")
     return create_async_engine(
         async_database_url(settings.database_url),
         pool_size=settings.db_pool_size,

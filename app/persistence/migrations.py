@@ -30,9 +30,16 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
+    import time
+
+    import structlog
     from alembic import command
 
+    log = structlog.get_logger("app.migrations")
+    log.info("migrating", to="head")
+    started = time.monotonic()
     command.upgrade(alembic_config(database_url), "head")
+    log.info("migrated", to="head", seconds=round(time.monotonic() - started, 2))
 
 
 def downgrade_to_base(database_url: str) -> None:

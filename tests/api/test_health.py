@@ -8,7 +8,7 @@ import pytest
 from app.embedded import RedisServer
 from app.main import create_app
 from app.settings import Settings
-from tests.support.engines import create_database, drop_database, redis_binary
+from tests.support.servers import create_database, drop_database, redis_binary
 
 REDIS_BINARY = "/usr/bin/redis-server"
 

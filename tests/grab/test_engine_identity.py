@@ -19,7 +19,7 @@ from app.models import Enrollment
 from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
-from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.servers import ServerUrls, create_database, drop_database
 from tests.support.grabbing import (
     add_course,
     add_families,
@@ -33,9 +33,9 @@ from tests.support.world import World, build_world
 
 
 @pytest.fixture
-async def other_database_app(settings: Settings, engines: EngineUrls) -> AsyncIterator[FastAPI]:
+async def other_database_app(settings: Settings, servers: ServerUrls) -> AsyncIterator[FastAPI]:
     """The app on a second, fresh database, beside the same Redis and key prefix."""
-    url = create_database(engines.server_database_url, prefix="kehou_test_other")
+    url = create_database(servers.server_database_url, prefix="kehou_test_other")
     try:
         await asyncio.to_thread(upgrade_to_head, url)
         app = create_app(

