@@ -47,6 +47,12 @@ async def ready(
     return resources, world
 
 
+def _sheet_rows(content: bytes, min_row: int = 1, read_only: bool = False) -> list[tuple[Any, ...]]:
+    """The rows of the one sheet of an exported workbook, as values."""
+    [sheet] = load_workbook(io.BytesIO(content), read_only=read_only).worksheets
+    return list(sheet.iter_rows(min_row=min_row, values_only=True))
+
+
 @dataclass(frozen=True)
 class Run:
     """The term being run: term A around today, course A opened with sixteen children."""
@@ -234,12 +240,7 @@ async def a_leave_is_asked_ahead_and_approved(run: Run, sessions: Sessions) -> N
     assert ahead[on_leave.student_id] == (None, True)  # the roll-call screen shows the leave
     assert ahead[run.payer.student_id] == (None, False)
     sign_in = await api.call("GET", f"/sessions/{today_course['id']}/sign-in-sheet.xlsx", "care-a")
-    sheet_marks = {
-        r[1]: r[3]
-        for r in load_workbook(io.BytesIO(sign_in.content)).active.iter_rows(  # type: ignore[union-attr]
-            min_row=2, values_only=True
-        )
-    }
+    sheet_marks = {r[1]: r[3] for r in _sheet_rows(sign_in.content, min_row=2)}
     assert sorted(sheet_marks.values(), key=str).count("假") == 1
 
 
@@ -480,19 +481,14 @@ async def the_exports_open_again(run: Run, statements: list[Row], suspended: Row
     assert f"{suspended['on_date'][5:7].lstrip('0')}/{int(suspended['on_date'][8:])}停" in header
     assert len(by_number) == 16
 
-    statements_book = load_workbook(
-        io.BytesIO(
-            (await api.call("GET", f"/terms/{world.term_a}/statements.xlsx", "admin-a")).content
-        ),
-        read_only=True,
-    )
-    rows = list(statements_book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    statements_book = await api.call("GET", f"/terms/{world.term_a}/statements.xlsx", "admin-a")
+    rows = _sheet_rows(statements_book.content, read_only=True)
     assert rows[0][:4] == ("姓名", "班级", "课程(实际课次)", "应收(元)")
     assert sum(float(r[3]) for r in rows[1:]) == sum(s["charged_fen"] for s in statements) / 100
     assert {r[9] for r in rows[1:]} == {"已结算"}
 
     roster = await api.call("GET", f"/courses/{world.course_a}/roster.xlsx", "teacher-a302")
-    roster_rows = list(load_workbook(io.BytesIO(roster.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    roster_rows = _sheet_rows(roster.content)
     assert len(roster_rows) - 1 == 14  # 16 minus the place given up and the dismissal
 
 
