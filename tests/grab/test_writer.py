@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.grab.persister import StreamGrab
-from app.grab.writer import GrabWriter
+from app.grab.writer import GrabWriter, Pending
 from app.models import Course, Enrollment, EnrollmentStatus
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families
@@ -24,7 +24,7 @@ class CountingWriter(GrabWriter):
 
     batches: list[int]
 
-    async def _flush(self, batch):  # type: ignore[no-untyped-def]
+    async def _flush(self, batch: list[Pending]) -> None:
         self.batches.append(len(batch))
         await super()._flush(batch)
 
