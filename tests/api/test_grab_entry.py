@@ -16,11 +16,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api import grab_entry
 from app.api.enrollments import answer_grab
 from app.api.grab_entry import GrabEntry
+from app.api.schemas.enrollments import GrabIn
 from app.main import create_app
 from app.resources import Resources
 from app.settings import Settings
@@ -77,8 +79,10 @@ async def apps(
 ) -> AsyncIterator[Apps]:
     by_entry: list[int] = []
 
-    async def spy(*args: Any) -> JSONResponse:
-        answer = await answer_grab(*args)
+    async def spy(
+        request: Request, resources: Resources, term_id: int, body: GrabIn, user_id: int, key: str
+    ) -> JSONResponse:
+        answer = await answer_grab(request, resources, term_id, body, user_id, key)
         by_entry.append(answer.status_code)
         return answer
 
