@@ -22,11 +22,13 @@ import time
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from openpyxl import Workbook
 
 from app.domain.access import Role
 from app.main import create_app
 from app.models import District, RoleGrant, School, User
+from app.resources import Resources
 from app.settings import Settings
 from loadtests.scratch import scratch_database
 from tests.support.workbooks import million_bad_rows
@@ -72,8 +74,9 @@ def roster_xlsx(rows: int, seed: int = 7) -> bytes:
     return buffer.getvalue()
 
 
-async def _seed(app: object) -> int:
-    sessionmaker = app.state.resources.sessionmaker  # type: ignore[attr-defined]
+async def _seed(app: FastAPI) -> int:
+    resources: Resources = app.state.resources
+    sessionmaker = resources.sessionmaker
     async with sessionmaker() as session, session.begin():
         district = District(name="基准区", code="bench")
         session.add(district)

@@ -30,6 +30,7 @@ from app.main import create_app
 from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
+from tests.support.server import ServerProcess, free_port, start_server
 from tests.support.servers import (
     ServerUrls,
     create_database,
@@ -37,7 +38,6 @@ from tests.support.servers import (
     empty_every_table,
     redis_binary,
 )
-from tests.support.server import ServerProcess, free_port, start_server
 from tests.support.world import World, build_world, sign_in_everyone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

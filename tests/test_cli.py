@@ -31,6 +31,13 @@ def _documents(output: str) -> dict[str, object]:
     return merged
 
 
+def _connectivity(output: str) -> dict[str, str]:
+    """The connectivity section of `kehou check`'s report."""
+    connectivity = _documents(output)["connectivity"]
+    assert isinstance(connectivity, dict)
+    return connectivity
+
+
 @pytest.fixture
 def fresh_database(servers: ServerUrls) -> Iterator[str]:
     url = create_database(servers.server_database_url, prefix="kehou_test_cli")
@@ -50,11 +57,11 @@ def test_check_reports_configuration_and_connectivity(
     monkeypatch.setenv("KEHOU_JWT_SECRET", "very-secret-value")
     result = runner.invoke(cli, ["check"])
     assert result.exit_code == 0, result.output
-    report = _documents(result.output)
-    assert report["connectivity"]["postgres"] == "ok"  # type: ignore[index]
-    assert report["connectivity"]["redis"] == "ok"  # type: ignore[index]
-    assert report["connectivity"]["migrations"] == "at-head"  # type: ignore[index]
-    assert "every-write" in report["connectivity"]["redis_persistence"]  # type: ignore[index]
+    connectivity = _connectivity(result.output)
+    assert connectivity["postgres"] == "ok"
+    assert connectivity["redis"] == "ok"
+    assert connectivity["migrations"] == "at-head"
+    assert "every-write" in connectivity["redis_persistence"]
     assert "very-secret-value" not in result.output
     assert "pw-secret" not in result.output
 
@@ -66,7 +73,7 @@ def test_check_fails_when_redis_is_unreachable(
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     result = runner.invoke(cli, ["check"])
     assert result.exit_code == 1
-    assert _documents(result.output)["connectivity"]["redis"].startswith("failing")  # type: ignore[index]
+    assert _connectivity(result.output)["redis"].startswith("failing")
 
 
 def test_migrate_brings_a_new_database_to_head(
@@ -76,7 +83,7 @@ def test_migrate_brings_a_new_database_to_head(
     monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     result = runner.invoke(cli, ["check"])
-    assert _documents(result.output)["connectivity"]["migrations"] == "at-head"  # type: ignore[index]
+    assert _connectivity(result.output)["migrations"] == "at-head"
 
 
 def test_arm_loads_a_term_into_the_engine(

@@ -21,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
+from starlette.types import Message
 
 from app.main import create_app
 from app.settings import Settings
@@ -96,7 +97,7 @@ async def _head_of_endless_answer(
     status, body = 0, b""
     requested = False
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal requested
         if not requested:
             requested = True
@@ -104,17 +105,17 @@ async def _head_of_endless_answer(
         await disconnected.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         nonlocal status, body
         if message["type"] == "http.response.start":
             status = int(str(message["status"]))
         elif message["type"] == "http.response.body" and not decided.done():
-            body += bytes(message.get("body", b""))  # type: ignore[call-overload]
+            body += bytes(message.get("body", b""))
             if not message.get("more_body") or status == 200:
                 content = body if not message.get("more_body") else b'{"stream": "open"}'
                 decided.set_result(httpx.Response(status, content=content))
 
-    answering = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    answering = asyncio.create_task(app(scope, receive, send))
     try:
         return await decided
     finally:

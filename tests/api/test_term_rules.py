@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
 
 from app.domain.attendance import PolicyAction
 from app.domain.fees import LedgerKind
@@ -31,9 +32,9 @@ async def course_sessions(api: Api, world: World) -> list[dict[str, object]]:
     return rows
 
 
-async def count(resources: Resources, statement: object) -> int:
+async def count(resources: Resources, statement: Executable) -> int:
     async with resources.sessionmaker() as session:
-        return int(await session.scalar(statement) or 0)  # type: ignore[call-overload]
+        return int(await session.scalar(statement) or 0)
 
 
 async def test_a_roll_call_waits_for_its_day_and_a_refused_one_changes_nothing(

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, time
 from fastapi import FastAPI
 from sqlalchemy import insert
 
-from app.grab.audit import audit_term
+from app.grab.audit import AuditReport, audit_term
 from app.models import Enrollment
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families, open_and_arm
 from tests.support.world import build_world
 
 
-def breaches(report: object) -> dict[str, list[str]]:
-    return {c.name: c.breaches for c in report.checks if not c.ok}  # type: ignore[attr-defined]
+def breaches(report: AuditReport) -> dict[str, list[str]]:
+    return {c.name: c.breaches for c in report.checks if not c.ok}
 
 
 async def test_a_clean_term_passes_and_each_breach_is_named(quiet_app: FastAPI) -> None:

@@ -19,7 +19,6 @@ from app.models import Enrollment
 from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
-from tests.support.servers import ServerUrls, create_database, drop_database
 from tests.support.grabbing import (
     add_course,
     add_families,
@@ -28,6 +27,7 @@ from tests.support.grabbing import (
     open_and_arm,
     set_window,
 )
+from tests.support.servers import ServerUrls, create_database, drop_database
 from tests.support.waiting import eventually
 from tests.support.world import World, build_world
 

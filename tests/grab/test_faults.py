@@ -26,8 +26,8 @@ from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from tests.support import throwaway_postgres as throwaway
-from tests.support.servers import redis_binary
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
+from tests.support.servers import redis_binary
 from tests.support.throwaway_postgres import ThrowawayPostgres
 from tests.support.waiting import eventually
 from tests.support.world import World, build_world

@@ -26,7 +26,8 @@ MON, TUE, WED = 1, 2, 3
 
 @pytest.fixture
 def resources(app: FastAPI) -> Resources:
-    return app.state.resources  # type: ignore[no-any-return]
+    resources: Resources = app.state.resources
+    return resources
 
 
 @pytest.fixture

@@ -94,12 +94,11 @@ def machine_for(app_settings: Settings) -> type[RuleBasedStateMachine]:
                     )).all()
                 )  # fmt: skip
                 taken = dict((await session.execute(select(Course.id, Course.seats_taken))).all())
-                pairs = set(
-                    (
-                        await session.execute(select(Enrollment.student_id, Enrollment.course_id))
-                    ).all()
+                enrolled = await session.execute(
+                    select(Enrollment.student_id, Enrollment.course_id)
                 )
-            return rows, taken, await self.resources.engine.seats_left(self.term), pairs  # type: ignore[return-value]
+                pairs = {(student, course) for student, course in enrolled}
+            return rows, taken, await self.resources.engine.seats_left(self.term), pairs
 
         @invariant()
         def seats_add_up(self) -> None:

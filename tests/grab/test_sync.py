@@ -32,7 +32,8 @@ TUE, THU = 2, 4
 
 @pytest.fixture
 def resources(app: FastAPI) -> Resources:
-    return app.state.resources  # type: ignore[no-any-return]
+    resources: Resources = app.state.resources
+    return resources
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.statuses import EnrollmentStatus
 from app.grab.persister import StreamGrab
-from app.grab.writer import GrabWriter
+from app.grab.writer import GrabWriter, Pending
 from app.models import Course, Enrollment
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families
@@ -25,7 +25,7 @@ class CountingWriter(GrabWriter):
 
     batches: list[int]
 
-    async def _flush(self, batch):  # type: ignore[no-untyped-def]
+    async def _flush(self, batch: list[Pending]) -> None:
         self.batches.append(len(batch))
         await super()._flush(batch)
 

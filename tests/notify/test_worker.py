@@ -4,9 +4,10 @@ delivered once even with two workers at once or a worker that dies mid-send."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict, Unpack
 from unittest.mock import ANY
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import insert, select
 
 from app.domain.statuses import NoticeState
 from app.models import Notice, User
-from app.notify.notifier import DingTalkNotifier, Message, Notifier
+from app.notify.notifier import DingTalkNotifier, Message, Notifier, SendResult
 from app.notify.outbox import NewNotice, enqueue
 from app.notify.worker import NoticeWorker
 from app.resources import Resources
@@ -25,14 +26,21 @@ from tests.support.fake_dingtalk import FakeDingTalk
 AGENT_ID = 4242
 
 
+class WorkerOptions(TypedDict, total=False):
+    max_attempts: int
+    batch: int
+
+
 @dataclass
 class Kit:
     resources: Resources
     dingtalk: FakeDingTalk
     notifier: DingTalkNotifier
 
-    def worker(self, notifier: Notifier | None = None, **options: object) -> NoticeWorker:
-        return NoticeWorker(self.resources.sessionmaker, notifier or self.notifier, **options)  # type: ignore[arg-type]
+    def worker(
+        self, notifier: Notifier | None = None, **options: Unpack[WorkerOptions]
+    ) -> NoticeWorker:
+        return NoticeWorker(self.resources.sessionmaker, notifier or self.notifier, **options)
 
 
 @pytest.fixture
@@ -198,11 +206,11 @@ class DiesAfterSending:
     def __init__(self, inner: DingTalkNotifier) -> None:
         self.inner = inner
 
-    async def send(self, recipients: list[str], message: Message) -> str:
+    async def send(self, recipients: Sequence[str], message: Message) -> str:
         await self.inner.send(recipients, message)
         raise asyncio.CancelledError
 
-    async def result(self, task_id: str) -> object:
+    async def result(self, task_id: str) -> SendResult:
         raise AssertionError("not reached")
 
 
@@ -212,7 +220,7 @@ async def test_a_resend_after_a_crash_that_hid_the_answer_reaches_the_family_onc
     [user] = await users(kit.resources, 1)
     await queue(kit.resources, [user])
     with pytest.raises(asyncio.CancelledError):
-        await kit.worker(DiesAfterSending(kit.notifier)).deliver_due()  # type: ignore[arg-type]
+        await kit.worker(DiesAfterSending(kit.notifier)).deliver_due()
     assert await states(kit.resources) == {NoticeState.QUEUED: 1}
     after_lease = datetime.now(UTC) + timedelta(seconds=61)
     assert (await kit.worker().deliver_due(now=after_lease)).sent == 1
