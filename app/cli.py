@@ -87,7 +87,7 @@ def serve(
             host=host or settings.host,
             port=port or settings.port,
             workers=workers or settings.workers,
-            step="starting uvicorn; each worker imports the app, then logs engines",
+            step="starting uvicorn; each worker imports the app, then logs its servers",
         )
         uvicorn.run(
             "app.main:create_app",
@@ -135,7 +135,7 @@ def demo_command(
     ] = 24 * 3600,
     manifest: Annotated[Path | None, typer.Option(help="Write the JSON manifest here.")] = None,
 ) -> None:
-    """Build a demo district (2 schools, families, a term, courses) on the configured engines."""
+    """Build a demo district (2 schools, families, a term, courses) on the configured servers."""
     from app.demo.world import DemoOptions, build_demo
     from app.embedded import servers_for
     from app.persistence.migrations import upgrade_to_head

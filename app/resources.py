@@ -104,7 +104,7 @@ def make_notifier(settings: Settings, dingtalk: DingTalkClient) -> Notifier:
 @dataclass
 class Resources:
     settings: Settings
-    db: AsyncEngine
+    database: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
     scripts: ScriptRegistry
@@ -138,12 +138,12 @@ class Resources:
             )
             assert settings.database_url is not None
             await asyncio.to_thread(upgrade_to_head, settings.database_url)
-        db = make_database(settings)
+        database = make_database(settings)
         redis = make_redis(settings)
         scripts = ScriptRegistry.from_directory()
         await scripts.load_all(redis)
         await warm_pool(redis, settings.redis_pool_warm)
-        sessionmaker = make_sessionmaker(db)
+        sessionmaker = make_sessionmaker(database)
         seat_engine = SeatEngine(
             redis, scripts, settings.redis_key_prefix, await database_identity(sessionmaker)
         )
@@ -161,7 +161,7 @@ class Resources:
         )
         resources = cls(
             settings=settings,
-            db=db,
+            database=database,
             sessionmaker=sessionmaker,
             redis=redis,
             scripts=scripts,
@@ -189,7 +189,7 @@ class Resources:
             notifier=make_notifier(settings, dingtalk),
             embedded=embedded,
         )
-        await resources._log_engines()
+        await resources._log_servers()
         if settings.background_tasks:
             resources.start_background()
         return resources
@@ -214,8 +214,8 @@ class Resources:
             max_attempts=self.settings.notify_max_attempts,
         )
 
-    async def _log_engines(self) -> None:
-        async with self.db.connect() as connection:
+    async def _log_servers(self) -> None:
+        async with self.database.connect() as connection:
             postgres_version = (await connection.execute(text("SHOW server_version"))).scalar()
         redis_info = await self.redis.info("server")
         # Embedded servers started here, or by the parent process that handed their URLs down.
@@ -233,7 +233,7 @@ class Resources:
         )
 
     async def migrations_at_head(self) -> bool:
-        async with self.db.connect() as connection:
+        async with self.database.connect() as connection:
             applied = await applied_revisions(connection)
         return applied == self.head_revisions
 
@@ -249,6 +249,6 @@ class Resources:
         await _bounded("redis", self.redis.aclose())
         if isinstance(self.redis, Redis):
             await _bounded("redis pool", self.redis.connection_pool.disconnect())
-        await _bounded("database", self.db.dispose())
+        await _bounded("database", self.database.dispose())
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)

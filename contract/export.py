@@ -20,7 +20,7 @@ CONTRACT = Path(__file__).resolve().parent / "openapi.json"
 
 
 def current_document() -> dict[str, Any]:
-    # Built without engines: the document depends on the routes only.
+    # Built without servers: the document depends on the routes only.
     settings = Settings(
         _env_file=None, database_url="postgresql://unused/unused", redis_url="redis://unused"
     )

@@ -1,4 +1,5 @@
-"""The append-only audit log of a term: every override and decision, with who and why."""
+"""The append-only audit log of a school (optionally one term): every override and decision, with
+who and why."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.districts import DistrictOut
 from app.api.schemas.schools import SchoolIn, SchoolOut
 from app.api.schemas.terms import CalendarOverrideIn, CalendarOverrideOut
-from app.services import districts, terms
+from app.services import districts
 
 router = APIRouter(prefix="/districts", tags=["districts"])
 
@@ -86,7 +86,7 @@ async def create_school(
 async def list_overrides(
     district_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> list[CalendarOverrideOut]:
-    rows = await terms.list_calendar_overrides(session, actor.principal, district_id)
+    rows = await districts.list_calendar_overrides(session, actor.principal, district_id)
     return [CalendarOverrideOut.model_validate(row) for row in rows]
 
 
@@ -106,7 +106,7 @@ async def list_overrides(
 async def add_override(
     district_id: RowId, body: CalendarOverrideIn, session: SessionDep, actor: CurrentUser
 ) -> CalendarOverrideOut:
-    override = await terms.add_calendar_override(
+    override = await districts.add_calendar_override(
         session, actor.principal, district_id, body.model_dump()
     )
     return CalendarOverrideOut.model_validate(override)

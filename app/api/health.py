@@ -35,7 +35,7 @@ async def healthz() -> Liveness:
 
 async def _postgres_and_migrations(resources: Resources) -> tuple[CheckState, str]:
     try:
-        async with resources.db.connect() as connection:
+        async with resources.database.connect() as connection:
             await connection.execute(text("SELECT 1"))
         at_head = await resources.migrations_at_head()
         return "ok", "at-head" if at_head else "behind"

@@ -1,4 +1,4 @@
-"""Leave requests (请假) and the attendance policies' steps."""
+"""Leave requests (请假): asked by a parent, decided by the class teacher."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Teacher workload and subsidy (工作量), duty records (值日巡查) and parents' feedback (家长留言)."""
+"""Teacher workload and subsidy (工作量) and duty records (值日巡查)."""
 
 from __future__ import annotations
 

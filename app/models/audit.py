@@ -1,3 +1,5 @@
+"""The append-only audit log: every override and decision, with who, when and why."""
+
 from __future__ import annotations
 
 from datetime import datetime

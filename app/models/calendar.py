@@ -1,3 +1,6 @@
+"""A term's timetable by grade, its suspension days, and the district's corrections to the
+public-holiday calendar (调休)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

@@ -1,3 +1,5 @@
+"""Basic-care applications (基础托管申请) and every step of their approval."""
+
 from __future__ import annotations
 
 from datetime import datetime

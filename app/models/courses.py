@@ -1,3 +1,5 @@
+"""Extension courses and basic-care offerings of a term."""
+
 from __future__ import annotations
 
 import enum

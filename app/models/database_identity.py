@@ -1,3 +1,5 @@
+"""The database's own identity, which the seat engine checks before it trusts what Redis holds."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Seats taken in extension courses, by the grab or by an administrator."""
+
 from __future__ import annotations
 
 from datetime import datetime

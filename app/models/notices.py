@@ -1,3 +1,5 @@
+"""The notices outbox: what each family or teacher is to be told, and what became of it."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Publications (公示) of a term's lists and the objections families raise to them."""
+
 from __future__ import annotations
 
 import enum

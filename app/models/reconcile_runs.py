@@ -1,3 +1,5 @@
+"""Each run of the reconciler: the round it followed and what it did."""
+
 from __future__ import annotations
 
 from datetime import datetime

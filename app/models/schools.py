@@ -1,3 +1,5 @@
+"""Districts, their schools and the schools' classes."""
+
 from __future__ import annotations
 
 from datetime import datetime

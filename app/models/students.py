@@ -1,3 +1,5 @@
+"""Students, their guardians and binding codes, and the agreements and insurance a grab needs."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

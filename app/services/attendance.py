@@ -39,7 +39,7 @@ class Mark:
 
 @dataclass(frozen=True)
 class RollCall:
-    session: CareSession
+    care_session: CareSession
     marks: Sequence[Attendance]
     steps: Sequence[policies.StepTaken]
 

@@ -95,7 +95,8 @@ async def term_in_reach(
     session: AsyncSession, principal: Principal, term_id: int, reach: Reach
 ) -> TermInReach:
     """The term, once the caller is found to reach its school as `reach` says: 404 for no such
-    term, 403 for a caller out of reach. Every service that acts on a term starts here."""
+    term, 403 for a caller out of reach. Every check of a caller against a term's school is made
+    here; services that check a child's school or a roll caller instead load the term themselves."""
     term = await get_or_404(session, Term, term_id, "term")
     scope = await _REQUIREMENTS[reach](session, principal, term.school_id)
     return TermInReach(term, scope)

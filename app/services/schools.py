@@ -1,4 +1,4 @@
-"""Districts, schools, classes and staff."""
+"""Schools, their classes and their staff."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Students, their guardians and bindings, agreements and insurance."""
+"""Students, their guardians, agreements and insurance, and whether they are ready to grab."""
 
 from __future__ import annotations
 

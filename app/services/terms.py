@@ -15,7 +15,7 @@ from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
 from app.domain.sessions import CancelCause
 from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
-from app.models import CalendarOverride, CareSession, Course, GradeSchedule, Suspension, Term
+from app.models import CareSession, Course, GradeSchedule, Suspension, Term
 from app.persistence.calendar import grade_rules, term_calendar
 from app.persistence.engine_changes import TermChanged, TimetableChanged, record
 from app.services.common import (
@@ -28,7 +28,6 @@ from app.services.common import (
     term_in_reach,
     update_versioned,
 )
-from app.services.districts import get_district
 from app.services.sessions import cancel_on_suspension
 
 WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")
@@ -212,27 +211,3 @@ async def remove_suspension(
         )
     await session.delete(suspension)
     await session.flush()
-
-
-async def list_calendar_overrides(
-    session: AsyncSession, principal: Principal, district_id: int
-) -> Sequence[CalendarOverride]:
-    await get_district(session, principal, district_id)
-    rows = await session.scalars(
-        select(CalendarOverride)
-        .where(CalendarOverride.district_id == district_id)
-        .order_by(CalendarOverride.on_date)
-    )
-    return rows.all()
-
-
-async def add_calendar_override(
-    session: AsyncSession, principal: Principal, district_id: int, values: dict[str, object]
-) -> CalendarOverride:
-    await get_district(session, principal, district_id)
-    if not values.get("is_workday") and values.get("follows_weekday") is not None:
-        raise RuleViolation("only a working day can follow a weekday's timetable")
-    override = CalendarOverride(district_id=district_id, **values)
-    session.add(override)
-    await flush_or_conflict(session, "that day has an override already")
-    return override

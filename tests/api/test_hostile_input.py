@@ -180,8 +180,8 @@ async def test_an_exhausted_database_pool_is_a_503_with_retry_after(settings: Se
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            engine = app.state.resources.db
-            async with engine.connect() as held:  # the pool's only connection
+            database = app.state.resources.database
+            async with database.connect() as held:  # the pool's only connection
                 await held.exec_driver_sql("SELECT 1")
                 response = await client.post(
                     "/api/v1/auth/dingtalk", json={"auth_code": "dev:nobody"}

@@ -31,7 +31,7 @@ class AppMachine(RuleBasedStateMachine):
 
     async def close(self) -> None:
         """Subclasses close what they opened, then call this."""
-        async with self.resources.db.begin() as connection:
+        async with self.resources.database.begin() as connection:
             await connection.execute(empty_every_table())
         redis = self.resources.redis
         keys = [key async for key in redis.scan_iter(match=f"{self.settings.redis_key_prefix}*")]

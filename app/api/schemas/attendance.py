@@ -146,7 +146,7 @@ class StudentAttendanceOut(AttendanceOut):
 
 def roll_call_out(result: RollCall) -> RollCallOut:
     return RollCallOut(
-        session_id=result.session.id,
+        session_id=result.care_session.id,
         marks=[AttendanceOut.model_validate(m) for m in result.marks],
         policy_steps=[StepOut.model_validate(s) for s in result.steps],
     )

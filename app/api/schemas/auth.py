@@ -1,3 +1,5 @@
+"""Signing in with DingTalk and refreshing tokens: what the routes take and answer."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -9,7 +11,6 @@ from app.api.schemas.base import RequestBody, ResponseBody
 
 class DingTalkLogin(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"auth_code": "a1b2c3d4e5f6"}]},
     )
 
@@ -24,7 +25,6 @@ class DingTalkLogin(RequestBody):
 
 class RefreshRequest(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [{"refresh_token": "4fRk1m0yQ2xGx9hW8Qp3sD7tLm5nB1vC2zX6aS8dF0g"}]
         },

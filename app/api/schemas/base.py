@@ -1,3 +1,6 @@
+"""What every schema shares: bounded ids and times, the request-body rules, pages, versioned
+updates."""
+
 from __future__ import annotations
 
 import re

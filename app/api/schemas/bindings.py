@@ -25,7 +25,6 @@ class BindingRequest(RequestBody):
     (waits for the class teacher)."""
 
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"code": "K7M2Q9XR", "relation": "mother"}]},
     )
 
@@ -47,7 +46,6 @@ class BindingRequest(RequestBody):
 
 class BindingReview(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"approve": True}]},
     )
 

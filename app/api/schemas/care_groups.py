@@ -33,7 +33,6 @@ class GroupOut(ResponseBody):
 
 class AssignIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"student_id": 11, "reason": "与同班同学同组便于接送"}]},
     )
 

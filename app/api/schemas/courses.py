@@ -1,3 +1,5 @@
+"""Courses and basic-care offerings: what the routes take and answer."""
+
 from __future__ import annotations
 
 from typing import Self
@@ -25,7 +27,6 @@ DEFAULT_FEE_FEN = 2000  # 20 yuan per 40-minute lesson
 
 class CourseIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -103,7 +104,6 @@ class CourseIn(RequestBody):
 
 class CourseUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "capacity": 35, "room": "科技楼202"}]},
     )
 

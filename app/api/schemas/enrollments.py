@@ -1,3 +1,5 @@
+"""The grab and a student's enrollments: what the routes take and answer."""
+
 from __future__ import annotations
 
 from typing import Literal

@@ -17,7 +17,6 @@ AboveCapacity = Field(
 
 class EnrolIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {"student_id": 11, "course_id": 7, "reason": "家长报名当天住院,经校长同意补报"},
@@ -39,7 +38,6 @@ class EnrolIn(RequestBody):
 
 class MoveIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"to_course_id": 8, "reason": "与校队训练时间冲突"}]},
     )
 
@@ -50,7 +48,6 @@ class MoveIn(RequestBody):
 
 class ReasonIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"reason": "家长书面申请退出,学校批准"}]},
     )
 

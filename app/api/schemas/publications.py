@@ -12,7 +12,6 @@ from app.models import Publication, PublicationKind
 
 class PublishIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {"kind": "courses", "title": "2026秋季拓展课程开班名单公示", "days": 3},
@@ -49,7 +48,6 @@ class PublicationOut(PublicationSummary):
 
 class ObjectionIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"text": "孩子已报名但名单中没有", "student_id": 11}]},
     )
 
@@ -59,7 +57,6 @@ class ObjectionIn(RequestBody):
 
 class ObjectionAnswerIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"text": "已核实,系统已补录,名单已更新。"}]},
     )
 

@@ -1,3 +1,6 @@
+"""Schools, classes and staff: what the routes take and answer (the districts' routes create
+schools with these too)."""
+
 from __future__ import annotations
 
 from pydantic import ConfigDict, Field, model_validator
@@ -8,7 +11,6 @@ from app.domain.access import Role
 
 class SchoolIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"name": "溪尾中心小学", "code": "xiwei"}]},
     )
 
@@ -18,7 +20,6 @@ class SchoolIn(RequestBody):
 
 class SchoolUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 3, "name": "溪尾中心小学(本部)"}]},
     )
 
@@ -37,7 +38,6 @@ class SchoolOut(ResponseBody):
 
 class ClassIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"grade": 3, "number": 2, "class_teacher_id": 17}]},
     )
 
@@ -50,7 +50,6 @@ class ClassIn(RequestBody):
 
 class ClassUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "class_teacher_id": 21}]},
     )
 
@@ -72,7 +71,6 @@ class ClassOut(ResponseBody):
 
 class NewUser(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"name": "李老师", "phone": "13800138000"}]},
     )
 
@@ -86,7 +84,6 @@ class NewUser(RequestBody):
 
 class StaffIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {"role": "class_teacher", "dingtalk_user_id": "manager7421"},

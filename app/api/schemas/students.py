@@ -1,3 +1,5 @@
+"""Students, guardians, agreements, insurance and readiness: what the routes take and answer."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,7 +19,6 @@ class PriorityFlags(RequestBody):
     """Priority groups (优先保障): shown only to the school's administrators and class teacher."""
 
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"left_behind": True}]},
     )
 
@@ -29,7 +30,6 @@ class PriorityFlags(RequestBody):
 
 class StudentIn(PriorityFlags):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -51,7 +51,6 @@ class StudentIn(PriorityFlags):
 
 class StudentUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"version": 1, "class_id": 13}]},
     )
 
@@ -79,7 +78,6 @@ class StudentOut(ResponseBody):
 
 class GuardianIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {"guardian": {"name": "王爸爸", "phone": "13612345678"}, "relation": "father"}
@@ -100,7 +98,6 @@ class BindingCodeOut(ResponseBody):
 
 class AgreementIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"term_id": 1, "agreement_version": "2026-秋-v1"}]},
     )
 
@@ -118,7 +115,6 @@ class AgreementOut(ResponseBody):
 
 class InsuranceIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {

@@ -1,3 +1,5 @@
+"""Terms, timetables, suspension days and calendar corrections: what the routes take and answer."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,7 +35,6 @@ RateLimit = Annotated[
 
 class TermIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -120,7 +121,6 @@ class TermIn(RequestBody):
 
 class TermUpdate(VersionedUpdate):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [{"version": 2, "grab_opens_at": "2026-08-25T12:00:00+08:00"}]
         },
@@ -173,7 +173,6 @@ class GradeScheduleOut(ResponseBody):
 
 class GradeScheduleIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -231,7 +230,6 @@ class TermDetail(TermOut):
 
 class SuspensionIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"on_date": "2026-10-21", "reason": "秋季运动会"}]},
     )
 
@@ -257,7 +255,6 @@ class CalendarOut(ResponseBody):
 
 class CalendarOverrideIn(RequestBody):
     model_config = ConfigDict(
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
