@@ -11,8 +11,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.domain.schedule import DateRange, GradeRule, TermCalendar
-
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+from app.domain.zone import SCHOOL_ZONE
 
 
 class CancelCause(StrEnum):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.attendance import AttendanceStatus, is_late_pickup, mark
 from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.zone import SCHOOL_ZONE
 from app.models import (
     Attendance,
     CareSession,
@@ -27,7 +28,6 @@ from app.models import (
 from app.services import policies
 from app.services.access import require_follows
 from app.services.common import (
-    SCHOOL_ZONE,
     get_or_404,
     require,
     require_staff_of,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.access import Principal, SchoolScope
 from app.domain.errors import Conflict, NotFound, PermissionDenied, StaleVersion
+from app.domain.zone import SCHOOL_ZONE
 from app.models import AuditEvent, School, Term
 
 Row = TypeVar("Row")
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def school_today() -> date:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.attendance import AttendanceStatus
+from app.domain.zone import SCHOOL_ZONE
 from app.models import (
     CareGroup,
     CareSession,
@@ -28,7 +29,7 @@ from app.models import (
 )
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
-from app.services.common import SCHOOL_ZONE, get_or_404, require_admin_of, require_staff_of
+from app.services.common import get_or_404, require_admin_of, require_staff_of
 from app.services.sessions import offering_name, roster_of
 from app.services.workbook import Sheet
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.fees import Entry, LedgerKind, Statement, statement
+from app.domain.zone import SCHOOL_ZONE
 from app.models import (
     CareSession,
     Course,
@@ -35,7 +36,7 @@ _BILLABLE = text(
     FROM enrollment e
     JOIN course c ON c.id = e.course_id
     JOIN care_session s ON s.course_id = e.course_id AND s.status = 'scheduled'
-                       AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                       AND s.on_date >= (e.created_at AT TIME ZONE :zone)::date
     WHERE e.term_id = :term AND e.status = 'confirmed' AND c.status = 'confirmed'
       AND c.fee_per_session_fen > 0
     GROUP BY e.id, c.fee_per_session_fen
@@ -115,7 +116,7 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
         raise Conflict("generate the term's sessions before billing it")
     rows = []
     for enrollment_id, student_id, course_id, fee, sessions in await session.execute(
-        _BILLABLE, {"term": term_id}
+        _BILLABLE, {"term": term_id, "zone": SCHOOL_ZONE.key}
     ):
         rows.append(
             {
@@ -148,7 +149,7 @@ _REFUNDS = text(
     JOIN enrollment e ON e.course_id = s.course_id
     JOIN ledger_entry charge ON charge.dedupe_key = 'charge:' || e.id
     WHERE s.id = ANY(:sessions)
-      AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+      AND s.on_date >= (e.created_at AT TIME ZONE :zone)::date
       AND (CAST(:student AS integer) IS NULL AND e.status = 'confirmed'
            OR e.student_id = CAST(:student AS integer))
     ON CONFLICT (dedupe_key) DO NOTHING
@@ -171,10 +172,11 @@ async def refund_sessions(
     if books.billed_at is None or not session_ids:
         return set()  # nothing was charged: a session cancelled now is never billed
     books.require_open()
-    rows = await session.execute(
-        _REFUNDS,
-        {"sessions": list(session_ids), "student": student_id, "actor": actor_id, "note": note},
-    )
+    params = {
+        "sessions": list(session_ids), "student": student_id, "actor": actor_id, "note": note,
+        "zone": SCHOOL_ZONE.key,
+    }  # fmt: skip
+    rows = await session.execute(_REFUNDS, params)
     return {student for (student,) in rows}
 
 

@@ -1,0 +1,8 @@
+"""The school's time zone: the one every date rule counts days in (Beijing time). SQL that turns
+a moment into a school day binds its name (`SCHOOL_ZONE.key`) rather than spelling it again."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
