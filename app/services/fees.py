@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotFound, RuleViolation
-from app.domain.fees import Entry, LedgerKind, Statement, statement
+from app.domain.fees import Entry, LedgerKind, Statement, course_charge, statement
 from app.domain.zone import SCHOOL_ZONE
 from app.models import (
     CareSession,
@@ -29,7 +29,9 @@ from app.services.access import require_follows
 from app.services.common import get_or_404, paginate, require_admin_of
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
-# does not pay for what came before.
+# does not pay for what came before (the domain's `seat_pays_for`). The count stays in SQL, one
+# set-based statement for a whole term's seats; tests/services/test_fee_rules.py holds it, and
+# the refunds' below, to the domain's rules on random data.
 _BILLABLE = text(
     """
     SELECT e.id, e.student_id, e.course_id, c.fee_per_session_fen, count(s.id) AS sessions
@@ -121,7 +123,7 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
         rows.append(
             {
                 "term_id": term_id, "student_id": student_id, "kind": LedgerKind.CHARGE,
-                "amount_fen": fee * sessions, "course_id": course_id, "sessions": sessions,
+                "amount_fen": course_charge(sessions, fee), "course_id": course_id, "sessions": sessions,
                 "note": f"{sessions} × {fee}", "dedupe_key": f"charge:{enrollment_id}",
                 "recorded_by_id": actor_id,
             }
