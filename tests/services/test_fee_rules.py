@@ -2,7 +2,7 @@
 states, sessions held or cancelled, seats of every state taken at random moments (around the
 school's midnight and UTC's). Billing charges each confirmed seat of an opened course
 `course_charge(sessions it pays for, fee)`, and a cancelled session refunds exactly the seats
-that paid for it, where a seat pays for a session when `seat_pays_for(its school day, the
+still confirmed that paid for it, where a seat pays for a session when `seat_pays_for(its school day, the
 session's date)`."""
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class TermPlan:
     courses: list[CoursePlan]
     seats: list[SeatPlan]
     cancelled_later: set[tuple[int, int]]  # (course, day): cancelled after billing
+    ended_later: set[int]  # seats (by index) dismissed after billing, before the cancellation
 
     def day(self, offset: int) -> date:
         return FIRST_DAY + timedelta(days=offset)
@@ -105,7 +106,8 @@ def term_plans(draw: st.DrawFn) -> TermPlan:
         if status is SessionStatus.SCHEDULED
     )
     later = draw(st.sets(st.sampled_from(scheduled), min_size=1)) if scheduled else set()
-    return TermPlan(courses, seats, later)
+    ended = draw(st.sets(st.integers(0, len(seats) - 1)))
+    return TermPlan(courses, seats, later, ended)
 
 
 @dataclass
@@ -219,6 +221,12 @@ async def test_a_cancelled_session_refunds_the_seats_that_paid_for_it(
     async with example() as session:
         built = await build(session, rule_world, plan)
         await fees.bill_term(session, rule_world.term_a, rule_world.users["admin-a"])
+        ended = [built.seats[index][1].id for index in sorted(plan.ended_later)]
+        await session.execute(
+            update(Enrollment)
+            .where(Enrollment.id.in_(ended))
+            .values(status=EnrollmentStatus.DISMISSED)
+        )
         cancelled = [built.sessions[key].id for key in sorted(plan.cancelled_later)]
         if cancelled:
             await session.execute(
@@ -238,8 +246,9 @@ async def test_a_cancelled_session_refunds_the_seats_that_paid_for_it(
             1, plan.courses[index].fee
         )
         for index, offset in plan.cancelled_later
-        for seat, _ in built.seats
+        for number, (seat, _) in enumerate(built.seats)
         if seat.course == index
+        and number not in plan.ended_later
         and charged_by_the_rules(plan, seat)
         and seat_pays_for(school_day(seat.taken_at), plan.day(offset))
     }
