@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -35,6 +36,12 @@ def course_charge(sessions: int, fee_per_session_fen: int) -> int:
     if sessions < 0 or fee_per_session_fen < 0:
         raise ValueError("sessions and fees are not negative")
     return sessions * fee_per_session_fen
+
+
+def seat_pays_for(seat_taken_on: date, session_on: date) -> bool:
+    """A seat pays (and is refunded) for the sessions from the school's day it was taken: a seat
+    given mid-term, by an override, does not pay for what came before."""
+    return session_on >= seat_taken_on
 
 
 @dataclass(frozen=True)

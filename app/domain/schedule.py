@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Protocol
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(1, 8)
 SCHOOL_WEEK = frozenset({MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY})
@@ -93,12 +94,23 @@ def any_conflict(candidate: TimeSlot, held: Iterable[TimeSlot]) -> bool:
     return any(candidate.conflicts_with(slot) for slot in held)
 
 
-def slot_on(rule: GradeRule, day: date, summer: DateRange | None) -> tuple[time, time] | None:
-    """A grade's care hours on a date, or None when the grade does not attend that weekday."""
-    if day.isoweekday() not in rule.weekdays:
-        return None
-    end = rule.summer_end if summer is not None and day in summer else rule.end
-    return rule.start, end
+class DailyHours(Protocol):
+    """Hours that end later on the summer schedule: a grade's rule, an offering's hours."""
+
+    @property
+    def start(self) -> time: ...
+    @property
+    def end(self) -> time: ...
+    @property
+    def summer_end(self) -> time: ...
+
+
+def slot_on(hours: DailyHours, day: date, summer: DateRange | None) -> tuple[time, time]:
+    """The hours on a date: they end at the summer end on a day of the summer schedule (夏令时).
+    Whether anyone meets that date at all is the calendar's (`TermCalendar.meets_on`, which knows
+    the 调休 days); every session's times are planned through this."""
+    end = hours.summer_end if summer is not None and day in summer else hours.end
+    return hours.start, end
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from app.domain.schedule import DateRange, GradeRule, TermCalendar
-
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+from app.domain.schedule import DateRange, GradeRule, TermCalendar, slot_on
+from app.domain.zone import SCHOOL_ZONE
 
 
 class CancelCause(StrEnum):
@@ -110,10 +109,10 @@ def plan_care_group(
 
 
 def _planned(day: date, hours: Hours, summer: DateRange | None, zone: ZoneInfo) -> PlannedSession:
-    end = hours.summer_end if summer is not None and day in summer else hours.end
+    start, end = slot_on(hours, day, summer)
     return PlannedSession(
         on_date=day,
-        starts_at=datetime.combine(day, hours.start, zone),
+        starts_at=datetime.combine(day, start, zone),
         ends_at=datetime.combine(day, end, zone),
     )
 

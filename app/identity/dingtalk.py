@@ -10,7 +10,7 @@ import httpx
 import structlog
 from redis.asyncio import Redis
 
-log = structlog.get_logger("app.dingtalk")
+log = structlog.get_logger("app.identity.dingtalk")
 
 # DingTalk's answers for an access token that is invalid or expired: fetch a new one and retry.
 STALE_TOKEN_ERRCODES = frozenset({40014, 42001})

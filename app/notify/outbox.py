@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.zone import SCHOOL_ZONE
 from app.models import Notice
-
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

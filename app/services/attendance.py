@@ -12,14 +12,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.attendance import is_late_pickup, mark
+from app.domain.attendance import is_late_pickup, leave_covers, mark
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.statuses import AttendanceStatus, LeaveState, SessionStatus
+from app.domain.zone import SCHOOL_ZONE
 from app.models import Attendance, CareSession, Handover, LeaveRequest, Student, Term
 from app.services import policies
 from app.services.access import require_follows
 from app.services.common import (
-    SCHOOL_ZONE,
     Reach,
     get_or_404,
     require,
@@ -66,16 +66,16 @@ async def _session_for_roll_caller(
 async def students_on_leave(
     session: AsyncSession, term_id: int, students: Sequence[int], on_date: date
 ) -> set[int]:
-    rows = await session.scalars(
-        select(LeaveRequest.student_id).where(
+    """The students whose approved leave covers the date. One session's roster and its students'
+    few requests of the term are loaded, and the domain's `leave_covers` decides."""
+    rows = await session.execute(
+        select(LeaveRequest.student_id, LeaveRequest.first_day, LeaveRequest.last_day).where(
             LeaveRequest.term_id == term_id,
             LeaveRequest.student_id.in_(students),
             LeaveRequest.state == LeaveState.APPROVED,
-            LeaveRequest.first_day <= on_date,
-            LeaveRequest.last_day >= on_date,
         )
     )
-    return set(rows)
+    return {student for student, first, last in rows if leave_covers(first, last, on_date)}
 
 
 async def roll_call(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Event
 
 from app.domain.statuses import SessionStatus
+from app.domain.zone import SCHOOL_ZONE
 from app.models import CareSession
 
 PRODUCT = "-//Kehou//课后托管//ZH"
@@ -18,7 +19,7 @@ def student_calendar(student_id: int, rows: Sequence[tuple[CareSession, str]]) -
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "课后托管课表")
-    calendar.add("x-wr-timezone", "Asia/Shanghai")
+    calendar.add("x-wr-timezone", SCHOOL_ZONE.key)
     stamp = datetime.now(UTC)
     for row, name in rows:
         event = Event()

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.access import Principal, SchoolScope
 from app.domain.errors import Conflict, NotFound, PermissionDenied, StaleVersion
+from app.domain.zone import SCHOOL_ZONE
 from app.models import AuditEvent, School, Term
 
 Row = TypeVar("Row")
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def school_today() -> date:

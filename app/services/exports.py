@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatus
+from app.domain.zone import SCHOOL_ZONE
 from app.models import CareGroup, CareSession, Course, Enrollment, Term, session_roster
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
 from app.services.common import (
-    SCHOOL_ZONE,
     Reach,
     get_or_404,
     term_in_reach,

@@ -14,21 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotFound, RuleViolation
-from app.domain.fees import Entry, LedgerKind, Statement, statement
+from app.domain.fees import Entry, LedgerKind, Statement, course_charge, statement
 from app.domain.statuses import SessionStatus
+from app.domain.zone import SCHOOL_ZONE
 from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
 from app.services.access import require_follows
 from app.services.common import Reach, get_or_404, paginate, term_in_reach
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
-# does not pay for what came before.
+# does not pay for what came before (the domain's `seat_pays_for`). The count stays in SQL, one
+# set-based statement for a whole term's seats; tests/services/test_fee_rules.py holds it, and
+# the refunds' below, to the domain's rules on random data.
 _BILLABLE = text(
     """
     SELECT e.id, e.student_id, e.course_id, c.fee_per_session_fen, count(s.id) AS sessions
     FROM enrollment e
     JOIN course c ON c.id = e.course_id
     JOIN care_session s ON s.course_id = e.course_id AND s.status = 'scheduled'
-                       AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                       AND s.on_date >= (e.created_at AT TIME ZONE :zone)::date
     WHERE e.term_id = :term AND e.status = 'confirmed' AND c.status = 'confirmed'
       AND c.fee_per_session_fen > 0
     GROUP BY e.id, c.fee_per_session_fen
@@ -107,12 +110,12 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
         raise Conflict("generate the term's sessions before billing it")
     rows = []
     for enrollment_id, student_id, course_id, fee, sessions in await session.execute(
-        _BILLABLE, {"term": term_id}
+        _BILLABLE, {"term": term_id, "zone": SCHOOL_ZONE.key}
     ):
         rows.append(
             {
                 "term_id": term_id, "student_id": student_id, "kind": LedgerKind.CHARGE,
-                "amount_fen": fee * sessions, "course_id": course_id, "sessions": sessions,
+                "amount_fen": course_charge(sessions, fee), "course_id": course_id, "sessions": sessions,
                 "note": f"{sessions} × {fee}", "dedupe_key": f"charge:{enrollment_id}",
                 "recorded_by_id": actor_id,
             }
@@ -140,7 +143,7 @@ _REFUNDS = text(
     JOIN enrollment e ON e.course_id = s.course_id
     JOIN ledger_entry charge ON charge.dedupe_key = 'charge:' || e.id
     WHERE s.id = ANY(:sessions)
-      AND s.on_date >= (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+      AND s.on_date >= (e.created_at AT TIME ZONE :zone)::date
       AND (CAST(:student AS integer) IS NULL AND e.status = 'confirmed'
            OR e.student_id = CAST(:student AS integer))
     ON CONFLICT (dedupe_key) DO NOTHING
@@ -152,7 +155,7 @@ _REFUNDS = text(
 async def refund_sessions(
     session: AsyncSession,
     term_id: int,
-    session_ids: Sequence[int],
+    care_session_ids: Sequence[int],
     actor_id: int,
     student_id: int | None = None,
     note: str = "school",
@@ -160,13 +163,14 @@ async def refund_sessions(
     """Refund paid sessions the school did not hold to the students charged for them; the
     students refunded now."""
     books = await lock_books(session, term_id)
-    if books.billed_at is None or not session_ids:
+    if books.billed_at is None or not care_session_ids:
         return set()  # nothing was charged: a session cancelled now is never billed
     books.require_open()
-    rows = await session.execute(
-        _REFUNDS,
-        {"sessions": list(session_ids), "student": student_id, "actor": actor_id, "note": note},
-    )
+    params = {
+        "sessions": list(care_session_ids), "student": student_id, "actor": actor_id, "note": note,
+        "zone": SCHOOL_ZONE.key,
+    }  # fmt: skip
+    rows = await session.execute(_REFUNDS, params)
     return {student for (student,) in rows}
 
 

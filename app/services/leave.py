@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.attendance import requested_in_advance
+from app.domain.attendance import leave_covers, requested_in_advance
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.statuses import AttendanceStatus, LeaveState
 from app.models import Attendance, CareSession, LeaveRequest, SchoolClass, Student, Term
@@ -72,20 +72,28 @@ async def decide(
     leave.decided_by_id, leave.decided_at = principal.user_id, datetime.now(UTC)
     leave.decision_note = note
     if approve:
-        # A roll call already taken on a covered day becomes excused.
-        covered = select(CareSession.id).where(
-            CareSession.term_id == leave.term_id,
-            CareSession.on_date.between(leave.first_day, leave.last_day),
-        )
-        await session.execute(
-            update(Attendance)
+        # A roll call already taken on a covered day becomes excused. One student's absences
+        # of the term are a few rows: the domain's `leave_covers` decides which, after loading.
+        absences = await session.execute(
+            select(Attendance.id, CareSession.on_date)
+            .join(CareSession, CareSession.id == Attendance.session_id)
             .where(
+                CareSession.term_id == leave.term_id,
                 Attendance.student_id == leave.student_id,
-                Attendance.session_id.in_(covered),
                 Attendance.status == AttendanceStatus.ABSENT,
             )
-            .values(status=AttendanceStatus.LEAVE)
         )
+        covered = [
+            mark_id
+            for mark_id, on_date in absences
+            if leave_covers(leave.first_day, leave.last_day, on_date)
+        ]
+        if covered:
+            await session.execute(
+                update(Attendance)
+                .where(Attendance.id.in_(covered))
+                .values(status=AttendanceStatus.LEAVE)
+            )
     notices = [
         leave_decided(guardian, leave.id, name, leave.first_day, leave.last_day, approve, note)
         for guardian, _, name in await guardians_of(session, [leave.student_id])

@@ -47,6 +47,8 @@ from app.services.placement import lock_courses
 
 CARE_PLACE = "care"
 
+# The domain's `unexcused_absences` counted in SQL: a roll call's students over the whole term in
+# one statement, not every mark loaded; tests/services/test_policy_rules.py holds it to the domain.
 _ABSENCES = text(
     """
     SELECT a.student_id, count(*) FROM attendance a JOIN care_session s ON s.id = a.session_id
@@ -102,17 +104,26 @@ async def _take(
     return [StepTaken(*row) for row in await session.execute(statement, rows)]
 
 
+async def unexcused_counts(
+    session: AsyncSession, term_id: int, students: Sequence[int], course_id: int | None
+) -> dict[int, int]:
+    """The students' unexcused absences in the term at one place: the course, or basic care
+    when `course_id` is None. A student with none is not in the result."""
+    rows = await session.execute(
+        _ABSENCES, {"term": term_id, "students": list(students), "course": course_id}
+    )
+    return {student: count for student, count in rows}
+
+
 async def after_roll_call(
     session: AsyncSession, term: Term, row: CareSession, actor_id: int, students: Sequence[int]
 ) -> list[StepTaken]:
     place = place_of(row)
-    counts = await session.execute(
-        _ABSENCES, {"term": term.id, "students": list(students), "course": row.course_id}
-    )
+    counts = await unexcused_counts(session, term.id, students, row.course_id)
     limits = limits_of(term)
     due = [
         (student, action, place, count)
-        for student, count in counts
+        for student, count in counts.items()
         for action in absence_actions(count, limits)
     ]
     taken = await _take(session, term, due)

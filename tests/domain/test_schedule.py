@@ -37,17 +37,25 @@ MWF = frozenset({MONDAY, WEDNESDAY, FRIDAY})
     ("grade", "day", "expected"),
     [
         (1, date(2026, 3, 2), (time(15, 5), time(17, 30))),  # Monday, winter
-        (2, date(2026, 3, 3), None),  # Tuesday: grades 1–2 come Mon/Wed/Fri only
         (2, date(2026, 5, 6), (time(15, 5), time(18, 0))),  # Wednesday, summer schedule
         (3, date(2026, 3, 3), (time(15, 50), time(17, 30))),
         (4, date(2026, 9, 30), (time(15, 50), time(18, 0))),  # last day of summer
         (5, date(2026, 10, 8), (time(16, 0), time(17, 30))),  # first winter week
         (6, date(2026, 3, 6), (time(16, 0), time(17, 30))),
-        (6, date(2026, 3, 7), None),  # Saturday
     ],
 )
-def test_grade_slot_on_a_date(grade: int, day: date, expected: tuple[time, time] | None) -> None:
+def test_grade_slot_on_a_date(grade: int, day: date, expected: tuple[time, time]) -> None:
     assert slot_on(RULES[grade], day, SUMMER) == expected
+
+
+def test_whether_a_grade_attends_a_date_is_the_calendars() -> None:
+    calendar = TermCalendar(
+        DateRange(date(2026, 3, 2), date(2026, 3, 8)),
+        make_up_days=(MakeUpDay(date(2026, 3, 8), MONDAY),),
+    )
+    assert not calendar.meets_on(RULES[2].weekdays, date(2026, 3, 3))  # Tuesday: Mon/Wed/Fri only
+    assert not calendar.meets_on(RULES[6].weekdays, date(2026, 3, 7))  # Saturday
+    assert calendar.meets_on(RULES[2].weekdays, date(2026, 3, 8))  # a Sunday worked as a Monday
 
 
 def test_without_a_summer_schedule_care_ends_at_1730() -> None:

@@ -19,7 +19,6 @@ from app.domain.schedule import (
     default_grade_rules,
 )
 from app.domain.sessions import (
-    SCHOOL_ZONE,
     Hours,
     care_group_hours,
     care_group_weekdays,
@@ -27,6 +26,7 @@ from app.domain.sessions import (
     plan_care_group,
     plan_sessions,
 )
+from app.domain.zone import SCHOOL_ZONE
 
 RULES = default_grade_rules()
 # 2026-09-28 (Mon) .. 2026-10-11 (Sun): National Day week off, 10-10 (Sat) worked as a Friday.

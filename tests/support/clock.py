@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 
 import time_machine
 
-from app.services.common import SCHOOL_ZONE
+from app.domain.zone import SCHOOL_ZONE
 
 # A school week with no public holiday within three weeks either side (2026's calendar).
 SCHOOL_WEEK = (

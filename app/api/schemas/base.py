@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import Path
 from pydantic import (
@@ -24,8 +23,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from app.domain.text import describe_control_character, first_control_character
-
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+from app.domain.zone import SCHOOL_ZONE
 
 SchoolTime = Annotated[
     datetime,
