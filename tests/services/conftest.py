@@ -11,6 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.statuses import CourseStatus
+from app.models import Course, CourseKind, Student
 from app.resources import Resources
 from tests.support.world import World, build_world
 
@@ -43,3 +45,31 @@ def example(quiet_app: FastAPI) -> Example:
                 await transaction.rollback()
 
     return one_example
+
+
+def class_a301_students(world: World, count: int) -> list[Student]:
+    """`count` new students of the world's class 3(01), numbered R0, R1, …"""
+    return [
+        Student(
+            school_id=world.school_a,
+            class_id=world.class_a301,
+            name=f"学生{n}",
+            student_number=f"R{n}",
+        )
+        for n in range(count)
+    ]
+
+
+def grade_3_course(term_id: int, name: str, status: CourseStatus, fee_fen: int = 0) -> Course:
+    """A new extension course for grade 3 on school days, large enough never to fill."""
+    return Course(
+        term_id=term_id,
+        kind=CourseKind.EXTENSION,
+        name=name,
+        grades=[3],
+        weekdays=[1, 2, 3, 4, 5],
+        capacity=30,
+        min_size=0,
+        fee_per_session_fen=fee_fen,
+        status=status,
+    )

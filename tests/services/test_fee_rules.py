@@ -19,9 +19,9 @@ from app.domain.fees import LedgerKind, course_charge, seat_pays_for
 from app.domain.sessions import CancelCause
 from app.domain.statuses import CourseStatus, EnrollmentStatus, SessionStatus
 from app.domain.zone import SCHOOL_ZONE, school_day
-from app.models import CareSession, Course, CourseKind, Enrollment, LedgerEntry, Student
+from app.models import CareSession, Course, Enrollment, LedgerEntry, Student
 from app.services import fees
-from tests.services.conftest import Example
+from tests.services.conftest import Example, class_a301_students, grade_3_course
 from tests.support.world import World
 
 FIRST_DAY = date(2026, 10, 12)  # a Monday of the world's term A
@@ -110,27 +110,9 @@ class BuiltTerm:
 
 
 async def build(session: AsyncSession, world: World, plan: TermPlan) -> BuiltTerm:
-    students = [
-        Student(
-            school_id=world.school_a,
-            class_id=world.class_a301,
-            name=f"学生{n}",
-            student_number=f"R{n}",
-        )
-        for n in range(STUDENTS)
-    ]
+    students = class_a301_students(world, STUDENTS)
     courses = [
-        Course(
-            term_id=world.term_a,
-            kind=CourseKind.EXTENSION,
-            name=f"课程{n}",
-            grades=[3],
-            weekdays=[1, 2, 3, 4, 5],
-            capacity=30,
-            min_size=0,
-            fee_per_session_fen=course.fee,
-            status=course.status,
-        )
+        grade_3_course(world.term_a, f"课程{n}", course.status, course.fee)
         for n, course in enumerate(plan.courses)
     ]
     session.add_all([*students, *courses])

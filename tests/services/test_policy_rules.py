@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.attendance import unexcused_absences
 from app.domain.statuses import AttendanceStatus, CourseStatus
 from app.domain.zone import SCHOOL_ZONE
-from app.models import Attendance, CareGroup, CareSession, Course, CourseKind, Student
+from app.models import Attendance, CareGroup, CareSession, Student
 from app.services import policies
-from tests.services.conftest import Example
+from tests.services.conftest import Example, class_a301_students, grade_3_course
 from tests.support.world import World
 
 FIRST_DAY = date(2026, 10, 12)  # a Monday of the world's terms
@@ -59,27 +59,9 @@ async def build(
     session: AsyncSession, world: World, marks: list[Marked]
 ) -> tuple[list[Student], list[int | None]]:
     """The students, and the course id of each place (None for basic care)."""
-    students = [
-        Student(
-            school_id=world.school_a,
-            class_id=world.class_a301,
-            name=f"学生{n}",
-            student_number=f"R{n}",
-        )
-        for n in range(STUDENTS)
-    ]
+    students = class_a301_students(world, STUDENTS)
     courses = [
-        Course(
-            term_id=world.term_a,
-            kind=CourseKind.EXTENSION,
-            name=f"课程{place}",
-            grades=[3],
-            weekdays=[1, 2, 3, 4, 5],
-            capacity=30,
-            min_size=0,
-            status=CourseStatus.CONFIRMED,
-        )
-        for place in COURSES_A
+        grade_3_course(world.term_a, f"课程{place}", CourseStatus.CONFIRMED) for place in COURSES_A
     ]
     care_b = CareGroup(term_id=world.term_b, number=1, grades=[3])
     session.add_all([*students, *courses, care_b])
