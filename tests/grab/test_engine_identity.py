@@ -102,10 +102,10 @@ async def test_a_grab_on_a_foreign_armed_term_rebuilds_it_from_this_database(
     assert await counts(second, other_world.term_a, other_world.course_a) == (1, 1, 29)
 
 
-async def test_a_persister_makes_its_group_again_when_redis_lost_it(
-    app: FastAPI, world: World
-) -> None:
-    resources: Resources = app.state.resources
+async def test_a_persister_makes_its_group_again_when_redis_lost_it(quiet_app: FastAPI) -> None:
+    # No background persister: this test is the only reader of the stream.
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 4)
     course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
     await open_and_arm(resources, world.term_a)

@@ -251,9 +251,11 @@ async def test_redis_killed_and_back_empty_loses_no_acknowledged_grab(
 
 
 async def test_a_persister_dying_between_write_and_ack_writes_each_grab_once(
-    app: FastAPI, world: World
+    quiet_app: FastAPI,
 ) -> None:
-    resources: Resources = app.state.resources
+    # No background persister: this test is the only reader of the stream.
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 20)
     course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
     await open_and_arm(resources, world.term_a)
@@ -391,10 +393,10 @@ async def test_without_a_redis_that_keeps_every_write_an_outage_promises_nothing
     assert report.ok, report.lines()
 
 
-async def test_a_persister_retries_what_it_failed_to_write_at_once(
-    app: FastAPI, world: World
-) -> None:
-    resources: Resources = app.state.resources
+async def test_a_persister_retries_what_it_failed_to_write_at_once(quiet_app: FastAPI) -> None:
+    # No background persister: this test is the only reader of the stream.
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 5)
     course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
     await open_and_arm(resources, world.term_a)
