@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import FastAPI, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -50,14 +51,18 @@ from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
 from app.api.problems import UnhandledErrors, install_problem_handlers
+from app.api.route_table import install_routes
 from app.api.tags import openapi_tags
-from app.observability import RequestContextMiddleware, RequestMetrics, configure_logging
+from app.observability import (
+    AccessLog,
+    RequestContextMiddleware,
+    RequestMetrics,
+    configure_logging,
+)
 from app.resources import Resources
 from app.settings import Settings
 
 log = structlog.get_logger("app.main")
-
-API_PREFIX = "/api/v1"
 
 DESCRIPTION = """
 Kehou runs a district's after-school care programme (课后托管): the 24-hour registration window,
@@ -72,18 +77,16 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 """
 
 
-def build_api_router() -> APIRouter:
-    """Every resource router of API v1, under one prefix."""
-    router = APIRouter(prefix=API_PREFIX)
-    # The grab's router first: a request is matched against the routes in order, and the grab is
-    # the route the opening second hammers.
-    for module in (
-        enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students,
-        bindings, imports, care, care_groups, overrides, audit, waitlist, publications, sessions,
-        attendance, leave, policies, fees, workload, feedback, exports,
-    ):  # fmt: skip
-        router.include_router(module.router)
-    return router
+# The grab's routers first: a request is matched against the routes in order, and the grab is
+# the route the opening second hammers.
+RESOURCE_ROUTERS = (
+    enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
+    imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
+    leave, policies, fees, workload, feedback, exports,
+)  # fmt: skip
+
+
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def _metrics_registry() -> CollectorRegistry:
@@ -97,7 +100,8 @@ def _metrics_registry() -> CollectorRegistry:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_json)
+    handler = configure_logging(settings.log_level, settings.log_json)
+    access_log = AccessLog(handler, settings.log_json) if settings.access_log else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await resources.close()
             log.info("stopped")
+            if access_log is not None:
+                access_log.flush()
 
     app = FastAPI(
         title="Kehou 课后托管",
@@ -122,22 +128,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else NO_TELEMETRY,
     )
     registry = _metrics_registry()
     app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(UnhandledErrors)
     app.add_middleware(
-        RequestContextMiddleware, access_log=settings.access_log, metrics=RequestMetrics(registry)
+        RequestContextMiddleware, access_log=access_log, metrics=RequestMetrics(registry)
     )
     install_problem_handlers(app)
     install_offline_docs(app, "Kehou 课后托管")
     install_contract(app)
-    app.include_router(health.router)
-    app.include_router(build_api_router())
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    install_routes(app, [health.router, *(module.router for module in RESOURCE_ROUTERS)])
 
     return app

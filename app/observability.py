@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
 import logging
 import re
+import secrets
 import sys
 import time
 import traceback
-import uuid
 from collections.abc import MutableMapping
 from types import TracebackType
 from typing import Any
@@ -17,11 +20,13 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def configure_logging(level: str = "INFO", json: bool = True) -> None:
-    """Route structlog and the standard library (uvicorn, SQLAlchemy, Alembic) to one stream."""
+def configure_logging(level: str = "INFO", json: bool = True) -> logging.StreamHandler[Any]:
+    """Route structlog and the standard library (uvicorn, SQLAlchemy, Alembic) to one stream;
+    returns the stream's handler, which the access log writes through."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -77,6 +82,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     # httpx logs every request's URL at INFO, and DingTalk's take the app secret and the access
     # token in the query string: never into the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler
 
 
 def redact_exc_info(
@@ -150,14 +156,94 @@ class RequestMetrics:
             registry=registry,
         )
 
+        # The labelled series by (method, handler, status class): looked up once, not per request.
+        self.series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         route = scope.get("route")
         handler = getattr(route, "path", None) or UNMATCHED
-        if handler in NOT_MEASURED:
+        key = (scope["method"], handler, status // 100)
+        series = self.series.get(key)
+        if series is None:
+            if handler in NOT_MEASURED:
+                return
+            series = self.series[key] = (
+                self.requests.labels(key[0], handler, f"{key[2]}xx"),
+                self.duration.labels(key[0], handler),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
+
+
+class AccessLog:
+    """One line per request, in the log's own JSON shape (or its console shape), rendered here
+    rather than through the structured-logging chain and written in batches: a line costs a few
+    microseconds and the stream one write per batch, where a line through the chain cost more
+    than the request itself (86 µs of 149 µs, measured in-process). Every line is kept: the batch
+    is written when it is full, within `flush_s` of its first line, and when the app stops."""
+
+    LOGGER = "app.access"
+
+    def __init__(
+        self,
+        handler: logging.StreamHandler[Any],
+        json_lines: bool = True,
+        flush_s: float = 0.2,
+        batch: int = 256,
+    ) -> None:
+        self.handler = handler
+        self.json_lines = json_lines
+        self.flush_s = flush_s
+        self.batch = batch
+        self.enabled = logging.getLogger(self.LOGGER).isEnabledFor(logging.INFO)
+        self.pending: list[str] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.second, self.second_text = 0, ""
+
+    def record(
+        self, request_id: str, method: str, path: str, status: int, duration_ms: float
+    ) -> None:
+        if not self.enabled:
             return
-        method = scope["method"]
-        self.requests.labels(method, handler, f"{status // 100}xx").inc()
-        self.duration.labels(method, handler).observe(seconds)
+        now = time.time()
+        second = int(now)
+        if second != self.second:
+            self.second = second
+            self.second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        timestamp = f"{self.second_text}.{int((now - second) * 1_000_000):06d}Z"
+        if self.json_lines:
+            # The request id is checked on the way in (or made here); the method and the path
+            # are the client's, so they are quoted as JSON.
+            line = (
+                f'{{"method": {_quoted(method)}, "path": {_quoted(path)}, "status": {status}, '
+                f'"duration_ms": {duration_ms}, "event": "request", '
+                f'"request_id": "{request_id}", "level": "info", "logger": "{self.LOGGER}", '
+                f'"timestamp": "{timestamp}"}}\n'
+            )
+        else:
+            line = (
+                f"{timestamp} [info     ] request  [{self.LOGGER}] duration_ms={duration_ms} "
+                f"method={method} path={path!r} request_id={request_id} status={status}\n"
+            )
+        self.pending.append(line)
+        if len(self.pending) >= self.batch:
+            self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.flush_s, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if not self.pending:
+            return
+        text, self.pending = "".join(self.pending), []
+        self.handler.acquire()
+        try:
+            self.handler.stream.write(text)
+            self.handler.flush()
+        finally:
+            self.handler.release()
 
 
 class RequestContextMiddleware:
@@ -168,28 +254,32 @@ class RequestContextMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, access_log: bool = True, metrics: RequestMetrics | None = None
+        self,
+        app: ASGIApp,
+        access_log: AccessLog | None = None,
+        metrics: RequestMetrics | None = None,
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.metrics = metrics
-        self.log = structlog.get_logger("app.access")
+        # Request ids: this process's random half and a count, unique without a system call each.
+        self.id_prefix = secrets.token_hex(8)
+        self.id_count = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope) or f"{self.id_prefix}{next(self.id_count):016x}"
         started = time.perf_counter()
         status = 500
+        header = (REQUEST_ID_HEADER_BYTES, request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         structlog.contextvars.clear_contextvars()
@@ -197,22 +287,23 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
             if self.metrics is not None:
-                self.metrics.observe(scope, status, time.perf_counter() - started)
-            if self.access_log:
-                self.log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                self.metrics.observe(scope, status, seconds)
+            if self.access_log is not None:
+                self.access_log.record(
+                    request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
                 )
             structlog.contextvars.clear_contextvars()
 
 
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == REQUEST_ID_HEADER.encode():
+        if name == REQUEST_ID_HEADER_BYTES:
             candidate = value.decode("latin-1")
             return candidate if _VALID_REQUEST_ID.match(candidate) else None
     return None

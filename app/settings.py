@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True
+    # FastAPI's own OpenTelemetry hooks look for a configured provider on every request; the
+    # service's metrics are Prometheus (/metrics). On for a deployment that installs and
+    # configures OpenTelemetry.
+    opentelemetry: bool = False
     graceful_shutdown_s: int = Field(default=20, ge=1)
     # With several workers, uvicorn's supervisor pings each one and kills a worker that does not
     # answer within this many seconds. Its 5 s killed workers still starting on a busy host,

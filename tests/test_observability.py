@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import logging
 
@@ -7,7 +9,7 @@ import httpx
 import pytest
 
 from app.main import create_app
-from app.observability import configure_logging
+from app.observability import AccessLog, configure_logging
 from app.settings import Settings
 
 
@@ -61,3 +63,49 @@ def test_a_worker_uvicorn_replaces_is_logged_as_a_warning(
     supervisor.info("Started parent process [4241]")
     records = _json_lines(capsys.readouterr().out)
     assert [(r["event"], r["level"]) for r in records] == [("Child process [4242] died", "warning")]
+
+
+def _memory_handler() -> tuple[logging.StreamHandler[io.StringIO], io.StringIO]:
+    stream = io.StringIO()
+    return logging.StreamHandler(stream), stream
+
+
+async def test_access_lines_are_written_in_batches_and_none_is_lost() -> None:
+    configure_logging("INFO", json=True)
+    handler, stream = _memory_handler()
+    access = AccessLog(handler, flush_s=3600, batch=4)
+    for n in range(3):
+        access.record(f"id-{n}", "POST", f"/p/{n}", 201, 1.5)
+    assert stream.getvalue() == ""  # held: one write per batch
+    access.record("id-3", "GET", "/p/3", 404, 0.25)  # the fourth fills the batch
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == ["id-0", "id-1", "id-2", "id-3"]
+    assert lines[3] == {
+        "method": "GET", "path": "/p/3", "status": 404, "duration_ms": 0.25, "event": "request",
+        "request_id": "id-3", "level": "info", "logger": "app.access",
+        "timestamp": lines[3]["timestamp"],
+    }  # fmt: skip
+    assert lines[3]["timestamp"].endswith("Z")
+    access.record("id-4", "GET", "/p/4", 200, 1.0)
+    access.flush()  # as the app does when it stops
+    assert json.loads(stream.getvalue().splitlines()[-1])["request_id"] == "id-4"
+
+
+async def test_a_lone_access_line_is_written_soon_after() -> None:
+    configure_logging("INFO", json=True)
+    handler, stream = _memory_handler()
+    access = AccessLog(handler, flush_s=0.01, batch=1000)
+    access.record("lone", "GET", "/healthz", 200, 0.5)
+    for _ in range(500):  # the timer's turn comes after a few of the loop's
+        if stream.getvalue():
+            break
+        await asyncio.sleep(0.01)
+    assert json.loads(stream.getvalue())["request_id"] == "lone"
+
+
+def test_no_access_lines_below_the_configured_level() -> None:
+    configure_logging("WARNING", json=True)
+    handler, stream = _memory_handler()
+    access = AccessLog(handler, batch=1)
+    access.record("quiet", "GET", "/healthz", 200, 0.5)
+    assert stream.getvalue() == ""

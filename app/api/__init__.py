@@ -1,1 +1,3 @@
 """The HTTP layer: routers per resource, request/response schemas, dependencies, error mapping."""
+
+API_PREFIX = "/api/v1"

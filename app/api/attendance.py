@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.attendance import (
@@ -22,7 +23,7 @@ from app.api.schemas.base import CareSessionId, RowId
 from app.services import attendance
 from app.services.attendance import Mark
 
-router = APIRouter(tags=["attendance"])
+router = APIRouter(prefix=API_PREFIX, tags=["attendance"])
 
 
 @router.put(

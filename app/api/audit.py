@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
@@ -14,7 +15,7 @@ from app.api.schemas.audit import AuditEventOut
 from app.api.schemas.base import Page, RowId
 from app.services import audit
 
-router = APIRouter(tags=["overrides"])
+router = APIRouter(prefix=API_PREFIX, tags=["overrides"])
 
 
 @router.get(

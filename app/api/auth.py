@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from app.api import API_PREFIX
 from app.api.deps import ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
@@ -15,7 +16,7 @@ from app.identity.accounts import issue_tokens, rotate_refresh_token, user_for_i
 from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
 from app.resources import Resources
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
 
 
 def _provider_for(code: str, resources: Resources) -> IdentityProvider:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
@@ -11,7 +12,7 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.bindings import BindingOut, BindingRequest, BindingReview
 from app.services import bindings
 
-router = APIRouter(tags=["bindings"])
+router = APIRouter(prefix=API_PREFIX, tags=["bindings"])
 
 
 @router.post(

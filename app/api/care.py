@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import problem_responses
@@ -12,7 +13,7 @@ from app.api.schemas.care import ApplicationOut, ApplyIn, TransitionIn
 from app.domain.statuses import ApplicationState
 from app.services import care
 
-router = APIRouter(tags=["basic care"])
+router = APIRouter(prefix=API_PREFIX, tags=["basic care"])
 
 
 @router.post(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.care_groups import AllocationOut, AssignIn, GroupOut, groups_out
 from app.services import care_groups
 
-router = APIRouter(tags=["basic care"])
+router = APIRouter(prefix=API_PREFIX, tags=["basic care"])
 
 
 @router.post(

@@ -17,9 +17,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.api import API_PREFIX
 from app.api.problems import DEFAULT_SLUGS, FieldError, Problem, problem_document
 
-API_PREFIX = "/api/v1"
 # Headers an operation cannot do without, though its route reads them itself to answer their
 # absence with a problem of its own (the grab's 400 `idempotency-key-missing`).
 REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {"grab": ("idempotency-key",)}

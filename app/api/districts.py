@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, problem_responses
@@ -13,7 +14,7 @@ from app.api.schemas.schools import SchoolIn, SchoolOut
 from app.api.schemas.terms import CalendarOverrideIn, CalendarOverrideOut
 from app.services import districts
 
-router = APIRouter(prefix="/districts", tags=["districts"])
+router = APIRouter(prefix=f"{API_PREFIX}/districts", tags=["districts"])
 
 
 @router.get(

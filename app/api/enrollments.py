@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, CurrentUserId, ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.base import Page, RowId
@@ -33,7 +34,7 @@ GRAB_CONFIRMED_EXAMPLE = {
 }  # fmt: skip
 GRAB_PENDING_EXAMPLE = {**GRAB_CONFIRMED_EXAMPLE, "id": None, "status": "pending"}
 
-router = APIRouter(tags=["enrollments"])
+router = APIRouter(prefix=API_PREFIX, tags=["enrollments"])
 
 GRAB_DESCRIPTION = """
 Grab a seat in an extension course, first come first served (先到先得, 报满为止). One atomic step

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import CareSessionId, RowId
@@ -16,7 +17,7 @@ from app.services import exports
 from app.services.exports import Export
 from app.services.workbook import XLSX_MEDIA_TYPE, chunks, content_disposition, write_workbook
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(prefix=API_PREFIX, tags=["exports"])
 
 XLSX_RESPONSES = {
     200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The workbook (.xlsx)"},

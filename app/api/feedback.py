@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
@@ -11,7 +12,7 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.feedback import FeedbackAnswerIn, FeedbackIn, FeedbackOut
 from app.services import feedback
 
-router = APIRouter(tags=["workload and feedback"])
+router = APIRouter(prefix=API_PREFIX, tags=["workload and feedback"])
 
 
 @router.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
@@ -20,7 +21,7 @@ from app.api.schemas.fees import (
 )
 from app.services import fees, settlement
 
-router = APIRouter(tags=["fees"])
+router = APIRouter(prefix=API_PREFIX, tags=["fees"])
 
 
 @router.post(

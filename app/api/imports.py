@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
@@ -18,7 +19,7 @@ from app.services.imports import (
     import_roster,
 )
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(prefix=API_PREFIX, tags=["imports"])
 
 
 @router.post(

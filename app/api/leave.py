@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.base import RowId
@@ -11,7 +12,7 @@ from app.api.schemas.leave import DecisionIn, LeaveIn, LeaveOut
 from app.domain.statuses import LeaveState
 from app.services import leave
 
-router = APIRouter(tags=["leave"])
+router = APIRouter(prefix=API_PREFIX, tags=["leave"])
 
 
 @router.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
@@ -18,7 +19,7 @@ PLACEMENT_REFUSALS = (
     "course-full", "already-enrolled", "time-conflict", "not-eligible", "course-cancelled",
 )  # fmt: skip
 
-router = APIRouter(tags=["overrides"])
+router = APIRouter(prefix=API_PREFIX, tags=["overrides"])
 
 
 @router.post(

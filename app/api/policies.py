@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.base import RowId
@@ -12,7 +13,7 @@ from app.api.schemas.policies import DismissalDecisionIn, PolicyStepOut
 from app.domain.attendance import PolicyAction
 from app.services import policies
 
-router = APIRouter(tags=["leave"])
+router = APIRouter(prefix=API_PREFIX, tags=["leave"])
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
@@ -18,7 +19,7 @@ from app.api.schemas.publications import (
 )
 from app.services import publications
 
-router = APIRouter(tags=["publication"])
+router = APIRouter(prefix=API_PREFIX, tags=["publication"])
 
 
 @router.post(

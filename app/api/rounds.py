@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.rounds import ArmReportOut, ReconcileReportOut
 from app.services.common import Reach, term_in_reach
 
-router = APIRouter(tags=["enrollments"])
+router = APIRouter(prefix=API_PREFIX, tags=["enrollments"])
 
 
 @router.post(

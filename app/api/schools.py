@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
@@ -22,7 +23,7 @@ from app.api.schemas.schools import (
 from app.models import User
 from app.services import schools
 
-router = APIRouter(tags=["schools"])
+router = APIRouter(prefix=API_PREFIX, tags=["schools"])
 
 
 @router.get(

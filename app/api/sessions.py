@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
@@ -16,7 +17,7 @@ from app.api.schemas.sessions import CancelIn, GenerateOut, SessionOut, StudentS
 from app.services import sessions
 from app.services.calendar_feed import student_calendar
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(prefix=API_PREFIX, tags=["sessions"])
 
 FromDay = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
 ToDay = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]

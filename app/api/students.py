@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS, problem_responses
@@ -29,7 +30,7 @@ from app.models import User
 from app.services import bindings, students
 from app.services.students import StudentView
 
-router = APIRouter(tags=["students"])
+router = APIRouter(prefix=API_PREFIX, tags=["students"])
 
 
 def student_out(view: StudentView) -> StudentOut:

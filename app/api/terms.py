@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
@@ -24,7 +25,7 @@ from app.models import Term
 from app.persistence.calendar import grade_rules
 from app.services import terms
 
-router = APIRouter(tags=["terms"])
+router = APIRouter(prefix=API_PREFIX, tags=["terms"])
 
 
 def _schedule_out(rule: GradeRule) -> GradeScheduleOut:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.waitlist import WaitlistEntryOut, WaitlistIn
 from app.services import waitlist
 
-router = APIRouter(tags=["waitlist"])
+router = APIRouter(prefix=API_PREFIX, tags=["waitlist"])
 
 
 @router.post(

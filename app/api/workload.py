@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS, problem_responses
@@ -14,7 +15,7 @@ from app.api.schemas.base import Page, RowId
 from app.api.schemas.workload import DutyRecordIn, DutyRecordOut, WorkloadOut
 from app.services import workload
 
-router = APIRouter(tags=["workload and feedback"])
+router = APIRouter(prefix=API_PREFIX, tags=["workload and feedback"])
 
 Month = Annotated[
     str | None,

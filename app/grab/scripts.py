@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 
@@ -62,10 +62,7 @@ async def run_pipelined(redis: Redis, calls: Sequence[ScriptCall]) -> list[Any]:
     pipeline scripts: there they go one after the other."""
     if isinstance(redis, RedisCluster):
         return [await call.script.run(redis, call.keys, call.args) for call in calls]
-    async with redis.pipeline(transaction=False) as pipe:
-        for call in calls:
-            pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
-        replies = list(await pipe.execute(raise_on_error=False))
+    replies = await _one_write(redis, calls)
     for index, reply in enumerate(replies):
         if isinstance(reply, NoScriptError):
             for later in range(index, len(calls)):
@@ -76,6 +73,45 @@ async def run_pipelined(redis: Redis, calls: Sequence[ScriptCall]) -> list[Any]:
         if isinstance(reply, Exception):
             raise reply
     return replies
+
+
+async def _one_write(redis: Redis, calls: Sequence[ScriptCall]) -> list[Any]:
+    """The EVALSHAs in one write on one pooled connection, every reply read before it goes back
+    (an error reply in its place). The client's general pipeline does the same with a command
+    stack, retries and per-command bookkeeping that cost the grab more than its round trip; a
+    connection that fails or is cancelled half-way is closed, never handed back out of step."""
+    pool = redis.connection_pool
+    connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+    try:
+        await connection.send_packed_command(
+            b"".join(
+                _packed(("EVALSHA", call.script.sha, len(call.keys), *call.keys, *call.args))
+                for call in calls
+            )
+        )
+        replies: list[Any] = []
+        for _ in calls:
+            try:
+                replies.append(await connection.read_response())
+            except ResponseError as error:
+                replies.append(error)
+        return replies
+    except BaseException:
+        await connection.disconnect()
+        raise
+    finally:
+        await pool.release(connection)
+
+
+def _packed(command: Sequence[ScriptArg]) -> bytes:
+    """A command in the Redis protocol. The client's general packer weighs every argument for
+    memory views and large buffers; a script's keys and arguments are short strings and numbers,
+    encoded as the client encodes them (UTF-8; numbers as their repr)."""
+    parts = [b"*%d\r\n" % len(command)]
+    for piece in command:
+        data = piece if isinstance(piece, bytes) else str(piece).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
 
 
 class ScriptRegistry:
