@@ -33,6 +33,7 @@ from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
 from app.notify.worker import NoticeWorker
 from app.persistence.database import make_database, make_sessionmaker
 from app.persistence.migrations import applied_revisions, head_revisions, upgrade_to_head
+from app.services.read_cache import ReadCache
 from app.settings import Settings, mask_url_password
 
 log = structlog.get_logger("app.resources")
@@ -119,6 +120,7 @@ class Resources:
     gate: GrabGate
     seats: SeatBroadcaster
     notifier: Notifier
+    reads: ReadCache
     embedded: EmbeddedServers | None = field(default=None)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -147,7 +149,8 @@ class Resources:
         seat_engine = SeatEngine(
             redis, scripts, settings.redis_key_prefix, await database_identity(sessionmaker)
         )
-        engine_sync = EngineSync(sessionmaker, seat_engine)
+        reads = ReadCache()
+        engine_sync = EngineSync(sessionmaker, seat_engine, committed=[reads.forget_changed])
         durability = Durability(redis)
         dingtalk_http = httpx.AsyncClient(
             base_url=settings.dingtalk_base_url, timeout=settings.dingtalk_timeout_s
@@ -187,6 +190,7 @@ class Resources:
             ),
             seats=SeatBroadcaster(seat_engine),
             notifier=make_notifier(settings, dingtalk),
+            reads=reads,
             embedded=embedded,
         )
         await resources._log_servers()

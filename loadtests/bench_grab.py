@@ -173,15 +173,22 @@ async def reset(bench: Bench) -> None:
     await arm_term(resources.sessionmaker, resources.engine, bench.term)
 
 
-# Request files for wrk: path, token, body per line.
-def _lines(rows: list[tuple[str, str, dict[str, int]]]) -> str:
-    return "".join(f"{path}\t{token}\t{json.dumps(body)}\n" for path, token, body in rows)
+# Request files for wrk: path, token, body per line (a body of None: a GET).
+Row = tuple[str, str, dict[str, int] | None]
+
+
+def _lines(rows: list[Row]) -> str:
+    return "".join(
+        f"{path}\t{token}\t\tGET\n" if body is None else f"{path}\t{token}\t{json.dumps(body)}\n"
+        for path, token, body in rows
+    )
 
 
 def request_files(bench: Bench, folder: Path) -> dict[str, Path]:
     grab = f"/api/v1/terms/{bench.term}/enrollments"
     families = bench.families[1:]  # the first holds the full course
-    scenarios: dict[str, list[tuple[str, str, dict[str, int]]]] = {
+    catalogue = f"/api/v1/terms/{bench.term}/courses"
+    scenarios: dict[str, list[Row]] = {
         "bare": [("/bench/bare", "", {})],
         "evalsha": [("/bench/evalsha", "", {})],
         "refusal": [
@@ -202,11 +209,18 @@ def request_files(bench: Bench, folder: Path) -> dict[str, Path]:
             for s, _ in families
         ],
     }
-    # The floor takes the very requests of the refusal run, under its own prefixes.
+    # Before the opening: every family refreshes its child's course list, and the seat counts.
+    scenarios["catalogue"] = [(f"{catalogue}?student_id={s}", token, None) for s, token in families]
+    scenarios["seats"] = [
+        (f"/api/v1/terms/{bench.term}/seats", token, None) for _, token in families
+    ]
+    # The floor takes the very requests of the refusal and the course list runs, under its own
+    # prefixes.
     for floor in ("bare", "evalsha"):
         scenarios[f"floor-{floor}"] = [
             (f"/{floor}{path}", token, body) for path, token, body in scenarios["refusal"]
         ]
+    scenarios["floor-get"] = [(f"/bare{path}", t, b) for path, t, b in scenarios["catalogue"]]
     files = {}
     for name, rows in scenarios.items():
         files[name] = folder / f"{name}.tsv"
@@ -273,7 +287,8 @@ class Server:
             "KEHOU_JWT_SECRET": JWT_SECRET,
             "KEHOU_GRAB_LIMIT_PER_PARENT": "1000000/minute",
             "KEHOU_GRAB_LIMIT_PER_IP": "100000000/minute",
-            "KEHOU_LOG_LEVEL": "WARNING",
+            # As deployed: every request's access line written (to the server's log here).
+            "KEHOU_LOG_LEVEL": "INFO",
             "FLOOR_REDIS_URL": settings.redis_url or "",
             "FLOOR_KEY": f"{settings.redis_key_prefix}floor",
         }
@@ -304,12 +319,13 @@ class Server:
     def warnings(self) -> dict[str, int]:
         """The server's warning and error events by name (the log is JSON lines)."""
         found: dict[str, int] = {}
-        for line in self.log_path.read_text(errors="replace").splitlines():
-            if line.startswith("{") and '"level": "info"' not in line:
-                with contextlib.suppress(ValueError):
-                    event = json.loads(line)
-                    name = f"{event.get('event')} {event.get('error_type', '')}".strip()
-                    found[name] = found.get(name, 0) + 1
+        with self.log_path.open(errors="replace") as log:
+            lines = [line for line in log if line.startswith("{") and '"level": "info"' not in line]
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                name = f"{event.get('event')} {event.get('error_type', '')}".strip()
+                found[name] = found.get(name, 0) + 1
         return found
 
     def worker_peak_rss_mb(self) -> list[float]:
@@ -346,8 +362,11 @@ def _children(pid: int) -> list[int]:
 
 
 RESET_BEFORE = {"success", "hot", "naive"}
-FLOOR_SCENARIOS = ("floor-bare", "floor-evalsha")
-PRODUCT_SCENARIOS = ("bare", "evalsha", "refusal", "success", "hot", "naive")
+FLOOR_SCENARIOS = ("floor-bare", "floor-evalsha", "floor-get")
+PRODUCT_SCENARIOS = ("bare", "evalsha", "refusal", "success", "hot", "naive", "catalogue", "seats")
+# Measured while grabs run beside them: refusals on GRABS_BESIDE connections of their own.
+WITH_GRABS = {"catalogue", "seats"}
+GRABS_BESIDE = 8
 
 
 def _measure(result: dict[str, Any], scenario: str, workers: int, count: int) -> Measure:
@@ -393,17 +412,28 @@ async def measure_server(
                 if scenario in RESET_BEFORE or scenario == "refusal":
                     await reset(bench)
                 run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
+                beside = None
+                if scenario in WITH_GRABS:
+                    beside = asyncio.create_task(
+                        asyncio.to_thread(
+                            wrk, url, files["refusal"], GRABS_BESIDE, seconds, f"beside-{run}"
+                        )
+                    )
                 result = await asyncio.to_thread(wrk, url, files[scenario], count, seconds, run)
                 measures.append(_measure(result, scenario, workers, count))
                 print(_row(measures[-1]), flush=True)
+                if beside is not None:
+                    grabs = _measure(await beside, "  grabs beside", workers, GRABS_BESIDE)
+                    print(_row(grabs), flush=True)
         if workers == max(WORKER_CHOICES):
             calibration = await _calibrate()
             burst = await _burst(bench)
         return measures, server.worker_peak_rss_mb(), burst, calibration
     finally:
         server.stop()
-        if server.warnings():
-            print(f"  server warnings (workers={workers}): {server.warnings()}")
+        warnings = server.warnings()
+        if warnings:
+            print(f"  server warnings (workers={workers}): {warnings}")
 
 
 WORKER_CHOICES = (1, 2)
@@ -461,13 +491,21 @@ def report(
         success = by[("success", workers, connections)]
         bare = by[("bare", workers, connections)].rps / floor_bare.rps
         hot = by[("hot", workers, connections)].rps / by[("naive", workers, connections)].rps
+        floor_get = by[("floor-get", workers, connections)].rps
+        catalogue = by[("catalogue", workers, connections)].rps / floor_get
+        seats = by[("seats", workers, connections)].rps / floor_get
         print(
             f"  workers={workers} conns={connections:<4} "
             f"refusal/floor {refusal.rps / floor.rps:5.0%} (≥ 90%)  "
             f"success/floor {success.rps / floor.rps:5.0%} (≥ 70%)  "
-            f"bare/floor-bare {bare:5.0%} (≥ 80%)  hot/naive {hot:5.1f}× (≥ 10× at 256)"
+            f"bare/floor-bare {bare:5.0%} (≥ 80%)  hot/naive {hot:5.1f}× (≥ 10× at 256)\n"
+            f"    course list/floor GET {catalogue:5.0%} (≥ 70%)  "
+            f"seat snapshot/floor GET {seats:5.0%} (≥ 70%), while grabs run"
         )
         where = f"(w={workers}, c={connections})"
+        for name, share in (("course list", catalogue), ("seat snapshot", seats)):
+            if share < 0.7:
+                missed.append(f"{name} {share:.0%} of the floor's GET {where}")
         if refusal.rps < 0.9 * floor.rps:
             missed.append(f"refusal {refusal.rps / floor.rps:.0%} of the floor {where}")
         if success.rps < 0.7 * floor.rps:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.deps import CurrentUser, ResourcesDep, SessionDep
+from app.api import API_PREFIX
+from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer
+from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
 from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate, course_out
 from app.models import CourseKind
 from app.services import courses
+from app.services.read_cache import term_tag
 
-router = APIRouter(tags=["courses"])
+router = APIRouter(prefix=API_PREFIX, tags=["courses"])
+# A course list answer is kept a second: seat counts move at the opening.
+CATALOGUE_TTL_S = 1.0
 
 
 @router.get(
@@ -23,28 +28,45 @@ router = APIRouter(tags=["courses"])
     summary="Courses of a term · 课程列表",
     description=(
         "The term's catalogue. With `student_id` (your own child, or any student for staff) each "
-        "course says whether that student may take it and, if not, why (`grade`, `weekday`).\n\n"
-        "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因。"
+        "course says whether that student may take it and, if not, why (`grade`, `weekday`). "
+        "Seat counts are at most a second old (the seat stream is live); every answer carries "
+        "an `ETag`: send it back as `If-None-Match` and an unchanged list answers `304` with no "
+        "body.\n\n"
+        "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因。剩余名额至多延迟一秒;"
+        "回传 `ETag`(`If-None-Match`)时,未变化的列表返回 `304`。"
     ),
     response_model=Page[CourseOut],
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED_RESPONSE,
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def list_courses(
     term_id: RowId,
+    request: Request,
     session: SessionDep,
-    actor: CurrentUser,
+    reader: CachedReader,
     resources: ResourcesDep,
     paging: PageDep,
     student_id: Annotated[RowId | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
-) -> Page[CourseOut]:
-    live = await resources.engine_sync.live_seats(term_id)
-    views, total = await courses.list_courses(
-        session, actor.principal, term_id, student_id, kind, paging.page, paging.size, live
-    )
-    return Page(
-        items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size
-    )
+) -> Response:
+    access = await courses.catalogue_access(session, reader, term_id, student_id, resources.reads)
+
+    async def render() -> Page[CourseOut]:
+        live = await resources.engine_sync.live_seats(term_id)
+        views, total = await courses.list_courses(
+            session, reader, term_id, student_id, kind, paging.page, paging.size, live, access
+        )
+        return Page(
+            items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size
+        )
+
+    # One answer for every student of a grade: eligibility is decided by the grade alone.
+    key = ("catalogue", term_id, student_id is not None, access.grade, kind, paging)
+    tags = (term_tag(term_id),)
+    return await cached_answer(request, resources.reads, key, CATALOGUE_TTL_S, render, tags)
 
 
 @router.post(

@@ -16,6 +16,7 @@ from app.domain.errors import AuthenticationFailed
 from app.identity.accounts import load_principal
 from app.models import User
 from app.resources import Resources
+from app.services.read_cache import READERS
 from app.settings import Settings
 
 
@@ -76,6 +77,31 @@ async def get_current_user(
 
 
 CurrentUser = Annotated[Actor, Depends(get_current_user)]
+
+# How long a process answers the reads every family repeats (the course list, the seat counts)
+# for a caller it has just looked up: a revoked binding or role stops reading within this.
+READER_TTL_S = 5.0
+
+
+async def get_reader(
+    resources: ResourcesDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """What the caller may read, for the reads the opening hammers: from the process's read cache
+    when this caller was looked up in the last few seconds. Never for a write."""
+    if credentials is None:
+        raise AuthenticationFailed("sign in first: send `Authorization: Bearer <access token>`")
+    user_id = resources.signer.user_id(credentials.credentials)
+    key = ("reader", user_id)
+    principal: Principal | None = resources.reads.get(key)
+    if principal is None:
+        _, principal = await load_principal(session, user_id)
+        resources.reads.put(key, principal, READER_TTL_S, (READERS,))
+    return principal
+
+
+CachedReader = Annotated[Principal, Depends(get_reader)]
 
 
 async def get_current_user_id(

@@ -1,19 +1,62 @@
-"""Live seat counts of a term's extension courses, as server-sent events."""
+"""Seat counts of a term's grabbable courses: a snapshot to poll, and live, as server-sent events."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
-from app.api.deps import CurrentUser, ResourcesDep, SessionDep
+from app.api import API_PREFIX
+from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer
+from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
+from app.api.schemas.seats import SeatsOut
+from app.services import courses
+from app.services.read_cache import term_tag
 from app.services.terms import get_term
 
-router = APIRouter(tags=["enrollments"])
+router = APIRouter(prefix=API_PREFIX, tags=["enrollments"])
+# The snapshot a poller gets is at most this old: the stream's own cadence.
+SNAPSHOT_TTL_S = 0.25
+
+
+@router.get(
+    "/terms/{term_id}/seats",
+    operation_id="getSeats",
+    summary="Seat counts now · 当前剩余名额",
+    description=(
+        "Seats left per grabbable course, for clients that poll instead of following the "
+        "stream below: at most a quarter of a second old, with an `ETag`; send it back as "
+        "`If-None-Match` and unchanged counts answer `304` with no body.\n\n"
+        "各课程当前剩余名额(至多延迟 0.25 秒),供轮询的客户端使用;回传 `ETag` 时,名额未变化返回 "
+        "`304`。"
+    ),
+    response_model=SeatsOut,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED_RESPONSE,
+        **problem_responses(401, 403, 404),
+    },
+)
+async def seat_snapshot(
+    term_id: RowId,
+    request: Request,
+    session: SessionDep,
+    reader: CachedReader,
+    resources: ResourcesDep,
+) -> Response:
+    await courses.catalogue_access(session, reader, term_id, None, resources.reads)
+
+    async def render() -> SeatsOut:
+        live = await resources.engine_sync.live_seats(term_id)
+        return SeatsOut(term_id=term_id, seats=await courses.seats_left(session, term_id, live))
+
+    key = ("seats", term_id)
+    tags = (term_tag(term_id),)
+    return await cached_answer(request, resources.reads, key, SNAPSHOT_TTL_S, render, tags)
 
 
 @router.get(

@@ -19,9 +19,9 @@ from app.domain.statuses import BindingStatus, CourseStatus, EnrollmentStatus
 from app.grab.engine import ArmedCourse, ArmedStudent, ArmedWindow, SeatEngine
 from app.grab.persister import persist_stream
 from app.models import (
+    GRABBABLE,
     Agreement,
     Course,
-    CourseKind,
     Enrollment,
     Guardianship,
     Insurance,
@@ -32,7 +32,6 @@ from app.models import (
 from app.persistence.calendar import grade_rules
 
 log = structlog.get_logger("app.grab.arming")
-GRABBABLE = (CourseKind.EXTENSION, CourseKind.HYBRID)
 
 
 @dataclass(frozen=True)

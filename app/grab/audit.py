@@ -20,9 +20,8 @@ from app.domain.invariants import (
     twice_in_a_course,
 )
 from app.domain.statuses import EnrollmentStatus
-from app.grab.arming import GRABBABLE
 from app.grab.engine import SeatEngine
-from app.models import Course, Enrollment, Term
+from app.models import GRABBABLE, Course, Enrollment, Term
 from app.persistence.calendar import grade_rules
 
 

@@ -15,7 +15,7 @@ Each term's changes are read from Postgres and written to Redis under the term's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,10 +88,18 @@ async def _students_by_term(
 
 
 class EngineSync:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        engine: SeatEngine,
+        committed: Sequence[Callable[[Sequence[EngineChange]], None]] = (),
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.engine = engine
         self.owed: set[int] = set()  # terms whose engine missed a change: re-armed when possible
+        # Told of every committed transaction's changes before the engine is: the process's read
+        # cache forgets what they touched.
+        self.committed = tuple(committed)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -99,7 +107,10 @@ class EngineSync:
         async with self.sessionmaker() as session:
             async with session.begin():
                 yield session
-            await self.apply(engine_changes.take(session))
+            changes = engine_changes.take(session)
+            for listener in self.committed:
+                listener(changes)
+            await self.apply(changes)
 
     async def plan(self, changes: Sequence[EngineChange]) -> dict[int, TermWork]:
         work: dict[int, TermWork] = defaultdict(TermWork)

@@ -7,7 +7,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.care_groups import CareGroup, CareGroupMember
-from app.models.courses import Course, CourseKind
+from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
 from app.models.enrollments import Enrollment
 from app.models.feedback import Feedback
@@ -25,6 +25,7 @@ from app.models.waitlist import WaitlistEntry
 from app.models.workload import DutyKind, DutyRecord
 
 __all__ = [
+    "GRABBABLE",
     "Agreement",
     "Attendance",
     "AuditEvent",

@@ -19,6 +19,10 @@ class CourseKind(enum.StrEnum):
     HYBRID = "hybrid"  # "1+X"
 
 
+# The kinds whose seats are grabbed (and counted by the seat engine); basic care is applied for.
+GRABBABLE = (CourseKind.EXTENSION, CourseKind.HYBRID)
+
+
 class Course(Versioned, Base):
     __tablename__ = "course"
     __table_args__ = (

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.access import Principal
+from app.domain.access import Principal, SchoolScope
 from app.domain.eligibility import Ineligibility, course_slot, ineligibility
 from app.domain.errors import Conflict, NotYourChild, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.domain.statuses import EnrollmentStatus
-from app.models import Course, CourseKind, Enrollment, SchoolClass, Student
+from app.models import GRABBABLE, Course, CourseKind, Enrollment, SchoolClass, Student, Term
 from app.persistence.calendar import grade_rules, term_calendar
 from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
@@ -21,11 +21,15 @@ from app.services.common import (
     flush_or_conflict,
     get_or_404,
     paginate,
+    require,
     term_in_reach,
     update_versioned,
 )
+from app.services.read_cache import STUDENTS, ReadCache, term_tag
 
 SCHEDULE_FIELDS = ("grades", "weekdays", "start_time", "end_time")
+# Who reaches a term's catalogue (its school) and a student's grade change rarely: kept this long.
+ACCESS_TTL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,70 @@ async def get_course(session: AsyncSession, principal: Principal, course_id: int
     return _view(course, await grade_rules(session, term.id), await term_calendar(session, term))
 
 
+@dataclass(frozen=True)
+class CatalogueAccess:
+    """What decides who may read a term's catalogue, and as which student: the term's school, and
+    the grade of the student asked about (None when no student was named)."""
+
+    term_id: int
+    scope: SchoolScope
+    grade: int | None
+
+
+def require_catalogue_reader(
+    principal: Principal, access: CatalogueAccess, student_id: int | None
+) -> None:
+    """The catalogue is its school's staff's and families'; a student's view of it is their own
+    family's, or any staff's."""
+    require(
+        principal.may_read_school(access.scope),
+        "you are neither staff nor a family of this school",
+    )
+    if student_id is not None and not (
+        principal.acts_for(student_id) or principal.is_staff_of(access.scope)
+    ):
+        raise NotYourChild()
+
+
+async def catalogue_access(
+    session: AsyncSession,
+    principal: Principal,
+    term_id: int,
+    student_id: int | None,
+    reads: ReadCache | None = None,
+) -> CatalogueAccess:
+    """Whether the caller reaches the term's catalogue (as `student_id`, when named). With `reads`,
+    the term's school and the student's grade come from the process's read cache when they were
+    looked up in the last `ACCESS_TTL_S`; the caller is checked against them every time."""
+    key = ("catalogue-access", term_id, student_id)
+    found: CatalogueAccess | None = reads.get(key) if reads is not None else None
+    if found is not None:
+        require_catalogue_reader(principal, found, student_id)
+        return found
+    access = await _catalogue_access(session, principal, term_id, student_id)
+    if reads is not None:
+        tags = (term_tag(term_id), STUDENTS) if student_id is not None else (term_tag(term_id),)
+        reads.put(key, access, ACCESS_TTL_S, tags)
+    return access
+
+
+async def _catalogue_access(
+    session: AsyncSession, principal: Principal, term_id: int, student_id: int | None
+) -> CatalogueAccess:
+    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
+    grade = None
+    if student_id is not None:
+        require_catalogue_reader(principal, CatalogueAccess(term_id, scope, None), student_id)
+        grade = await session.scalar(
+            select(SchoolClass.grade)
+            .join(Student, Student.class_id == SchoolClass.id)
+            .where(Student.id == student_id, Student.school_id == term.school_id)
+        )
+        if grade is None:
+            raise RuleViolation(f"student {student_id} is not at this term's school")
+    return CatalogueAccess(term_id, scope, grade)
+
+
 async def list_courses(
     session: AsyncSession,
     principal: Principal,
@@ -166,21 +234,14 @@ async def list_courses(
     page: int,
     size: int,
     live_seats: dict[int, int] | None = None,
+    access: CatalogueAccess | None = None,
 ) -> tuple[list[CourseView], int]:
     """The catalogue; with `student_id`, each course says whether that student may take it.
-    `live_seats` (from the seat engine while the term is armed) override the database's count."""
-    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
-    grade = None
-    if student_id is not None:
-        if not (principal.acts_for(student_id) or principal.is_staff_of(scope)):
-            raise NotYourChild()
-        grade = await session.scalar(
-            select(SchoolClass.grade)
-            .join(Student, Student.class_id == SchoolClass.id)
-            .where(Student.id == student_id, Student.school_id == term.school_id)
-        )
-        if grade is None:
-            raise RuleViolation(f"student {student_id} is not at this term's school")
+    `live_seats` (from the seat engine while the term is armed) override the database's count.
+    `access`, when the caller was already found to reach it, saves finding it again."""
+    access = access or await catalogue_access(session, principal, term_id, student_id)
+    term = await get_or_404(session, Term, term_id, "term")
+    grade = access.grade
     statement = select(Course).where(Course.term_id == term_id)
     if kind is not None:
         statement = statement.where(Course.kind == kind)
@@ -189,11 +250,26 @@ async def list_courses(
     calendar = await term_calendar(session, term)
     views = []
     for course in courses:
-        view = _view(course, rules, calendar)
+        view = _view(course, rules, calendar, live_seats)
         if grade is not None:
             reason = ineligibility(
                 grade, frozenset(course.grades), frozenset(course.weekdays), rules[grade]
             )
-            view = CourseView(course, view.slot, view.sessions, reason, True)
+            view = replace(view, ineligible=reason, checked_for_student=True)
         views.append(view)
     return views, total
+
+
+async def seats_left(
+    session: AsyncSession, term_id: int, live_seats: dict[int, int] | None
+) -> dict[int, int]:
+    """Seats left per grabbable course: the engine's counts while it holds the term, else
+    Postgres's."""
+    if live_seats is not None:
+        return live_seats
+    rows = await session.execute(
+        select(Course.id, Course.capacity - Course.seats_taken).where(
+            Course.term_id == term_id, Course.kind.in_(GRABBABLE)
+        )
+    )
+    return {course_id: int(left) for course_id, left in rows}

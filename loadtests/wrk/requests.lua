@@ -1,5 +1,6 @@
--- wrk script for the grab benchmark: POST requests read from a file of lines
---   path <TAB> bearer token (may be empty) <TAB> JSON body
+-- wrk script for the grab benchmark: requests read from a file of lines
+--   path <TAB> bearer token (may be empty) <TAB> JSON body [<TAB> method, POST when left out]
+-- (a GET sends no body)
 -- taken in turn (each thread from its own offset), a fresh Idempotency-Key each, and a count of
 -- answers by status printed as one JSON line when done.
 --
@@ -18,9 +19,10 @@ end
 function init(args)
   local file = assert(io.open(os.getenv("BENCH_REQUESTS"), "r"))
   for line in file:lines() do
-    local path, token, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+    local path, token, rest = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
     if path then
-      lines[#lines + 1] = { path, token, body }
+      local body, method = rest:match("^([^\t]*)\t([A-Z]+)$")
+      lines[#lines + 1] = { path, token, body or rest, method or "POST" }
     end
   end
   file:close()
@@ -31,14 +33,18 @@ function request()
   index = index % #lines + 1
   counter = counter + 1
   local line = lines[index]
-  local headers = {
-    ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = run .. "-" .. (thread_number or 0) .. "-" .. counter,
-  }
+  local headers = {}
+  if line[4] == "POST" then
+    headers["Content-Type"] = "application/json"
+    headers["Idempotency-Key"] = run .. "-" .. (thread_number or 0) .. "-" .. counter
+  end
   if line[2] ~= "" then
     headers["Authorization"] = "Bearer " .. line[2]
   end
-  return wrk.format("POST", line[1], headers, line[3])
+  if line[4] == "GET" then
+    return wrk.format("GET", line[1], headers)
+  end
+  return wrk.format(line[4], line[1], headers, line[3])
 end
 
 function response(status, headers, body)

@@ -202,6 +202,7 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/care-applications/{application_id}/transitions"): lambda w: Call(
         f"/api/v1/care-applications/{w.care_application}/transitions", {"action": "withdraw"}
     ),
+    ("GET", "/api/v1/terms/{term_id}/seats"): lambda w: Call(f"/api/v1/terms/{w.term_a}/seats"),
     ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
     ),

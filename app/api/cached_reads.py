@@ -1,0 +1,58 @@
+"""Answers to repeated reads, from the process's read cache, with an ETag: a client that sends the
+tag it holds back in `If-None-Match` gets `304 Not Modified` and no body.
+
+The tag is the answer's own digest, so every API process gives the same answer the same tag,
+whichever one rendered it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from app.services.read_cache import ReadCache
+
+# Kept by the client, asked about again each time: a list that changes within seconds at the
+# opening is never answered from a browser's or a proxy's cache without asking.
+CACHE_CONTROL = "private, no-cache"
+NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the answer is the one your `If-None-Match` names · 未变化"}
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The answer's tag; send it back as `If-None-Match` · 内容标签",
+        "schema": {"type": "string"},
+    }
+}
+
+
+async def cached_answer(
+    request: Request,
+    cache: ReadCache,
+    key: tuple[Hashable, ...],
+    ttl_s: float,
+    render: Callable[[], Awaitable[BaseModel]],
+    tags: tuple[Hashable, ...] = (),
+) -> Response:
+    """The JSON answer kept under `key` (rendered by `render` when it is not), or 304."""
+    found: tuple[str, bytes] | None = cache.get(key)
+    if found is None:
+        body = (await render()).model_dump_json().encode()
+        found = f'"{hashlib.sha256(body).hexdigest()[:32]}"', body
+        cache.put(key, found, ttl_s, tags)
+    etag, body = found
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags

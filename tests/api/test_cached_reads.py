@@ -1,0 +1,168 @@
+"""The reads the opening hammers (the course list, the seat snapshot): answered from the process's
+read cache with an ETag, still checked against every caller, forgotten at once when this process
+commits a change and within their time to live when another does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import event, update
+
+from app.models import Course
+from app.resources import Resources
+from tests.support.world import World
+
+API = "/api/v1"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _chosen_clock(app: FastAPI) -> Clock:
+    clock = Clock()
+    resources: Resources = app.state.resources
+    resources.reads.clock = clock
+    resources.reads.entries.clear()
+    return clock
+
+
+@contextmanager
+def _statements(app: FastAPI) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = app.state.resources.database.sync_engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_the_course_list_answers_its_tag_and_304_for_it(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    _chosen_clock(app)
+    url, auth = f"{API}/terms/{world.term_a}/courses", world.auth("parent-1")
+    params = {"student_id": world.student_1}
+    first = await client.get(url, params=params, headers=auth)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    same = await client.get(url, params=params, headers={**auth, "If-None-Match": etag})
+    assert same.status_code == 304
+    assert same.content == b""
+    assert same.headers["etag"] == etag
+    listed = await client.get(
+        url, params=params, headers={**auth, "If-None-Match": f'"stale", W/{etag}'}
+    )
+    assert listed.status_code == 304
+    stale = await client.get(url, params=params, headers={**auth, "If-None-Match": '"stale"'})
+    assert stale.status_code == 200
+    assert stale.json() == first.json()
+    course = next(c for c in first.json()["items"] if c["id"] == world.course_a)
+    engine_left = (await app.state.resources.engine.seats_left(world.term_a))[world.course_a]
+    assert course["seats_left"] == engine_left > 0  # a student's view counts the seats too
+    assert course["eligible"] is True
+
+
+async def test_a_repeated_course_list_reads_nothing_from_postgres(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    clock = _chosen_clock(app)
+    url, auth = f"{API}/terms/{world.term_a}/courses", world.auth("parent-1")
+    params = {"student_id": world.student_1}
+    with _statements(app) as first:
+        assert (await client.get(url, params=params, headers=auth)).status_code == 200
+    with _statements(app) as again:
+        assert (await client.get(url, params=params, headers=auth)).status_code == 200
+    assert len(first) >= 5
+    assert again == []
+    clock.now += 5.0  # the caller, then the answer, expire; the term's school and grade stay
+    with _statements(app) as later:
+        assert (await client.get(url, params=params, headers=auth)).status_code == 200
+    assert 0 < len(later) < len(first)
+
+
+async def test_a_cached_answer_is_still_checked_against_the_caller(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    _chosen_clock(app)
+    url = f"{API}/terms/{world.term_a}/courses"
+    params = {"student_id": world.student_1}
+    assert (await client.get(url, params=params, headers=world.auth("parent-1"))).status_code == 200
+    other_child = await client.get(url, params=params, headers=world.auth("parent-2"))
+    assert other_child.status_code == 403
+    assert other_child.json()["slug"] == "not-your-child"
+    other_school = await client.get(url, headers=world.auth("admin-b"))
+    assert other_school.status_code == 403
+    nobody = await client.get(url, params=params)
+    assert nobody.status_code == 401
+
+
+async def test_changes_show_at_once_from_here_and_within_a_second_from_elsewhere(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    clock = _chosen_clock(app)
+    url, auth = f"{API}/terms/{world.term_a}/courses", world.auth("admin-a")
+
+    async def room() -> str:
+        listing = await client.get(url, headers=auth)
+        return str(next(c["room"] for c in listing.json()["items"] if c["id"] == world.course_a))
+
+    before = await room()
+    course = (await client.get(f"{API}/courses/{world.course_a}", headers=auth)).json()
+    changed = await client.patch(
+        f"{API}/courses/{world.course_a}",
+        json={"version": course["version"], "room": "音乐室"},
+        headers=auth,
+    )
+    assert changed.status_code == 200, changed.text
+    assert before != "音乐室"
+    assert await room() == "音乐室"  # committed here: forgotten at once
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session, session.begin():  # another process's write
+        await session.execute(
+            update(Course).where(Course.id == world.course_a).values(room="美术室")
+        )
+    assert await room() == "音乐室"
+    clock.now += 1.0
+    assert await room() == "美术室"
+
+
+async def test_the_seat_snapshot_follows_the_engine(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    _chosen_clock(app)
+    url, auth = f"{API}/terms/{world.term_a}/seats", world.auth("parent-1")
+    engine = app.state.resources.engine
+    first = await client.get(url, headers=auth)
+    assert first.status_code == 200
+    left = (await engine.seats_left(world.term_a))[world.course_a]
+    assert first.json() == {
+        "term_id": world.term_a,
+        "seats": {str(k): v for k, v in (await engine.seats_left(world.term_a)).items()},
+    }
+    unchanged = await client.get(url, headers={**auth, "If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304
+    taken = await client.post(
+        f"{API}/terms/{world.term_a}/override-enrollments",
+        json={"student_id": world.student_1, "course_id": world.course_a, "reason": "补录"},
+        headers=world.auth("admin-a"),
+    )
+    assert taken.status_code == 201, taken.text
+    after = await client.get(url, headers={**auth, "If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200
+    assert after.json()["seats"][str(world.course_a)] == left - 1
+    assert after.headers["etag"] != first.headers["etag"]
