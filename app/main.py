@@ -51,6 +51,7 @@ from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
 from app.api.problems import UnhandledErrors, install_problem_handlers
+from app.api.read_entry import ReadEntry
 from app.api.route_table import install_routes
 from app.api.tags import openapi_tags
 from app.observability import (
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = _metrics_registry()
     app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
+    app.add_middleware(ReadEntry)  # the same, for the course list and the seat snapshot
     app.add_middleware(UnhandledErrors)
     app.add_middleware(
         RequestContextMiddleware, access_log=access_log, metrics=RequestMetrics(registry)

@@ -149,7 +149,8 @@ class Resources:
         seat_engine = SeatEngine(
             redis, scripts, settings.redis_key_prefix, await database_identity(sessionmaker)
         )
-        reads = ReadCache()
+        # Half the database pool at most for the reads' loads: the rest stays the writers'.
+        reads = ReadCache(load_slots=max(1, settings.db_pool_size // 2), sessionmaker=sessionmaker)
         engine_sync = EngineSync(sessionmaker, seat_engine, committed=[reads.forget_changed])
         durability = Durability(redis)
         dingtalk_http = httpx.AsyncClient(

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.services.read_cache import ReadCache
 
@@ -35,20 +36,37 @@ async def cached_answer(
     cache: ReadCache,
     key: tuple[Hashable, ...],
     ttl_s: float,
-    render: Callable[[], Awaitable[BaseModel]],
+    render: Callable[[AsyncSession], Awaitable[BaseModel]],
     tags: tuple[Hashable, ...] = (),
 ) -> Response:
-    """The JSON answer kept under `key` (rendered by `render` when it is not), or 304."""
-    found: tuple[str, bytes] | None = cache.get(key)
-    if found is None:
-        body = (await render()).model_dump_json().encode()
-        found = f'"{hashlib.sha256(body).hexdigest()[:32]}"', body
-        cache.put(key, found, ttl_s, tags)
-    etag, body = found
+    """The JSON answer kept under `key` (rendered by `render`, on a session of its own, when it
+    is not), or 304."""
+
+    async def rendered(session: AsyncSession) -> tuple[str, bytes]:
+        body = (await render(session)).model_dump_json().encode()
+        return f'"{hashlib.sha256(body).hexdigest()[:32]}"', body
+
+    etag, body = await cache.get_or_query(key, ttl_s, rendered, tags)
+    return tagged_answer(request.headers.get("if-none-match"), etag, body)
+
+
+def tagged_answer(if_none_match: str | None, etag: str, body: bytes) -> Response:
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+def catalogue_key(
+    term_id: int, student_named: bool, grade: int | None, kind: str | None, page: int, size: int
+) -> tuple[Hashable, ...]:
+    """One course list answer for every student of a grade: eligibility is decided by the grade
+    alone."""
+    return ("catalogue", term_id, student_named, grade, kind, page, size)
+
+
+def seats_key(term_id: int) -> tuple[Hashable, ...]:
+    return ("seats", term_id)
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import API_PREFIX
-from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer
+from app.api.cached_reads import (
+    ETAG_HEADER,
+    NOT_MODIFIED_RESPONSE,
+    cached_answer,
+    catalogue_key,
+)
 from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
@@ -45,26 +51,26 @@ CATALOGUE_TTL_S = 1.0
 async def list_courses(
     term_id: RowId,
     request: Request,
-    session: SessionDep,
     reader: CachedReader,
     resources: ResourcesDep,
     paging: PageDep,
     student_id: Annotated[RowId | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
 ) -> Response:
-    access = await courses.catalogue_access(session, reader, term_id, student_id, resources.reads)
+    access = await courses.catalogue_access(resources.reads, reader, term_id, student_id)
 
-    async def render() -> Page[CourseOut]:
+    async def render(session: AsyncSession) -> Page[CourseOut]:
         live = await resources.engine_sync.live_seats(term_id)
         views, total = await courses.list_courses(
-            session, reader, term_id, student_id, kind, paging.page, paging.size, live, access
+            session, access, kind, paging.page, paging.size, live
         )
         return Page(
             items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size
         )
 
-    # One answer for every student of a grade: eligibility is decided by the grade alone.
-    key = ("catalogue", term_id, student_id is not None, access.grade, kind, paging)
+    key = catalogue_key(
+        term_id, student_id is not None, access.grade, kind, paging.page, paging.size
+    )
     tags = (term_tag(term_id),)
     return await cached_answer(request, resources.reads, key, CATALOGUE_TTL_S, render, tags)
 

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import AuthenticationFailed
-from app.identity.accounts import load_principal
+from app.identity.accounts import load_principal, load_reader
 from app.models import User
 from app.resources import Resources
-from app.services.read_cache import READERS
+from app.services.read_cache import READERS, reader_key
 from app.settings import Settings
 
 
@@ -79,25 +79,28 @@ async def get_current_user(
 CurrentUser = Annotated[Actor, Depends(get_current_user)]
 
 # How long a process answers the reads every family repeats (the course list, the seat counts)
-# for a caller it has just looked up: a revoked binding or role stops reading within this.
-READER_TTL_S = 5.0
+# for a caller it has looked up: a family refreshes every few seconds for minutes before the
+# opening. A revoked binding or role stops reading within this; a change to a student or a class
+# this process commits, at once.
+READER_TTL_S = 30.0
 
 
 async def get_reader(
     resources: ResourcesDep,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """What the caller may read, for the reads the opening hammers: from the process's read cache
-    when this caller was looked up in the last few seconds. Never for a write."""
+    when this caller was looked up in the last `READER_TTL_S`. Never for a write."""
     if credentials is None:
         raise AuthenticationFailed("sign in first: send `Authorization: Bearer <access token>`")
     user_id = resources.signer.user_id(credentials.credentials)
-    key = ("reader", user_id)
-    principal: Principal | None = resources.reads.get(key)
-    if principal is None:
-        _, principal = await load_principal(session, user_id)
-        resources.reads.put(key, principal, READER_TTL_S, (READERS,))
+
+    async def load(session: AsyncSession) -> Principal:
+        return await load_reader(session, user_id)
+
+    principal: Principal = await resources.reads.get_or_query(
+        reader_key(user_id), READER_TTL_S, load, (READERS,)
+    )
     return principal
 
 

@@ -6,10 +6,11 @@ import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
 from app.api import API_PREFIX
-from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer
+from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer, seats_key
 from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
@@ -42,19 +43,15 @@ SNAPSHOT_TTL_S = 0.25
     },
 )
 async def seat_snapshot(
-    term_id: RowId,
-    request: Request,
-    session: SessionDep,
-    reader: CachedReader,
-    resources: ResourcesDep,
+    term_id: RowId, request: Request, reader: CachedReader, resources: ResourcesDep
 ) -> Response:
-    await courses.catalogue_access(session, reader, term_id, None, resources.reads)
+    await courses.catalogue_access(resources.reads, reader, term_id, None)
 
-    async def render() -> SeatsOut:
+    async def render(session: AsyncSession) -> SeatsOut:
         live = await resources.engine_sync.live_seats(term_id)
         return SeatsOut(term_id=term_id, seats=await courses.seats_left(session, term_id, live))
 
-    key = ("seats", term_id)
+    key = seats_key(term_id)
     tags = (term_tag(term_id),)
     return await cached_answer(request, resources.reads, key, SNAPSHOT_TTL_S, render, tags)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, SchoolScope
 from app.domain.eligibility import Ineligibility, course_slot, ineligibility
-from app.domain.errors import Conflict, NotYourChild, RuleViolation
+from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.domain.statuses import EnrollmentStatus
 from app.models import GRABBABLE, Course, CourseKind, Enrollment, SchoolClass, Student, Term
@@ -187,59 +187,80 @@ def require_catalogue_reader(
 
 
 async def catalogue_access(
-    session: AsyncSession,
-    principal: Principal,
-    term_id: int,
-    student_id: int | None,
-    reads: ReadCache | None = None,
+    reads: ReadCache, principal: Principal, term_id: int, student_id: int | None
 ) -> CatalogueAccess:
-    """Whether the caller reaches the term's catalogue (as `student_id`, when named). With `reads`,
-    the term's school and the student's grade come from the process's read cache when they were
-    looked up in the last `ACCESS_TTL_S`; the caller is checked against them every time."""
-    key = ("catalogue-access", term_id, student_id)
-    found: CatalogueAccess | None = reads.get(key) if reads is not None else None
-    if found is not None:
-        require_catalogue_reader(principal, found, student_id)
-        return found
-    access = await _catalogue_access(session, principal, term_id, student_id)
-    if reads is not None:
-        tags = (term_tag(term_id), STUDENTS) if student_id is not None else (term_tag(term_id),)
-        reads.put(key, access, ACCESS_TTL_S, tags)
-    return access
+    """Whether the caller reaches the term's catalogue (as `student_id`, when named). The term's
+    school and the school's grades come from the process's read cache when they were looked up in
+    the last `ACCESS_TTL_S`; the caller is checked against them every time."""
 
+    async def school(session: AsyncSession) -> SchoolScope:
+        return (await term_in_reach(session, principal, term_id, Reach.READER)).scope
 
-async def _catalogue_access(
-    session: AsyncSession, principal: Principal, term_id: int, student_id: int | None
-) -> CatalogueAccess:
-    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
-    grade = None
-    if student_id is not None:
-        require_catalogue_reader(principal, CatalogueAccess(term_id, scope, None), student_id)
-        grade = await session.scalar(
-            select(SchoolClass.grade)
-            .join(Student, Student.class_id == SchoolClass.id)
-            .where(Student.id == student_id, Student.school_id == term.school_id)
+    scope: SchoolScope = await reads.get_or_query(
+        term_school_key(term_id), ACCESS_TTL_S, school, (term_tag(term_id),)
+    )
+    access = CatalogueAccess(term_id, scope, None)
+    require_catalogue_reader(principal, access, student_id)
+    if student_id is None:
+        return access
+
+    async def grades(session: AsyncSession) -> dict[int, int]:
+        rows = await session.execute(
+            select(Student.id, SchoolClass.grade)
+            .join(SchoolClass, Student.class_id == SchoolClass.id)
+            .where(Student.school_id == scope.school_id)
         )
-        if grade is None:
-            raise RuleViolation(f"student {student_id} is not at this term's school")
+        return {student: grade for student, grade in rows}
+
+    by_student: dict[int, int] = await reads.get_or_query(
+        school_grades_key(scope.school_id), ACCESS_TTL_S, grades, (STUDENTS,)
+    )
+    grade = by_student.get(student_id)
+    if grade is None:
+        raise RuleViolation(f"student {student_id} is not at this term's school")
     return CatalogueAccess(term_id, scope, grade)
+
+
+def term_school_key(term_id: int) -> tuple[str, int]:
+    return ("term-school", term_id)
+
+
+def school_grades_key(school_id: int) -> tuple[str, int]:
+    return ("school-grades", school_id)
+
+
+def cached_catalogue_access(
+    reads: ReadCache, principal: Principal, term_id: int, student_id: int | None
+) -> CatalogueAccess | None:
+    """`catalogue_access` from the read cache alone: None when a part of it is not there, or the
+    caller is refused (the full path then gives the refusal its answer)."""
+    scope: SchoolScope | None = reads.get(term_school_key(term_id))
+    if scope is None:
+        return None
+    access = CatalogueAccess(term_id, scope, None)
+    try:
+        require_catalogue_reader(principal, access, student_id)
+    except PermissionDenied:
+        return None
+    if student_id is None:
+        return access
+    grades: dict[int, int] | None = reads.get(school_grades_key(scope.school_id))
+    grade = grades.get(student_id) if grades is not None else None
+    return None if grade is None else CatalogueAccess(term_id, scope, grade)
 
 
 async def list_courses(
     session: AsyncSession,
-    principal: Principal,
-    term_id: int,
-    student_id: int | None,
+    access: CatalogueAccess,
     kind: CourseKind | None,
     page: int,
     size: int,
     live_seats: dict[int, int] | None = None,
-    access: CatalogueAccess | None = None,
 ) -> tuple[list[CourseView], int]:
-    """The catalogue; with `student_id`, each course says whether that student may take it.
-    `live_seats` (from the seat engine while the term is armed) override the database's count.
-    `access`, when the caller was already found to reach it, saves finding it again."""
-    access = access or await catalogue_access(session, principal, term_id, student_id)
+    """The catalogue, for a caller found to reach it (`access`, from `catalogue_access`); with a
+    student named there, each course says whether that student may take it. `live_seats` (from
+    the seat engine while the term is armed) override the database's count."""
+    term_id = access.term_id
     term = await get_or_404(session, Term, term_id, "term")
     grade = access.grade
     statement = select(Course).where(Course.term_id == term_id)

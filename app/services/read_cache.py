@@ -10,9 +10,12 @@ within their time to live.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.persistence.engine_changes import ClassChanged, EngineChange, StudentChanged
 
@@ -26,14 +29,28 @@ def term_tag(term_id: int) -> tuple[str, int]:
     return ("term", term_id)
 
 
+def reader_key(user_id: int) -> tuple[str, int]:
+    """Who a caller is (their principal), looked up once a while for the reads."""
+    return ("reader", user_id)
+
+
 class ReadCache:
     def __init__(
-        self, clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_ENTRIES
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
+        load_slots: int = 4,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.clock = clock
+        self.sessionmaker = sessionmaker
         self.max_entries = max_entries
+        # Loads at once: a storm of first requests waits here, in memory, rather than for the
+        # database pool the grab's writer needs.
+        self.load_slots = asyncio.Semaphore(load_slots)
         self.entries: dict[Hashable, tuple[float, Any]] = {}
         self.tagged: dict[Hashable, set[Hashable]] = {}
+        self.loading: dict[Hashable, asyncio.Future[None]] = {}
 
     def get(self, key: Hashable) -> Any | None:
         found = self.entries.get(key)
@@ -52,6 +69,55 @@ class ReadCache:
         self.entries[key] = (self.clock() + ttl_s, value)
         for tag in tags:
             self.tagged.setdefault(tag, set()).add(key)
+
+    async def get_or_load(
+        self,
+        key: Hashable,
+        ttl_s: float,
+        load: Callable[[], Awaitable[Any]],
+        tags: tuple[Hashable, ...] = (),
+    ) -> Any:
+        """The entry, loaded by `load` when it is missing, once however many ask at the same time:
+        when an entry expires at the opening, a thousand requests must not all go to Postgres for
+        it. The others wait for the one loading; if it fails, each of them tries on its own (and
+        meets its own error). At most `load_slots` loads run at once."""
+        while True:
+            found = self.get(key)
+            if found is not None:
+                return found
+            pending = self.loading.get(key)
+            if pending is None:
+                break
+            await asyncio.wait([pending])
+        done = self.loading[key] = asyncio.get_running_loop().create_future()
+        try:
+            async with self.load_slots:
+                value = await load()
+            self.put(key, value, ttl_s, tags)
+            return value
+        finally:
+            del self.loading[key]
+            done.set_result(None)
+
+    async def get_or_query(
+        self,
+        key: Hashable,
+        ttl_s: float,
+        query: Callable[[AsyncSession], Awaitable[Any]],
+        tags: tuple[Hashable, ...] = (),
+    ) -> Any:
+        """`get_or_load` for an entry read from Postgres, on a session of its own opened inside the
+        load's slot: its connection goes back to the pool when the load ends. (On the request's
+        session it would stay out until the request ends, while the request waits for another
+        slot: a storm of first requests would hold the pool and wait for each other.)"""
+
+        async def load() -> Any:
+            if self.sessionmaker is None:
+                raise RuntimeError("this read cache has no database to query")
+            async with self.sessionmaker() as session:
+                return await query(session)
+
+        return await self.get_or_load(key, ttl_s, load, tags)
 
     def forget_tagged(self, tag: Hashable) -> None:
         for key in self.tagged.pop(tag, ()):

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, update
 
+from app.api.read_entry import ReadEntry
 from app.models import Course
 from app.resources import Resources
 from tests.support.world import World
@@ -166,3 +167,71 @@ async def test_the_seat_snapshot_follows_the_engine(
     assert after.status_code == 200
     assert after.json()["seats"][str(world.course_a)] == left - 1
     assert after.headers["etag"] != first.headers["etag"]
+
+
+ODD_QUERIES = [
+    "student_id=abc",
+    "student_id=0",
+    "student_id=012",
+    "student_id=2147483648",
+    "page=0",
+    "size=201",
+    "size=",
+    "kind=nonsense",
+    "kind=extension",
+    "kind=extension&kind=basic",
+    "page=2&size=1",
+    "unknown=1",
+    "student_id={student}&student_id={student}",
+    "student_id={other_school_student}",
+]
+
+
+async def test_the_fast_entry_answers_every_query_as_the_route_does(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    """Each query answered cold (by the route, which fills the cache) and warm (where the entry
+    may answer from it) gives the same status and body."""
+    clock = _chosen_clock(app)
+    url, auth = f"{API}/terms/{world.term_a}/courses", world.auth("parent-1")
+    for query in ODD_QUERIES:
+        query = query.format(student=world.student_1, other_school_student=world.student_b)
+        clock.now += 60  # everything cached before is gone
+        cold = await client.get(f"{url}?{query}", headers=auth)
+        with _statements(app) as statements:
+            warm = await client.get(f"{url}?{query}", headers=auth)
+        assert (warm.status_code, warm.json()) == (cold.status_code, cold.json()), query
+        if cold.status_code == 200:
+            assert warm.headers["etag"] == cold.headers["etag"], query
+            assert statements == [], query  # answered from the cache
+
+
+async def test_a_warm_read_is_answered_in_front_of_the_routes(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    _chosen_clock(app)
+    entry = ReadEntry(app)
+    auth = world.auth("parent-1")
+    courses = f"{API}/terms/{world.term_a}/courses"
+
+    def scope(path: str, query: str = "") -> dict[str, Any]:
+        headers = [(b"authorization", auth["Authorization"].encode())]
+        return {"type": "http", "method": "GET", "path": path, "query_string": query.encode(),
+                "headers": headers, "app": app}  # fmt: skip
+
+    query = f"student_id={world.student_1}"
+    assert entry._cached(scope(courses, query), world.term_a, "courses") is None  # cold
+    routed = await client.get(f"{courses}?{query}", headers=auth)
+    answered = entry._cached(scope(courses, query), world.term_a, "courses")
+    assert answered is not None
+    assert answered.body == routed.content
+    assert answered.headers["etag"] == routed.headers["etag"]
+    seats = f"{API}/terms/{world.term_a}/seats"
+    assert (await client.get(seats, headers=auth)).status_code == 200
+    assert entry._cached(scope(seats), world.term_a, "seats") is not None
+    other = entry._cached(
+        {**scope(courses, query), "headers": [(b"authorization", b"Bearer not-a-token")]},
+        world.term_a,
+        "courses",
+    )
+    assert other is None

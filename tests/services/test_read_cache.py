@@ -3,6 +3,8 @@ change touched, and the cache stays within its bound."""
 
 from __future__ import annotations
 
+import asyncio
+
 from app.persistence.engine_changes import ClassChanged, CourseChanged, StudentChanged
 from app.services.read_cache import READERS, STUDENTS, ReadCache, term_tag
 
@@ -64,3 +66,66 @@ def test_the_cache_keeps_within_its_bound_expired_entries_first() -> None:
     assert cache.get(("new", 39)) == 39  # the newest stay
     assert set(cache.tagged[term_tag(2)]) <= set(cache.entries)
     assert term_tag(1) not in cache.tagged
+
+
+async def test_an_entry_many_ask_for_at_once_is_loaded_once() -> None:
+    cache = ReadCache(Clock())
+    loads = 0
+    release = asyncio.Event()
+
+    async def load() -> str:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return "loaded"
+
+    waiting = [asyncio.create_task(cache.get_or_load("k", 60, load)) for _ in range(50)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*waiting) == ["loaded"] * 50
+    assert loads == 1
+
+
+async def test_loads_at_once_are_bounded_by_the_slots() -> None:
+    cache = ReadCache(Clock(), load_slots=2)
+    running = highest = 0
+    release, two_running = asyncio.Event(), asyncio.Event()
+
+    async def load() -> int:
+        nonlocal running, highest
+        running += 1
+        highest = max(highest, running)
+        if running == 2:
+            two_running.set()
+        await release.wait()
+        running -= 1
+        return 1
+
+    tasks = [asyncio.create_task(cache.get_or_load(("k", n), 60, load)) for n in range(10)]
+    await two_running.wait()
+    for _ in range(20):  # the others had every chance to start
+        await asyncio.sleep(0)
+    release.set()
+    assert sum(await asyncio.gather(*tasks)) == 10
+    assert highest == 2
+
+
+async def test_when_the_load_fails_each_waiter_tries_on_its_own() -> None:
+    cache = ReadCache(Clock())
+    attempts = 0
+    release = asyncio.Event()
+
+    async def load() -> str:
+        nonlocal attempts
+        attempts += 1
+        await release.wait()
+        raise LookupError(f"attempt {attempts}")
+
+    tasks = [asyncio.create_task(cache.get_or_load("k", 60, load)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(result, LookupError) for result in results)
+    assert attempts == 3
+    assert cache.loading == {}
+    assert cache.get("k") is None
