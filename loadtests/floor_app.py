@@ -7,7 +7,9 @@ stack itself allows. The grab benchmark starts and stops it.
 - POST /evalsha/api/v1/terms/{term_id}/enrollments: reads the JSON body, runs one EVALSHA of a
   one-line script, answers: the least any Redis-backed grab must do.
 - GET /bare/api/v1/terms/{term_id}/courses: answers at once: the floor of the course list every
-  family refreshes before the opening.
+  family refreshes before the opening; GET /sized/… answers a body of FLOOR_GET_BYTES bytes, the
+  size of the product's course list answer, so that what the payload costs is not counted as
+  the product's.
 
 Both take the grab's own requests (path, Authorization header, body), only under another prefix.
 
@@ -21,7 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from redis.asyncio import BlockingConnectionPool, Redis
 
 PING = "return redis.call('EXISTS', KEYS[1])"
@@ -62,6 +64,12 @@ def create() -> FastAPI:
     @app.get("/bare/api/v1/terms/{term_id}/courses")
     async def bare_get(term_id: int) -> dict[str, Any]:
         return {"term_id": term_id, "items": [], "ok": True}
+
+    sized = b'"' + b"x" * max(0, int(os.environ.get("FLOOR_GET_BYTES", "2")) - 2) + b'"'
+
+    @app.get("/sized/api/v1/terms/{term_id}/courses")
+    async def sized_get(term_id: int) -> Response:
+        return Response(sized, media_type="application/json")
 
     @app.post("/evalsha/api/v1/terms/{term_id}/enrollments")
     async def evalsha(term_id: int, request: Request) -> dict[str, Any]:

@@ -41,11 +41,23 @@ class Outcome:
     statuses: Counter[int] = field(default_factory=Counter)
     slugs: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)  # seconds after the release
     socket_errors: int = 0
+    client_cpu_s: float = 0.0  # this process's CPU time from the release to the last answer
 
     @property
     def requests(self) -> int:
         return sum(self.statuses.values())
+
+    def drain(self, step_s: float = 1.0) -> list[int]:
+        """Answers given by the end of each `step_s` after the release, cumulative."""
+        steps = int(max(self.answered_at, default=0) // step_s) + 1
+        counts = [0] * steps
+        for at in self.answered_at:
+            counts[int(at // step_s)] += 1
+        for index in range(1, steps):
+            counts[index] += counts[index - 1]
+        return counts
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -67,6 +79,7 @@ async def _connection(
     streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
     requests: Sequence[bytes],
     outcome: Outcome,
+    began: float,
 ) -> None:
     reader, writer = streams
     try:
@@ -74,7 +87,9 @@ async def _connection(
             sent = time.perf_counter()
             writer.write(request)
             status, body = await _read_answer(reader)
-            outcome.latencies.append(time.perf_counter() - sent)
+            answered = time.perf_counter()
+            outcome.latencies.append(answered - sent)
+            outcome.answered_at.append(answered - began)
             outcome.statuses[status] += 1
             if status >= 400 and body.startswith(b"{"):
                 outcome.slugs[str(json.loads(body).get("slug", status))] += 1
@@ -93,13 +108,14 @@ async def fire(host: str, port: int, per_connection: Sequence[Sequence[Req]]) ->
     opened = await asyncio.gather(
         *(asyncio.open_connection(host, port) for _ in per_connection), return_exceptions=True
     )
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     tasks = []
     for streams, requests in zip(opened, encoded, strict=True):
         if isinstance(streams, BaseException):
             outcome.socket_errors += len(requests)
             continue
-        tasks.append(_connection(streams, requests, outcome))
+        tasks.append(_connection(streams, requests, outcome, began))
     await asyncio.gather(*tasks)
     outcome.seconds = time.perf_counter() - began
+    outcome.client_cpu_s = time.process_time() - cpu
     return outcome
