@@ -1,11 +1,12 @@
 """Benchmark: the grab against its floors and its naive peer, and the opening burst.
 
-    uv run python -m loadtests.bench_grab [--seconds 5] [--workers 1 2] [--connections 64 256]
+    uv run python -m loadtests.bench_grab [--seconds 5] [--workers 2] [--connections 64 256]
         [--students 2000] [--choices 3]
 
-Needs `wrk` (Debian: apt-get install wrk). Runs the app with 1 and 2 uvicorn workers on the
-machine's Postgres and Redis (DATABASE_URL / REDIS_URL, default 127.0.0.1), in a database and a
-Redis key prefix of its own, and measures in one run, side by side:
+Needs `wrk` (Debian: apt-get install wrk). Runs the app with 2 uvicorn workers (`--workers 1 2`
+adds a run with 1) on the machine's Postgres and Redis (DATABASE_URL / REDIS_URL, default
+127.0.0.1), in a database and a Redis key prefix of its own, and measures in one run, side by
+side:
 
   floor-bare     the grab's requests to a standalone FastAPI app (loadtests/floor_app.py, a
                  process of its own, no middleware): reads the body, answers
@@ -640,7 +641,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=5, help="per measurement")
-    parser.add_argument("--workers", type=int, nargs="+", default=list(WORKER_CHOICES))
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[max(WORKER_CHOICES)],
+        help="uvicorn workers, one run each (1 2: the single worker too)",
+    )  # fmt: skip
     parser.add_argument("--connections", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--students", type=int, default=2000, help="released at once in the burst")
     parser.add_argument("--choices", type=int, default=3, help="ranked choices per student")
