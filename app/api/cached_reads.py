@@ -15,6 +15,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.problems import problem_responses
 from app.services.read_cache import ReadCache
 
 # Kept by the client, asked about again each time: a list that changes within seconds at the
@@ -29,6 +30,11 @@ ETAG_HEADER = {
         "schema": {"type": "string"},
     }
 }
+
+
+def tagged_responses(*problems: int) -> dict[int | str, dict[str, Any]]:
+    """The answers a cached read declares: 200 with its tag, 304, and its problems."""
+    return {200: {"headers": ETAG_HEADER}, **NOT_MODIFIED_RESPONSE, **problem_responses(*problems)}
 
 
 async def cached_answer(

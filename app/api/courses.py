@@ -8,12 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import API_PREFIX
-from app.api.cached_reads import (
-    ETAG_HEADER,
-    NOT_MODIFIED_RESPONSE,
-    cached_answer,
-    catalogue_key,
-)
+from app.api.cached_reads import cached_answer, catalogue_key, tagged_responses
 from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
@@ -42,11 +37,7 @@ CATALOGUE_TTL_S = 1.0
         "回传 `ETag`(`If-None-Match`)时,未变化的列表返回 `304`。"
     ),
     response_model=Page[CourseOut],
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **NOT_MODIFIED_RESPONSE,
-        **problem_responses(401, 403, 404, 422),
-    },
+    responses=tagged_responses(401, 403, 404, 422),
 )
 async def list_courses(
     term_id: RowId,

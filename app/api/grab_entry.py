@@ -15,13 +15,13 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.enrollments import answer_grab
+from app.api.schemas.base import INT4_MAX
 from app.api.schemas.enrollments import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, GrabIn
 from app.domain.errors import AuthenticationFailed
 from app.resources import Resources
 
 GRAB_PATH = re.compile(r"^/api/v1/terms/([1-9][0-9]{0,9})/enrollments$")
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
-MAX_TERM_ID = 2**31 - 1
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -39,7 +39,7 @@ class GrabEntry:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = GRAB_PATH.match(scope["path"]) if scope["type"] == "http" else None
-        if match is None or scope["method"] != "POST" or int(match.group(1)) > MAX_TERM_ID:
+        if match is None or scope["method"] != "POST" or int(match.group(1)) > INT4_MAX:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

@@ -5,6 +5,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+# The bounds and defaults of every list's `page` and `size` (the read entry parses them too).
+DEFAULT_PAGE, MAX_PAGE, DEFAULT_SIZE, MAX_SIZE = 1, 1_000_000, 50, 200
+
 
 @dataclass(frozen=True)
 class PageParams:
@@ -13,8 +16,12 @@ class PageParams:
 
 
 async def page_params(
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1 · 页码")] = 1,
-    size: Annotated[int, Query(ge=1, le=200, description="Items per page (≤ 200) · 每页条数")] = 50,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1 · 页码")
+    ] = DEFAULT_PAGE,
+    size: Annotated[
+        int, Query(ge=1, le=MAX_SIZE, description="Items per page (≤ 200) · 每页条数")
+    ] = DEFAULT_SIZE,
 ) -> PageParams:
     return PageParams(page, size)
 

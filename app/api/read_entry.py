@@ -16,6 +16,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.cached_reads import catalogue_key, seats_key, tagged_answer
+from app.api.pagination import DEFAULT_PAGE, DEFAULT_SIZE, MAX_PAGE, MAX_SIZE
+from app.api.schemas.base import INT4_MAX
 from app.domain.access import Principal
 from app.domain.errors import DomainError
 from app.models import CourseKind
@@ -24,11 +26,8 @@ from app.services.courses import cached_catalogue_access
 from app.services.read_cache import reader_key
 
 READ_PATH = re.compile(r"^/api/v1/terms/([1-9][0-9]{0,9})/(courses|seats)$")
-MAX_ROW_ID = 2**31 - 1
 NUMBER = re.compile(r"^[1-9][0-9]{0,9}$")
 KINDS = frozenset(kind.value for kind in CourseKind)
-# The course list's query parameters and the bounds its route gives them (app/api/pagination.py).
-DEFAULT_PAGE, DEFAULT_SIZE, MAX_PAGE, MAX_SIZE = 1, 50, 1_000_000, 200
 ROUTES = {
     "courses": SimpleNamespace(path="/api/v1/terms/{term_id}/courses"),
     "seats": SimpleNamespace(path="/api/v1/terms/{term_id}/seats"),
@@ -59,19 +58,20 @@ class ReadEntry:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = READ_PATH.match(scope["path"]) if scope["type"] == "http" else None
-        answer = None
+        answer = read = None
         if match is not None and scope["method"] == "GET":
-            answer = self._cached(scope, int(match.group(1)), match.group(2))
-        if answer is None:
+            read = match.group(2)
+            answer = self._cached(scope, int(match.group(1)), read)
+        if answer is None or read is None:
             await self.app(scope, receive, send)
             return
-        scope["route"] = ROUTES[match.group(2)] if match else None
+        scope["route"] = ROUTES[read]
         await answer(scope, receive, send)
 
     def _cached(self, scope: Scope, term_id: int, read: str) -> Response | None:
         authorization, if_none_match = _headers(scope)
         scheme, _, token = (authorization or "").partition(" ")
-        if term_id > MAX_ROW_ID or scheme.lower() != "bearer" or not token:
+        if term_id > INT4_MAX or scheme.lower() != "bearer" or not token:
             return None
         resources: Resources = scope["app"].state.resources
         reads = resources.reads
@@ -111,7 +111,7 @@ class ReadEntry:
                 return None
             given[name] = value
         student = given.get("student_id")
-        student_id = _number(student, 0, MAX_ROW_ID) if student is not None else None
+        student_id = None if student is None else _number(student, 0, INT4_MAX)
         kind = given.get("kind")
         page = _number(given.get("page"), DEFAULT_PAGE, MAX_PAGE)
         size = _number(given.get("size"), DEFAULT_SIZE, MAX_SIZE)

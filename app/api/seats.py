@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
 from app.api import API_PREFIX
-from app.api.cached_reads import ETAG_HEADER, NOT_MODIFIED_RESPONSE, cached_answer, seats_key
+from app.api.cached_reads import cached_answer, seats_key, tagged_responses
 from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
@@ -36,11 +36,7 @@ SNAPSHOT_TTL_S = 0.25
         "`304`。"
     ),
     response_model=SeatsOut,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **NOT_MODIFIED_RESPONSE,
-        **problem_responses(401, 403, 404),
-    },
+    responses=tagged_responses(401, 403, 404),
 )
 async def seat_snapshot(
     term_id: RowId, request: Request, reader: CachedReader, resources: ResourcesDep

@@ -37,6 +37,9 @@ def require(allowed: bool, detail: str = "your role does not allow this") -> Non
         raise PermissionDenied(detail)
 
 
+NOT_A_READER = "you are neither staff nor a family of this school"
+
+
 async def _require_in_school(
     session: AsyncSession,
     school_id: int,
@@ -58,7 +61,7 @@ async def require_admin_of(
 async def require_reader_of(
     session: AsyncSession, principal: Principal, school_id: int
 ) -> SchoolScope:
-    detail = "you are neither staff nor a family of this school"
+    detail = NOT_A_READER
     return await _require_in_school(session, school_id, principal.may_read_school, detail)
 
 

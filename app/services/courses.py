@@ -17,6 +17,7 @@ from app.models import GRABBABLE, Course, CourseKind, Enrollment, SchoolClass, S
 from app.persistence.calendar import grade_rules, term_calendar
 from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
+    NOT_A_READER,
     Reach,
     flush_or_conflict,
     get_or_404,
@@ -176,10 +177,7 @@ def require_catalogue_reader(
 ) -> None:
     """The catalogue is its school's staff's and families'; a student's view of it is their own
     family's, or any staff's."""
-    require(
-        principal.may_read_school(access.scope),
-        "you are neither staff nor a family of this school",
-    )
+    require(principal.may_read_school(access.scope), NOT_A_READER)
     if student_id is not None and not (
         principal.acts_for(student_id) or principal.is_staff_of(access.scope)
     ):
