@@ -80,6 +80,7 @@ class Bench:
     hot_course: int
     naive_course: int
     families: list[tuple[int, str]]  # (student id, token), ready, grades 3–6, of `term`
+    sign_in_codes: list[str]  # the throughput families' parents' development login codes
     burst_families: list[tuple[int, str, int]]  # (student, token, grade) of `burst_term`
     burst_courses: list[dict[str, Any]]
     burst_students: int  # how many students the opening burst releases at once
@@ -127,13 +128,14 @@ async def prepare(settings: Settings, burst_students: int, choices: int) -> Benc
     tokens = await _tokens(
         resources, [p["login"].removeprefix("dev:") for p in manifest["parents"]]
     )
-    families, burst = [], []
+    families, burst, codes = [], [], []
     for parent in manifest["parents"]:
         child = parent["children"][0]
         if not child["ready"]:
             continue
         if "-s2-" in parent["login"] and child["grade"] in GRADES:
             families.append((child["id"], tokens[parent["login"]]))
+            codes.append(parent["login"])
         elif "-s1-" in parent["login"]:
             burst.append((child["id"], tokens[parent["login"]], child["grade"]))
     burst_courses = [
@@ -141,7 +143,8 @@ async def prepare(settings: Settings, burst_students: int, choices: int) -> Benc
     ]
     bench = Bench(
         settings, resources, burst_term, term, courses["success"], courses["full"],
-        courses["hot"], courses["naive"], families, burst, burst_courses, burst_students, choices,
+        courses["hot"], courses["naive"], families, codes, burst, burst_courses, burst_students,
+        choices,
     )  # fmt: skip
     await reset(bench)
     first = bench.families[0]  # holds the full course's one seat
@@ -178,7 +181,7 @@ async def reset(bench: Bench) -> None:
 
 
 # Request files for wrk: path, token, body per line (a body of None: a GET).
-Row = tuple[str, str, dict[str, int] | None]
+Row = tuple[str, str, dict[str, int | str] | None]
 
 
 def _lines(rows: list[Row]) -> str:
@@ -212,6 +215,8 @@ def request_files(bench: Bench, folder: Path) -> dict[str, Path]:
             ("/bench/naive-grab", "", {"student_id": s, "course_id": bench.naive_course})
             for s, _ in families
         ],
+        # The morning of the opening: every parent opens the mini-app and signs in (免登).
+        "sign-in": [("/api/v1/auth/dingtalk", "", {"auth_code": c}) for c in bench.sign_in_codes],
     }
     # Before the opening: every family refreshes its child's course list, and the seat counts.
     scenarios["catalogue"] = [(f"{catalogue}?student_id={s}", token, None) for s, token in families]
@@ -370,7 +375,9 @@ def _children(pid: int) -> list[int]:
 
 RESET_BEFORE = {"success", "hot", "naive"}
 FLOOR_SCENARIOS = ("floor-bare", "floor-evalsha", "floor-get", "floor-sized")
-PRODUCT_SCENARIOS = ("bare", "evalsha", "refusal", "success", "hot", "naive", "catalogue", "seats")
+PRODUCT_SCENARIOS = (
+    "bare", "evalsha", "refusal", "success", "hot", "naive", "catalogue", "seats", "sign-in",
+)  # fmt: skip
 # Measured while grabs run beside them: refusals on GRABS_BESIDE connections of their own.
 WITH_GRABS = {"catalogue", "seats"}
 GRABS_BESIDE = 8
@@ -526,13 +533,15 @@ def report(
         catalogue = by[("catalogue", workers, connections)].rps / floor_sized
         catalogue_bare = by[("catalogue", workers, connections)].rps / floor_get
         seats = by[("seats", workers, connections)].rps / floor_get
+        sign_in = by[("sign-in", workers, connections)].rps
         print(
             f"  workers={workers} conns={connections:<4} "
             f"refusal/floor {refusal.rps / floor.rps:5.0%} (≥ 90%)  "
             f"success/floor {success.rps / floor.rps:5.0%} (≥ 70%)  "
             f"bare/floor-bare {bare:5.0%} (≥ 80%)  hot/naive {hot:5.1f}× (≥ 10× at 256)\n"
             f"    course list/floor GET of its size {catalogue:5.0%} (≥ 70%; of the bare GET "
-            f"{catalogue_bare:.0%})  seat snapshot/floor GET {seats:5.0%} (≥ 70%), while grabs run"
+            f"{catalogue_bare:.0%})  seat snapshot/floor GET {seats:5.0%} (≥ 70%), while grabs run\n"
+            f"    sign-ins {sign_in:.0f}/s: {sign_in * 60:,.0f} parents a minute"
         )
         where = f"(w={workers}, c={connections})"
         for name, share in (("course list", catalogue), ("seat snapshot", seats)):

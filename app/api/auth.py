@@ -12,7 +12,7 @@ from app.api.deps import ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
 from app.domain.errors import AuthenticationFailed, RefreshTokenReused
-from app.identity.accounts import issue_tokens, rotate_refresh_token, user_for_identity
+from app.identity.accounts import rotate_refresh_token, sign_in
 from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
 from app.resources import Resources
 
@@ -40,12 +40,11 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
     response_model=TokenResponse,
     responses=problem_responses(401, 422, 503, "identity-unavailable"),
 )
-async def sign_in(
+async def sign_in_with_dingtalk(
     body: DingTalkLogin, resources: ResourcesDep, session: SessionDep
 ) -> TokenResponse:
     identity = await _provider_for(body.auth_code, resources).identify(body.auth_code)
-    user = await user_for_identity(session, identity)
-    pair = await issue_tokens(session, user.id, resources.signer, _refresh_ttl(resources))
+    pair = await sign_in(session, identity, resources.signer, _refresh_ttl(resources))
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )

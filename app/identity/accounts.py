@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CTE, DateTime, String, exists, func, literal, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Child, Grant, Principal, Role
@@ -24,20 +25,56 @@ class TokenPair:
     expires_in: int
 
 
-async def user_for_identity(session: AsyncSession, identity: ExternalIdentity) -> User:
-    """The Kehou user behind an identity. A DingTalk user seen for the first time gets an account
-    (a guardian who will bind a child next); a development login must already exist."""
+def _account(identity: ExternalIdentity) -> CTE:
+    """The account behind an identity, as a CTE of its id: a development login must exist; a
+    DingTalk user seen for the first time gets an account (a guardian who will bind a child
+    next). The account is only created when none is found, so that signing in again spends no
+    id; two first sign-ins at once create one account, the other finds none and tries again."""
     if identity.provider == "dev":
-        user = await session.scalar(select(User).where(User.dev_login == identity.subject))
-        if user is None:
-            raise AuthenticationFailed("no such development login")
-        return user
-    user = await session.scalar(select(User).where(User.dingtalk_user_id == identity.subject))
-    if user is None:
-        user = User(name=identity.name or identity.subject, dingtalk_user_id=identity.subject)
-        session.add(user)
-        await session.flush()
-    return user
+        return select(User.id).where(User.dev_login == identity.subject).cte("account")
+    found = select(User.id).where(User.dingtalk_user_id == identity.subject).cte("found")
+    created = (
+        pg_insert(User)
+        .from_select(
+            [User.name, User.dingtalk_user_id],
+            select(
+                literal(identity.name or identity.subject, String), literal(identity.subject)
+            ).where(~exists(found.select())),
+        )
+        .on_conflict_do_nothing(index_elements=[User.dingtalk_user_id])
+        .returning(User.id)
+        .cte("created")
+    )
+    return union_all(select(found.c.id), select(created.c.id)).cte("account")
+
+
+async def sign_in(
+    session: AsyncSession, identity: ExternalIdentity, signer: TokenSigner, refresh_ttl: timedelta
+) -> TokenPair:
+    """A sign-in: the identity's account found (or made) and a refresh token starting a new
+    family stored, in one statement, the round trip every parent makes on the opening morning."""
+    refresh = new_refresh_token()
+    expires_at = datetime.now(UTC) + refresh_ttl
+    for _attempt in range(2):
+        account = _account(identity)
+        stored = pg_insert(RefreshToken).from_select(
+            [RefreshToken.user_id, RefreshToken.token_hash, RefreshToken.expires_at],
+            select(
+                account.c.id,
+                literal(refresh_token_hash(refresh)),
+                literal(expires_at, DateTime(timezone=True)),
+            ).limit(1),
+        )
+        user_id = await session.scalar(stored.returning(RefreshToken.user_id))
+        if user_id is not None:
+            return TokenPair(signer.issue(user_id), refresh, int(signer.ttl.total_seconds()))
+        if identity.provider == "dev":
+            break
+    raise AuthenticationFailed(
+        "no such development login"
+        if identity.provider == "dev"
+        else "the account could not be made: sign in again"
+    )
 
 
 async def issue_tokens(
