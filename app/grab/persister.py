@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import structlog
 from redis.exceptions import ResponseError
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.engine import SeatEngine
@@ -91,6 +94,23 @@ _WRITE_FROM_STREAM = text(_WRITE.format(conflict=""))
 
 _LOCK = text("SELECT id FROM course WHERE id = ANY(:courses) ORDER BY id FOR UPDATE")
 
+# The same two statements in the driver's own form, for the API writer's pipeline.
+_LOCK_SQL = str(_LOCK.compile(dialect=psycopg_dialect()))
+_WRITE_ANSWERED_SQL = str(_WRITE_ANSWERED.compile(dialect=psycopg_dialect()))
+
+
+def _seat_rows(term_id: int, grabs: Sequence[StreamGrab]) -> dict[str, Any]:
+    return {
+        "term_id": term_id,
+        "grab_ids": [g.entry_id for g in grabs],
+        "students": [g.student_id for g in grabs],
+        "courses": [g.course_id for g in grabs],
+        "rounds": [g.round for g in grabs],
+        "users": [g.user_id for g in grabs],
+        "keys": [g.idempotency_key for g in grabs],
+        "ats": [g.grabbed_at for g in grabs],
+    }
+
 
 async def write_seats(
     session: AsyncSession, term_id: int, grabs: Sequence[StreamGrab], from_stream: bool = False
@@ -102,19 +122,36 @@ async def write_seats(
     # for each other instead of deadlocking.
     await session.execute(_LOCK, {"courses": sorted({g.course_id for g in grabs})})
     rows = await session.execute(
-        _WRITE_FROM_STREAM if from_stream else _WRITE_ANSWERED,
-        {
-            "term_id": term_id,
-            "grab_ids": [g.entry_id for g in grabs],
-            "students": [g.student_id for g in grabs],
-            "courses": [g.course_id for g in grabs],
-            "rounds": [g.round for g in grabs],
-            "users": [g.user_id for g in grabs],
-            "keys": [g.idempotency_key for g in grabs],
-            "ats": [g.grabbed_at for g in grabs],
-        },
+        _WRITE_FROM_STREAM if from_stream else _WRITE_ANSWERED, _seat_rows(term_id, grabs)
     )
     return {str(grab_id): int(enrollment_id) for grab_id, enrollment_id in rows}
+
+
+async def write_answered_seats(
+    connection: psycopg.AsyncConnection[Any], seats: Mapping[int, Sequence[StreamGrab]]
+) -> dict[int, dict[str, int]]:
+    """What `write_seats` does for the API's writer, for several terms at once and committed, in
+    one round trip: the lock, every term's write and the commit go down the driver's pipeline
+    together. The courses stay locked for Postgres's own work only, never for a round trip to
+    a worker whose event loop is busy answering (which, at the opening, is every worker).
+    Postgres's refusal comes as SQLAlchemy's error, as from a session."""
+    courses = sorted({grab.course_id for grabs in seats.values() for grab in grabs})
+    try:
+        async with connection.pipeline():
+            await connection.execute(_LOCK_SQL, {"courses": courses})
+            cursors = {
+                term_id: await connection.execute(_WRITE_ANSWERED_SQL, _seat_rows(term_id, grabs))
+                for term_id, grabs in seats.items()
+            }
+            await connection.commit()
+    except psycopg.Error as error:
+        raise DBAPIError.instance(None, None, error, psycopg.Error, hide_parameters=True) from error
+    return {
+        term_id: {
+            str(grab_id): int(enrollment_id) for grab_id, enrollment_id in await cursor.fetchall()
+        }
+        for term_id, cursor in cursors.items()
+    }
 
 
 def sort_entries(engine: SeatEngine, entries: Entries) -> tuple[list[StreamGrab], list[str]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.grab.persister import StreamGrab, write_seats
+from app.grab.persister import StreamGrab, write_answered_seats
 
 MAX_BATCH = 256
 
@@ -62,12 +62,11 @@ class GrabWriter:
         by_term: dict[int, list[Pending]] = defaultdict(list)
         for pending in batch:
             by_term[pending.term_id].append(pending)
+        seats = {term_id: [p.grab for p in items] for term_id, items in by_term.items()}
         try:
-            async with self.sessionmaker() as session, session.begin():
-                written = {
-                    term_id: await write_seats(session, term_id, [p.grab for p in items])
-                    for term_id, items in by_term.items()
-                }
+            async with self.sessionmaker() as session:
+                connection = await (await session.connection()).get_raw_connection()
+                written = await write_answered_seats(connection.driver_connection, seats)
         except IntegrityError as error:
             if len(batch) == 1:
                 _fail(batch, error)

@@ -4,11 +4,13 @@ alone while the rest of its batch is written."""
 from __future__ import annotations
 
 import asyncio
+import time as time_module
 import uuid
 from datetime import UTC, datetime, time
 
+import psycopg
 from fastapi import FastAPI
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.statuses import EnrollmentStatus
@@ -89,3 +91,59 @@ async def test_a_refused_seat_fails_alone_and_its_batch_is_written(quiet_app: Fa
             select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course)
         )
     assert rows == 30  # 29 written now + the one Postgres had
+
+
+def _row_free_and_seat_written(database_url: str, course_id: int, within_s: float) -> bool:
+    """From a connection of its own, without the event loop: whether the course row can be
+    locked at once and its seat is committed, tried until `within_s` has passed."""
+    deadline = time_module.monotonic() + within_s
+    with psycopg.connect(database_url, autocommit=True) as probe:
+        while time_module.monotonic() < deadline:
+            try:
+                with probe.transaction():
+                    probe.execute(
+                        "SELECT 1 FROM course WHERE id = %s FOR UPDATE NOWAIT", [course_id]
+                    )
+                    written = probe.execute(
+                        "SELECT count(*) FROM enrollment WHERE course_id = %s", [course_id]
+                    ).fetchone()
+                if written == (1,):
+                    return True
+            except psycopg.errors.LockNotAvailable:
+                pass
+            time_module.sleep(0.01)
+    return False
+
+
+async def test_course_rows_are_not_held_while_the_worker_is_busy(quiet_app: FastAPI) -> None:
+    """The writer's lock, write and commit go to Postgres together: once the course row is free
+    to take, Postgres finishes the batch on its own, even while the worker's event loop is
+    blocked (as it is, answering, at the opening). A writer that waited for the lock's answer
+    before sending its write would hold the row for as long as the loop stays blocked."""
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    family = (await add_families(resources, world.school_a, world.class_a301, world.term_a, 1))[0]
+    course = await add_course(resources, world.term_a, 10, [1], time(16, 0), time(16, 40))
+    database_url = (resources.settings.database_url or "").replace("+psycopg", "")
+    writer = GrabWriter(resources.sessionmaker)
+    holder = psycopg.connect(database_url)
+    try:
+        holder.execute("SELECT 1 FROM course WHERE id = %s FOR UPDATE", [course])
+        written = asyncio.create_task(writer.write(world.term_a, seat(family.student_id, course)))
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'"
+        )
+        for _poll in range(3000):  # the writer's batch waits for the row
+            async with resources.sessionmaker() as session:  # a fresh view of the activity
+                if await session.scalar(waiting):
+                    break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the writer never waited for the course row")
+        holder.commit()  # the row is free; from here on the loop is blocked until the check
+        assert _row_free_and_seat_written(database_url, course, within_s=30)
+        assert await written > 0
+    finally:
+        holder.close()
+        await writer.close()
