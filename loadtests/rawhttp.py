@@ -119,3 +119,65 @@ async def fire(host: str, port: int, per_connection: Sequence[Sequence[Req]]) ->
     outcome.seconds = time.perf_counter() - began
     outcome.client_cpu_s = time.process_time() - cpu
     return outcome
+
+
+async def fire_through_proxy(
+    host: str, port: int, per_family: Sequence[Sequence[Req]], upstream: int
+) -> Outcome:
+    """The families as a reverse proxy brings them: each family's connection ends at the proxy,
+    which keeps `upstream` keep-alive connections to the workers (nginx's upstream `keepalive`)
+    and sends each attempt on the first that is free. Every family releases its first attempt
+    at once and its next one when the last is answered. An attempt's latency counts from its
+    release, its wait at the proxy included."""
+    address = f"{host}:{port}"
+    encoded = [[request.encoded(address) for request in requests] for requests in per_family]
+    outcome = Outcome()
+    opened = await asyncio.gather(
+        *(asyncio.open_connection(host, port) for _ in range(upstream)), return_exceptions=True
+    )
+    ready: asyncio.Queue[tuple[int, int, float] | None] = asyncio.Queue()
+    left = sum(len(requests) for requests in encoded)
+    began, cpu = time.perf_counter(), time.process_time()
+    for family, requests in enumerate(encoded):
+        if requests:
+            ready.put_nowait((family, 0, began))
+
+    def settle(count: int = 1) -> None:
+        nonlocal left
+        left -= count
+        if left == 0:
+            for _ in opened:
+                ready.put_nowait(None)
+
+    async def carry(streams: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
+        reader, writer = streams
+        try:
+            while (item := await ready.get()) is not None:
+                family, index, released = item
+                writer.write(encoded[family][index])
+                status, body = await _read_answer(reader)
+                answered = time.perf_counter()
+                outcome.latencies.append(answered - released)
+                outcome.answered_at.append(answered - began)
+                outcome.statuses[status] += 1
+                if status >= 400 and body.startswith(b"{"):
+                    outcome.slugs[str(json.loads(body).get("slug", status))] += 1
+                if index + 1 < len(encoded[family]):
+                    ready.put_nowait((family, index + 1, answered))
+                settle()
+        except (OSError, asyncio.IncompleteReadError):
+            # The attempt in flight is lost, and with it the family's later ones.
+            lost = len(encoded[family]) - index
+            outcome.socket_errors += lost
+            settle(lost)
+        finally:
+            writer.close()
+
+    carriers = [carry(streams) for streams in opened if not isinstance(streams, BaseException)]
+    if not carriers:
+        outcome.socket_errors = left
+        return outcome
+    await asyncio.gather(*carriers)
+    outcome.seconds = time.perf_counter() - began
+    outcome.client_cpu_s = time.process_time() - cpu
+    return outcome
