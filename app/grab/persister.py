@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 import structlog
 from redis.exceptions import ResponseError
-from sqlalchemy import select, text
+from sqlalchemy import Dialect, TextClause, select, text
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,9 +94,16 @@ _WRITE_FROM_STREAM = text(_WRITE.format(conflict=""))
 
 _LOCK = text("SELECT id FROM course WHERE id = ANY(:courses) ORDER BY id FOR UPDATE")
 
-# The same two statements in the driver's own form, for the API writer's pipeline.
-_LOCK_SQL = str(_LOCK.compile(dialect=psycopg_dialect()))
-_WRITE_ANSWERED_SQL = str(_WRITE_ANSWERED.compile(dialect=psycopg_dialect()))
+
+def _in_driver_form(statement: TextClause) -> str:
+    """A statement as psycopg takes it (`%(name)s` placeholders), for the API writer's pipeline,
+    which talks to the driver directly."""
+    dialect: Dialect = psycopg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own is untyped
+    return str(statement.compile(dialect=dialect))
+
+
+_LOCK_SQL = _in_driver_form(_LOCK)
+_WRITE_ANSWERED_SQL = _in_driver_form(_WRITE_ANSWERED)
 
 
 def _seat_rows(term_id: int, grabs: Sequence[StreamGrab]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
 
+import psycopg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,7 +67,9 @@ class GrabWriter:
         try:
             async with self.sessionmaker() as session:
                 connection = await (await session.connection()).get_raw_connection()
-                written = await write_answered_seats(connection.driver_connection, seats)
+                driver = connection.driver_connection
+                assert isinstance(driver, psycopg.AsyncConnection)
+                written = await write_answered_seats(driver, seats)
         except IntegrityError as error:
             if len(batch) == 1:
                 _fail(batch, error)

@@ -40,7 +40,8 @@ async def _sign_in(app: FastAPI, identity: ExternalIdentity) -> int:
     resources = app.state.resources
     async with resources.sessionmaker() as session, session.begin():
         pair = await sign_in(session, identity, resources.signer, timedelta(days=1))
-    return resources.signer.user_id(pair.access_token)
+    user_id: int = resources.signer.user_id(pair.access_token)
+    return user_id
 
 
 async def test_a_dingtalk_user_signing_in_again_finds_the_account_and_spends_no_id(
