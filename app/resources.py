@@ -21,7 +21,7 @@ from app.grab.arming import database_identity
 from app.grab.broadcast import SeatBroadcaster
 from app.grab.durability import Durability
 from app.grab.engine import SeatEngine
-from app.grab.persister import Persister
+from app.grab.persister import API_WRITE_GRACE_MS, Persister
 from app.grab.ratelimit import GrabGate
 from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
@@ -202,7 +202,9 @@ class Resources:
     def start_background(self) -> None:
         poll = self.settings.background_poll_s
         self.tasks.append(asyncio.create_task(self.notice_worker().run(poll), name="notices"))
-        persister = Persister(self.sessionmaker, self.engine, poll_s=poll)
+        persister = Persister(
+            self.sessionmaker, self.engine, poll_s=poll, grace_ms=API_WRITE_GRACE_MS
+        )
         self.tasks.append(asyncio.create_task(persister.run(), name="persister"))
         lead = timedelta(seconds=self.settings.arm_lead_s)
         self.tasks.append(

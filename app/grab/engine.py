@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -237,6 +237,17 @@ class SeatEngine:
             [self.database_id, student_id, course_id, grab_id],
         )  # fmt: skip
         return bool(revoked)
+
+    async def forget_written(self, written: Mapping[int, Sequence[str]]) -> None:
+        """Take grabs that are in Postgres (committed) out of their terms' streams, in one round
+        trip: the stream keeps only what Postgres may still lack, and the persister never writes
+        a seat the API has written. Entries leave the stream only after their commit, which the
+        revoke script relies on."""
+        pipe = self.redis.pipeline(transaction=False)
+        for term_id, entry_ids in written.items():
+            if entry_ids:
+                pipe.xdel(self.keys(term_id).stream, *entry_ids)
+        await pipe.execute()
 
     async def refresh_student(self, term_id: int, student: ArmedStudent) -> bool:
         call = self.refresh_student_call(term_id, student)

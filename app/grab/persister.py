@@ -34,6 +34,14 @@ Entries = list[tuple[str, dict[str, str] | None]]
 GROUP = "persisters"
 BATCH = 500
 STALE_MS = 15_000
+# The API's writer commits a granted seat and takes it out of the stream within milliseconds,
+# seconds at the busiest opening; the app's persister leaves entries younger than this to it.
+API_WRITE_GRACE_MS = 3_000
+
+
+def entry_ms(entry_id: str) -> int:
+    """When Redis appended a stream entry (its id is `<milliseconds>-<sequence>`)."""
+    return int(entry_id.split("-", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -207,8 +215,10 @@ class Persister:
         poll_s: float = 0.5,
         stale_ms: int = STALE_MS,
         consumer: str | None = None,
+        grace_ms: int = 0,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.grace_ms = grace_ms
         self.engine = engine
         self.redis = engine.redis
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
@@ -250,7 +260,10 @@ class Persister:
 
     async def read(self, term_id: int) -> list[StreamGrab]:
         """Entries this consumer read but could not write (Postgres was away) come first, at once;
-        then entries a dead consumer left pending too long; then new ones."""
+        then entries a dead consumer left pending too long; then new ones. With a grace, entries
+        younger than it stay pending with this consumer, read again next time: by then the API's
+        writer has normally written them and taken them out of the stream (they come back
+        deleted, and are only acknowledged)."""
         stream = self.engine.keys(term_id).stream
         entries: Entries = []
         own: Any = await self._read_group(
@@ -277,6 +290,10 @@ class Persister:
         if foreign:  # nothing to write: acknowledged, so that they stop coming back
             await self.redis.xack(stream, GROUP, *foreign)
             await self.redis.xdel(stream, *foreign)
+        if self.grace_ms and grabs:
+            seconds, microseconds = await self.redis.time()
+            ripe_before = seconds * 1000 + microseconds // 1000 - self.grace_ms
+            grabs = [grab for grab in grabs if entry_ms(grab.entry_id) <= ripe_before]
         return grabs
 
     async def write_and_ack(self, term_id: int, grabs: list[StreamGrab]) -> None:

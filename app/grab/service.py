@@ -90,7 +90,7 @@ class GrabService:
         self.engine = engine
         self.sync = sync
         self.durability = durability
-        self.writer = GrabWriter(sessionmaker)
+        self.writer = GrabWriter(sessionmaker, forget=engine.forget_written)
         self._rearming: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 

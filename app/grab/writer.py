@@ -3,6 +3,9 @@ and Postgres commits are the grab's slowest step (one WAL flush each). The write
 of concurrent grabs and writes whatever has gathered while the previous commit ran in one
 statement and one commit, then answers each grab: the same promise, far fewer flushes. A batch
 that breaks a constraint is written again seat by seat, so only the seat at fault is refused.
+
+Once a batch is committed and answered, its grabs leave the engine's stream (`forget`): the
+stream then holds only what Postgres may still lack, and the persister never writes a seat twice.
 """
 
 from __future__ import annotations
@@ -10,15 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.persister import StreamGrab, write_answered_seats
 
+log = structlog.get_logger("app.grab.writer")
 MAX_BATCH = 256
+# Written grabs by term: their stream entry ids.
+Forget = Callable[[Mapping[int, Sequence[str]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -36,12 +45,17 @@ def _fail(batch: list[Pending], error: BaseException) -> None:
 
 class GrabWriter:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        forget: Forget | None = None,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.forget = forget
         self.max_batch = max_batch
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._forgetting: asyncio.Task[None] | None = None
 
     async def write(self, term_id: int, grab: StreamGrab) -> int:
         """The seat's enrollment id once committed. Raises IntegrityError when Postgres refuses
@@ -52,34 +66,52 @@ class GrabWriter:
         self._queue.put_nowait(Pending(term_id, grab, answer))
         return await asyncio.shield(answer)
 
+    def _batch(self, first: Pending) -> list[Pending]:
+        batch = [first]
+        while len(batch) < self.max_batch and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._flush(batch)
+            batch = self._batch(await self._queue.get())
+            # One connection for as long as seats keep coming: the pool's liveness check (a
+            # round trip before every checkout) is paid once a burst, not once a batch. A
+            # connection that failed is given up; the next batch checks out a live one.
+            try:
+                async with self.sessionmaker() as session:
+                    connection = await (await session.connection()).get_raw_connection()
+                    driver = connection.driver_connection
+                    assert isinstance(driver, psycopg.AsyncConnection)
+                    while await self._flush(driver, batch) and not self._queue.empty():
+                        batch = self._batch(self._queue.get_nowait())
+            except Exception as error:  # no connection to be had: the database is away
+                _fail(batch, error)
 
-    async def _flush(self, batch: list[Pending]) -> None:
+    async def _flush(self, driver: psycopg.AsyncConnection[Any], batch: list[Pending]) -> bool:
+        """Write and answer the batch; False when the connection failed."""
         by_term: dict[int, list[Pending]] = defaultdict(list)
         for pending in batch:
             by_term[pending.term_id].append(pending)
         seats = {term_id: [p.grab for p in items] for term_id, items in by_term.items()}
         try:
-            async with self.sessionmaker() as session:
-                connection = await (await session.connection()).get_raw_connection()
-                driver = connection.driver_connection
-                assert isinstance(driver, psycopg.AsyncConnection)
-                written = await write_answered_seats(driver, seats)
+            written = await write_answered_seats(driver, seats)
         except IntegrityError as error:
+            try:
+                await driver.rollback()
+            except psycopg.Error as away:
+                _fail(batch, away)
+                return False
             if len(batch) == 1:
                 _fail(batch, error)
-                return
+                return True
             for pending in batch:  # find the seat at fault: each on its own
-                await self._flush([pending])
-            return
+                if not await self._flush(driver, [pending]):
+                    return False
+            return True
         except Exception as error:  # the database is away: every grab of the batch hears it
             _fail(batch, error)
-            return
+            return False
         for term_id, items in by_term.items():
             for pending in items:
                 enrollment_id = written[term_id].get(pending.grab.entry_id)
@@ -88,9 +120,28 @@ class GrabWriter:
                         pending.answer.set_exception(LookupError("seat not written"))
                     else:
                         pending.answer.set_result(enrollment_id)
+        await self._forget({term_id: list(ids) for term_id, ids in written.items()})
+        return True
+
+    async def _forget(self, written: dict[int, list[str]]) -> None:
+        """Take the written grabs out of the stream beside the next batch's write, one such
+        call at a time."""
+        if self.forget is None:
+            return
+        if self._forgetting is not None:
+            await self._forgetting
+        self._forgetting = asyncio.create_task(self._forget_now(self.forget, written))
+
+    @staticmethod
+    async def _forget_now(forget: Forget, written: dict[int, list[str]]) -> None:
+        try:
+            await forget(written)
+        except Exception as error:  # left in the stream: the persister's insert skips them
+            log.warning("written_grabs_kept_in_stream", error_type=type(error).__name__)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._forgetting):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.embedded import RedisServer
 from app.grab.audit import AuditReport, audit_term
-from app.grab.persister import GROUP, Persister, write_seats
+from app.grab.persister import GROUP, Entries, Persister, sort_entries, write_seats
 from app.main import create_app
 from app.models import Course, Enrollment
 from app.persistence.migrations import upgrade_to_head
@@ -417,7 +417,8 @@ async def test_a_persister_retries_what_it_failed_to_write_at_once(quiet_app: Fa
     assert await persister.run_once(world.term_a) == 0
 
 
-async def test_written_grabs_leave_the_stream(quiet_app: FastAPI) -> None:
+async def test_a_seat_the_api_wrote_leaves_the_stream_with_its_answer(quiet_app: FastAPI) -> None:
+    # No background persister: this test is the only reader of the stream.
     resources: Resources = quiet_app.state.resources
     world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 12)
@@ -429,12 +430,45 @@ async def test_written_grabs_leave_the_stream(quiet_app: FastAPI) -> None:
         )
         assert outcome.confirmed
     stream = resources.engine.keys(world.term_a).stream
-    assert await resources.redis.xlen(stream) == 12
+
+    async def stream_empty() -> bool:  # committed and answered, then taken out of the stream
+        return int(await resources.redis.xlen(stream)) == 0
+
+    await eventually(stream_empty)
     persister = Persister(resources.sessionmaker, resources.engine, consumer="tidy")
-    assert await persister.run_once(world.term_a) == 12
-    assert await resources.redis.xlen(stream) == 0
-    async with resources.sessionmaker() as session:
-        rows = await session.scalar(
-            select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course)
+    assert await persister.run_once(world.term_a) == 0  # nothing written twice
+    students, taken = await rows_and_taken(resources, course)
+    assert len(students) == taken == 12
+
+
+async def test_the_apps_persister_leaves_young_grabs_to_the_api_writer(quiet_app: FastAPI) -> None:
+    # No background persister: this test is the only reader of the stream.
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 5)
+    course = await add_course(resources, world.term_a, 30, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    for family in crowd:  # granted by the engine; the API's writer has not written them yet
+        _, result = await resources.engine.grab(
+            world.term_a, family.student_id, course, family.user_id, f"k{family.user_id}"
         )
-    assert rows == 12
+        assert result.code == "ok"
+    stream = resources.engine.keys(world.term_a).stream
+    patient = Persister(
+        resources.sessionmaker, resources.engine, consumer="patient", grace_ms=60_000
+    )
+    assert await patient.run_once(world.term_a) == 0  # all younger than the grace
+    assert (await resources.redis.xpending(stream, GROUP))["pending"] == 5  # kept, not lost
+    assert await rows_and_taken(resources, course) == (set(), 0)
+    # The API's writer commits two of them and takes them out of the stream.
+    entries: Entries = await resources.redis.xrange(stream)  # type: ignore[assignment]
+    grabs, _ = sort_entries(resources.engine, entries)
+    async with resources.sessionmaker() as session, session.begin():
+        await write_seats(session, world.term_a, grabs[:2])
+    await resources.engine.forget_written({world.term_a: [g.entry_id for g in grabs[:2]]})
+    patient.grace_ms = 0  # the other three have outlived the grace: the persister writes them
+    assert await patient.run_once(world.term_a) == 3
+    students, taken = await rows_and_taken(resources, course)
+    assert len(students) == taken == 5
+    assert (await resources.redis.xpending(stream, GROUP))["pending"] == 0
+    assert await resources.redis.xlen(stream) == 0

@@ -7,6 +7,7 @@ import asyncio
 import time as time_module
 import uuid
 from datetime import UTC, datetime, time
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI
@@ -27,9 +28,9 @@ class CountingWriter(GrabWriter):
 
     batches: list[int]
 
-    async def _flush(self, batch: list[Pending]) -> None:
+    async def _flush(self, driver: psycopg.AsyncConnection[Any], batch: list[Pending]) -> bool:
         self.batches.append(len(batch))
-        await super()._flush(batch)
+        return await super()._flush(driver, batch)
 
 
 def seat(student_id: int, course_id: int) -> StreamGrab:
