@@ -375,9 +375,12 @@ def _children(pid: int) -> list[int]:
 
 
 RESET_BEFORE = {"success", "hot", "naive"}
-FLOOR_SCENARIOS = ("floor-bare", "floor-evalsha", "floor-get", "floor-sized")
-PRODUCT_SCENARIOS = (
-    "bare", "evalsha", "refusal", "success", "hot", "naive", "catalogue", "seats", "sign-in",
+# Each product scenario right after the floor it is a share of: the machine's speed drifts
+# over minutes (it shares its cores), and a ratio of two figures far apart in time would carry
+# that drift.
+SCENARIOS = (
+    "floor-bare", "bare", "floor-evalsha", "refusal", "success", "evalsha", "hot", "naive",
+    "floor-get", "floor-sized", "catalogue", "seats", "sign-in",
 )  # fmt: skip
 # Measured while grabs run beside them: refusals on GRABS_BESIDE connections of their own.
 WITH_GRABS = {"catalogue", "seats"}
@@ -394,30 +397,6 @@ def _measure(result: dict[str, Any], scenario: str, workers: int, count: int) ->
     )  # fmt: skip
 
 
-async def measure_floor(
-    bench: Bench, files: dict[str, Path], workers: int, connections: list[int], seconds: int
-) -> list[Measure]:
-    """The standalone floor app, same workers, same connections, in the same run."""
-    log = files["bare"].parent / f"floor-{workers}.log"
-    sized = {"FLOOR_GET_BYTES": str(bench.catalogue_bytes)}
-    floor = Server(
-        bench.settings, workers, log, "loadtests.floor_app:create", FLOOR_PORT, extra_env=sized
-    )
-    measures = []
-    try:
-        url = f"http://{HOST}:{FLOOR_PORT}"
-        await asyncio.to_thread(wrk, url, files["floor-evalsha"], 64, 1, f"warm-floor-{workers}")
-        for count in connections:
-            for scenario in FLOOR_SCENARIOS:
-                run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
-                result = await asyncio.to_thread(wrk, url, files[scenario], count, seconds, run)
-                measures.append(_measure(result, scenario, workers, count))
-                print(_row(measures[-1]), flush=True)
-        return measures
-    finally:
-        floor.stop()
-
-
 async def measure_server(
     bench: Bench,
     files: dict[str, Path],
@@ -427,6 +406,7 @@ async def measure_server(
     burst_only: bool = False,
 ) -> tuple[list[Measure], list[float], Outcome | None, Outcome | None]:
     server = Server(bench.settings, workers, files["bare"].parent / f"server-{workers}.log")
+    floor: Server | None = None
     measures: list[Measure] = []
     burst = calibration = None
     try:
@@ -439,8 +419,25 @@ async def measure_server(
                 headers={"Authorization": f"Bearer {token}"},
             )
         bench.catalogue_bytes = len(answer.content)
-        for count in connections if not burst_only else []:
-            for scenario in PRODUCT_SCENARIOS:
+        if not burst_only:
+            # The standalone floor beside the product, idle while the product is measured.
+            floor = Server(
+                bench.settings, workers, files["bare"].parent / f"floor-{workers}.log",
+                "loadtests.floor_app:create", FLOOR_PORT,
+                extra_env={"FLOOR_GET_BYTES": str(bench.catalogue_bytes)},
+            )  # fmt: skip
+            floor_url = f"http://{HOST}:{FLOOR_PORT}"
+            await asyncio.to_thread(wrk, floor_url, files["floor-evalsha"], 64, 1, "warm-floor")
+        for count in connections if floor is not None else []:
+            for scenario in SCENARIOS:
+                if scenario.startswith("floor-"):
+                    run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
+                    result = await asyncio.to_thread(
+                        wrk, floor_url, files[scenario], count, seconds, run
+                    )
+                    measures.append(_measure(result, scenario, workers, count))
+                    print(_row(measures[-1]), flush=True)
+                    continue
                 if scenario in RESET_BEFORE or scenario == "refusal":
                     await reset(bench)
                 run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
@@ -471,6 +468,8 @@ async def measure_server(
             bench.burst_audit = None if audit.ok else audit.lines()
         return measures, server.worker_peak_rss_mb(), burst, calibration
     finally:
+        if floor is not None:
+            floor.stop()
         server.stop()
         warnings = server.warnings()
         if warnings:
@@ -648,15 +647,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         with tempfile.TemporaryDirectory() as folder:
             files = request_files(bench, Path(folder))
             for workers in args.workers:
-                # The product first: the floor's sized GET answers as many bytes as its list.
                 found, rss[workers], b, c = await measure_server(
                     bench, files, workers, args.connections, args.seconds, args.burst_only
                 )
                 measures += found
-                if not args.burst_only:
-                    measures += await measure_floor(
-                        bench, files, workers, args.connections, args.seconds
-                    )
                 burst, calibration = b or burst, c or calibration
         students = min(args.students, len(bench.burst_families))
         missed = report(
