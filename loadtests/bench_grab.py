@@ -66,7 +66,13 @@ WRK_SCRIPT = HERE / "wrk" / "requests.lua"
 HOST, PORT, FLOOR_PORT = "127.0.0.1", 8765, 8766
 JWT_SECRET = secrets.token_urlsafe(32)
 GRADES = [3, 4, 5, 6]
-SLOTS = [(clock(16, 0), clock(16, 40)), (clock(16, 45), clock(17, 25))]
+# Four 20-minute lessons a day that do not overlap, inside the care time of grades 3–6: 5 days × 4
+# courses a family can all hold, so that a 5-second run of 201s does not run out of seats to take
+# (1,377 families × 20 courses).
+SLOTS = [
+    (clock(16, 0), clock(16, 20)), (clock(16, 20), clock(16, 40)),
+    (clock(16, 40), clock(17, 0)), (clock(17, 0), clock(17, 20)),
+]  # fmt: skip
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Bench:
     burst_students: int  # how many students the opening burst releases at once
     choices: int  # ranked choices each
     upstream: int = 0  # the burst through a proxy with this many connections to the workers
+    server: str = "uvicorn"  # the ASGI server of the product and the floor
     burst_audit: list[str] | None = None  # `kehou audit` of the burst's term, None when clean
     catalogue_bytes: int = 2  # the size of the product's course list answer
 
@@ -99,14 +106,18 @@ async def _courses(resources: Resources, term_id: int) -> dict[str, Any]:
             "min_size": 0, "fee_per_session_fen": 2000,
         }  # fmt: skip
 
-    rows = [row(f"不限名额{d}{s}", 1_000_000, d, s) for d in range(1, 6) for s in range(2)]
+    rows = [row(f"不限名额{d}{s}", 1_000_000, d, s) for d in range(1, 6) for s in range(len(SLOTS))]
+    unlimited = len(rows)
     rows += [row("已满", 1, 1, 0), row("热门", 50, 2, 0), row("热门对照", 50, 3, 0)]
     async with resources.sessionmaker() as session, session.begin():
         ids = list(await session.scalars(insert(Course).returning(Course.id), rows))
         await session.execute(
             update(Term).where(Term.id == term_id).values(max_extension_courses=20)
         )
-    return {"success": ids[:10], "full": ids[10], "hot": ids[11], "naive": ids[12]}
+    return {
+        "success": ids[:unlimited], "full": ids[unlimited], "hot": ids[unlimited + 1],
+        "naive": ids[unlimited + 2],
+    }  # fmt: skip
 
 
 async def _tokens(resources: Resources, logins: list[str]) -> dict[str, str]:
@@ -274,9 +285,27 @@ def wrk(url: str, requests: Path, connections: int, seconds: int, run: str) -> d
     return result
 
 
+def server_command(server: str, app: str, port: int, workers: int) -> list[str]:
+    """The ASGI server's command line: uvicorn (as `kehou serve` runs) or granian, each on
+    uvloop with the same backlog and no access log of its own (the product writes its own)."""
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+            "--host", HOST, "--port", str(port), "--workers", str(workers),
+            "--loop", "uvloop", "--backlog", "4096", "--no-access-log",
+            "--log-level", "warning", app,
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "uvicorn", app, "--factory",
+        "--host", HOST, "--port", str(port), "--workers", str(workers),
+        "--no-access-log", "--log-level", "warning", "--backlog", "4096",
+    ]  # fmt: skip
+
+
 class Server:
-    """`uvicorn loadtests.bench_app:create` with N workers, on the benchmark's database; or, with
-    `app` and `port`, another factory (the floor) under the same uvicorn flags."""
+    """`loadtests.bench_app:create` with N workers under `server` (uvicorn or granian), on the
+    benchmark's database; or, with `app` and `port`, another factory (the floor) under the same
+    server and flags."""
 
     def __init__(
         self,
@@ -286,8 +315,10 @@ class Server:
         app: str = "loadtests.bench_app:create",
         port: int = PORT,
         extra_env: dict[str, str] | None = None,
+        server: str = "uvicorn",
     ) -> None:
         self.workers = workers
+        self.server = server
         self.port = port
         self.log_path = log_path
         self.log = log_path.open("wb")
@@ -306,11 +337,7 @@ class Server:
             **(extra_env or {}),
         }
         self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", app, "--factory",
-                "--host", HOST, "--port", str(port), "--workers", str(workers),
-                "--no-access-log", "--log-level", "warning", "--backlog", "4096",
-            ],
+            server_command(server, app, port, workers),
             env=env, cwd=HERE.parent, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -344,7 +371,9 @@ class Server:
     def worker_peak_rss_mb(self) -> list[float]:
         """VmHWM of every worker process (children of the uvicorn supervisor)."""
         peaks = []
-        for pid in _children(self.process.pid) or [self.process.pid]:
+        # uvicorn's workers are spawned (its supervisor has other children); granian's forked.
+        marker = "granian" if self.server == "granian" else "spawn_main"
+        for pid in _children(self.process.pid, marker) or [self.process.pid]:
             status = Path(f"/proc/{pid}/status").read_text()
             kib = next(
                 int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")
@@ -361,7 +390,7 @@ class Server:
         self.log.close()
 
 
-def _children(pid: int) -> list[int]:
+def _children(pid: int, marker: str = "spawn_main") -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -369,7 +398,7 @@ def _children(pid: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid and "spawn_main" in (entry / "cmdline").read_text():
+            if int(fields[1]) == pid and marker in (entry / "cmdline").read_text():
                 found.append(int(entry.name))
     return found
 
@@ -405,7 +434,10 @@ async def measure_server(
     seconds: int,
     burst_only: bool = False,
 ) -> tuple[list[Measure], list[float], Outcome | None, Outcome | None]:
-    server = Server(bench.settings, workers, files["bare"].parent / f"server-{workers}.log")
+    server = Server(
+        bench.settings, workers, files["bare"].parent / f"server-{workers}.log",
+        server=bench.server,
+    )  # fmt: skip
     floor: Server | None = None
     measures: list[Measure] = []
     burst = calibration = None
@@ -424,7 +456,7 @@ async def measure_server(
             floor = Server(
                 bench.settings, workers, files["bare"].parent / f"floor-{workers}.log",
                 "loadtests.floor_app:create", FLOOR_PORT,
-                extra_env={"FLOOR_GET_BYTES": str(bench.catalogue_bytes)},
+                extra_env={"FLOOR_GET_BYTES": str(bench.catalogue_bytes)}, server=bench.server,
             )  # fmt: skip
             floor_url = f"http://{HOST}:{FLOOR_PORT}"
             await asyncio.to_thread(wrk, floor_url, files["floor-evalsha"], 64, 1, "warm-floor")
@@ -634,8 +666,10 @@ def report(
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     bench = await prepare(settings, args.students, args.choices)
     bench.upstream = args.upstream
+    bench.server = args.server
     try:
         print(
+            f"server: {bench.server}; "
             f"term {bench.term}: {len(bench.families)} ready families for the throughput runs; "
             f"term {bench.burst_term}: {len(bench.burst_courses)} courses, "
             f"{min(args.students, len(bench.burst_families))} students × {args.choices} choices "
@@ -678,6 +712,10 @@ def main() -> int:
         "--upstream", type=int, default=0,
         help="the burst through a reverse proxy with this many keep-alive connections to the "
         "workers (0: each student's own connection straight to the workers)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--server", choices=("uvicorn", "granian"), default="uvicorn",
+        help="the ASGI server of the product and the floor (granian: `uv run --group load`)",
     )  # fmt: skip
     parser.add_argument(
         "--burst-only", action="store_true", help="the opening burst alone, no throughput runs"
