@@ -85,6 +85,7 @@ class GrabWriter:
                     assert isinstance(driver, psycopg.AsyncConnection)
                     while await self._flush(driver, batch) and not self._queue.empty():
                         batch = self._batch(self._queue.get_nowait())
+                    batch = []  # every seat answered, or back in the queue
             except Exception as error:  # no connection to be had: the database is away
                 _fail(batch, error)
 
@@ -105,8 +106,10 @@ class GrabWriter:
             if len(batch) == 1:
                 _fail(batch, error)
                 return True
-            for pending in batch:  # find the seat at fault: each on its own
+            for index, pending in enumerate(batch):  # find the seat at fault: each on its own
                 if not await self._flush(driver, [pending]):
+                    for later in batch[index + 1 :]:  # tried again on a live connection
+                        self._queue.put_nowait(later)
                     return False
             return True
         except Exception as error:  # the database is away: every grab of the batch hears it

@@ -148,3 +148,50 @@ async def test_course_rows_are_not_held_while_the_worker_is_busy(quiet_app: Fast
     finally:
         holder.close()
         await writer.close()
+
+
+class WriterLosingItsConnection(GrabWriter):
+    """The real writer, whose connection Postgres ends just before one seat is tried alone."""
+
+    doomed_student: int
+    database_url: str
+
+    async def _flush(self, driver: psycopg.AsyncConnection[Any], batch: list[Pending]) -> bool:
+        if len(batch) == 1 and batch[0].grab.student_id == self.doomed_student:
+            with psycopg.connect(self.database_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [driver.info.backend_pid])
+        return await super()._flush(driver, batch)
+
+
+async def test_a_connection_lost_while_seats_are_tried_one_by_one_leaves_none_unanswered(
+    quiet_app: FastAPI,
+) -> None:
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 12)
+    course = await add_course(resources, world.term_a, 100, [1], time(16, 0), time(16, 40))
+    async with resources.sessionmaker() as session, session.begin():
+        # Postgres already has one student's seat: the batch is tried again seat by seat.
+        await session.execute(
+            insert(Enrollment),
+            {"term_id": world.term_a, "student_id": crowd[2].student_id, "course_id": course,
+             "round": 1, "status": EnrollmentStatus.CONFIRMED, "grabbed_at": datetime.now(UTC)},
+        )  # fmt: skip
+    writer = WriterLosingItsConnection(resources.sessionmaker)
+    writer.doomed_student = crowd[5].student_id
+    writer.database_url = (resources.settings.database_url or "").replace("+psycopg", "")
+    try:
+        outcomes = await asyncio.gather(
+            *(writer.write(world.term_a, seat(f.student_id, course)) for f in crowd),
+            return_exceptions=True,
+        )
+    finally:
+        await writer.close()
+    refused = {i for i, o in enumerate(outcomes) if isinstance(o, BaseException)}
+    assert isinstance(outcomes[2], IntegrityError)
+    assert refused == {2, 5}  # the seat at fault, and the one whose connection was lost
+    async with resources.sessionmaker() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(Enrollment).where(Enrollment.course_id == course)
+        )
+    assert rows == 11  # 10 written, after the loss on a live connection, + the one Postgres had
