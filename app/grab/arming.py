@@ -192,16 +192,18 @@ async def arm_term(
     sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, term_id: int
 ) -> ArmReport:
     """Take the term out of service, write every seat already granted to Postgres, then load the
-    whole term from Postgres and swap it in at once."""
+    whole term from Postgres and swap it in at once. All of it under the term's engine lock: an
+    arming that waited for another takes the term out of service only once the other is done,
+    so the seats granted on the other's state in between are in the stream it writes first."""
     started = time.perf_counter()
     async with sessionmaker() as session:
         term = await session.get(Term, term_id)
         if term is None:
             raise NotFound(f"no term {term_id}")
-    await engine.disarm(term_id)
-    persisted = await persist_stream(sessionmaker, engine, term_id)
     async with sessionmaker() as session, session.begin():
         await lock_engine_term(session, term_id)
+        await engine.disarm(term_id)
+        persisted = await persist_stream(sessionmaker, engine, term_id)
         term = await session.get(Term, term_id)
         assert term is not None
         courses = await armed_courses(session, term)

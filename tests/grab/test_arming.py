@@ -1,0 +1,72 @@
+"""Arming: the whole term from Postgres into the engine, swapped in at once, one arming at a time
+per term, without losing a seat granted while another arming was under way."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.grab.arming import (
+    arm_term,
+    armed_courses,
+    armed_students,
+    armed_window,
+    lock_engine_term,
+)
+from app.grab.audit import audit_term
+from app.models import Term
+from app.resources import Resources
+from tests.support.grabbing import add_course, add_families, counts, open_and_arm
+from tests.support.waiting import eventually
+from tests.support.world import build_world
+
+WAITING_FOR_A_TERM_LOCK = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+async def test_an_arming_that_waited_for_another_keeps_the_seats_granted_meanwhile(
+    quiet_app: FastAPI,
+) -> None:
+    """Two armings of one term (an administrator's and a worker's re-arm, say): the later one
+    waits for the earlier, while families grab on the term as the earlier one armed it. What the
+    later one swaps in must count those seats; an arming that took the term out of service and
+    wrote its stream before it waited would read Postgres without them, and hand them out again."""
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    first, second = await add_families(resources, world.school_a, world.class_a301, world.term_a, 2)
+    course = await add_course(resources, world.term_a, 10, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    engine = resources.engine
+    _, before = await engine.grab(world.term_a, first.student_id, course, first.user_id, "a")
+    assert before.code == "ok"  # granted; its write to Postgres is still to come
+    async with resources.sessionmaker() as session, session.begin():
+        await lock_engine_term(session, world.term_a)  # the earlier arming, under way
+        later = asyncio.create_task(arm_term(resources.sessionmaker, engine, world.term_a))
+
+        async def later_waits() -> bool:
+            async with resources.sessionmaker() as probe:
+                return bool(await probe.scalar(WAITING_FOR_A_TERM_LOCK))
+
+        await eventually(later_waits)
+        term = await session.get(Term, world.term_a)
+        assert term is not None
+        await engine.arm(  # the earlier arming swaps its state in
+            world.term_a,
+            armed_window(term),
+            await armed_courses(session, term),
+            await armed_students(session, term),
+        )
+        _, meanwhile = await engine.grab(
+            world.term_a, second.student_id, course, second.user_id, "b"
+        )
+        assert meanwhile.code == "ok"
+    await later
+    assert (await engine.seats_left(world.term_a))[course] == 8
+    assert await counts(resources, world.term_a, course) == (2, 2, 8)
+    report = await audit_term(resources.sessionmaker, engine, world.term_a)
+    assert report.ok, report.lines()
