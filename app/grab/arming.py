@@ -195,6 +195,26 @@ async def arm_term(
     whole term from Postgres and swap it in at once. All of it under the term's engine lock: an
     arming that waited for another takes the term out of service only once the other is done,
     so the seats granted on the other's state in between are in the stream it writes first."""
+    report = await _arm(sessionmaker, engine, term_id, unless_armed=False)
+    assert report is not None
+    return report
+
+
+async def arm_if_unarmed(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, term_id: int
+) -> ArmReport | None:
+    """Arm the term unless, once the engine lock is ours, it is armed from this database (another
+    arming got there first): a term found unarmed by many workers at once is armed once, and
+    never taken out of service again while families grab on it. None when it was left alone."""
+    return await _arm(sessionmaker, engine, term_id, unless_armed=True)
+
+
+async def _arm(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: SeatEngine,
+    term_id: int,
+    unless_armed: bool,
+) -> ArmReport | None:
     started = time.perf_counter()
     async with sessionmaker() as session:
         term = await session.get(Term, term_id)
@@ -202,6 +222,8 @@ async def arm_term(
             raise NotFound(f"no term {term_id}")
     async with sessionmaker() as session, session.begin():
         await lock_engine_term(session, term_id)
+        if unless_armed and await engine.is_armed(term_id):
+            return None
         await engine.disarm(term_id)
         persisted = await persist_stream(sessionmaker, engine, term_id)
         term = await session.get(Term, term_id)

@@ -30,7 +30,7 @@ from app.domain.grab_errors import (
     RateLimited,
 )
 from app.domain.window import Window, grab_closed_reason
-from app.grab.arming import arm_term
+from app.grab.arming import arm_if_unarmed, arm_term
 from app.grab.durability import Durability
 from app.grab.engine import GrabCode, GrabResult, SeatEngine
 from app.grab.persister import StreamGrab
@@ -49,7 +49,6 @@ _ASK_POSTGRES = frozenset(
 )
 RETRY_AFTER_S = 2
 REARM_LOCK_S = 60
-REARM_SETTLE_S = 0.2
 REARM_COOLDOWN_S = 1
 
 _CALLER = text(
@@ -278,11 +277,10 @@ class GrabService:
 
         async def rearm() -> None:
             try:
-                if not stale:
-                    await asyncio.sleep(REARM_SETTLE_S)  # another arming may be mid-swap
-                    if await self.engine.is_armed(term_id):
-                        return
-                await arm_term(self.sessionmaker, self.engine, term_id)
+                if stale:
+                    await arm_term(self.sessionmaker, self.engine, term_id)
+                else:  # an arming under way holds the term's lock: it is found armed after it
+                    await arm_if_unarmed(self.sessionmaker, self.engine, term_id)
             except Exception as error:
                 log.error("rearm_failed", term_id=term_id, error_type=type(error).__name__)
             finally:

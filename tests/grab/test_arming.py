@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from app.grab.arming import (
+    arm_if_unarmed,
     arm_term,
     armed_courses,
     armed_students,
@@ -70,3 +71,40 @@ async def test_an_arming_that_waited_for_another_keeps_the_seats_granted_meanwhi
     assert await counts(resources, world.term_a, course) == (2, 2, 8)
     report = await audit_term(resources.sessionmaker, engine, world.term_a)
     assert report.ok, report.lines()
+
+
+async def test_a_worker_finding_the_term_unarmed_leaves_alone_what_another_armed_meanwhile(
+    quiet_app: FastAPI,
+) -> None:
+    """A worker sees the term out of service while an administrator's arming is under way, and
+    asks for a re-arm: once the arming is done, the term is not taken out of service again, and
+    a seat granted on it since stays where the engine put it (in its stream, for the writer)."""
+    resources: Resources = quiet_app.state.resources
+    world = await build_world(resources.sessionmaker)
+    (family,) = await add_families(resources, world.school_a, world.class_a301, world.term_a, 1)
+    course = await add_course(resources, world.term_a, 10, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    engine = resources.engine
+    async with resources.sessionmaker() as session, session.begin():
+        await lock_engine_term(session, world.term_a)  # the administrator's arming, under way
+        await engine.disarm(world.term_a)
+        rearm = asyncio.create_task(arm_if_unarmed(resources.sessionmaker, engine, world.term_a))
+
+        async def rearm_waits() -> bool:
+            async with resources.sessionmaker() as probe:
+                return bool(await probe.scalar(WAITING_FOR_A_TERM_LOCK))
+
+        await eventually(rearm_waits)
+        term = await session.get(Term, world.term_a)
+        assert term is not None
+        await engine.arm(
+            world.term_a,
+            armed_window(term),
+            await armed_courses(session, term),
+            await armed_students(session, term),
+        )
+        _, granted = await engine.grab(world.term_a, family.student_id, course, family.user_id, "a")
+        assert granted.code == "ok"
+    assert await rearm is None
+    # Not re-armed: the grant is still only in the engine (a re-arm would have written it).
+    assert await counts(resources, world.term_a, course) == (0, 0, 9)
