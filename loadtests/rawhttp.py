@@ -59,6 +59,17 @@ class Outcome:
             counts[index] += counts[index - 1]
         return counts
 
+    def record(
+        self, status: int, body: bytes, released: float, answered: float, began: float
+    ) -> None:
+        """One answer: its latency from its release, when it came after the burst's, its status
+        and, for a problem, its slug."""
+        self.latencies.append(answered - released)
+        self.answered_at.append(answered - began)
+        self.statuses[status] += 1
+        if status >= 400 and body.startswith(b"{"):
+            self.slugs[str(json.loads(body).get("slug", status))] += 1
+
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -87,12 +98,7 @@ async def _connection(
             sent = time.perf_counter()
             writer.write(request)
             status, body = await _read_answer(reader)
-            answered = time.perf_counter()
-            outcome.latencies.append(answered - sent)
-            outcome.answered_at.append(answered - began)
-            outcome.statuses[status] += 1
-            if status >= 400 and body.startswith(b"{"):
-                outcome.slugs[str(json.loads(body).get("slug", status))] += 1
+            outcome.record(status, body, sent, time.perf_counter(), began)
     except (OSError, asyncio.IncompleteReadError):
         outcome.socket_errors += 1
     finally:
@@ -157,11 +163,7 @@ async def fire_through_proxy(
                 writer.write(encoded[family][index])
                 status, body = await _read_answer(reader)
                 answered = time.perf_counter()
-                outcome.latencies.append(answered - released)
-                outcome.answered_at.append(answered - began)
-                outcome.statuses[status] += 1
-                if status >= 400 and body.startswith(b"{"):
-                    outcome.slugs[str(json.loads(body).get("slug", status))] += 1
+                outcome.record(status, body, released, answered, began)
                 if index + 1 < len(encoded[family]):
                     ready.put_nowait((family, index + 1, answered))
                 settle()

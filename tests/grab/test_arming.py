@@ -8,6 +8,7 @@ from datetime import time
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.grab.arming import (
     arm_if_unarmed,
@@ -30,6 +31,27 @@ WAITING_FOR_A_TERM_LOCK = text(
 )
 
 
+async def finish_the_arming_under_way(
+    resources: Resources, session: AsyncSession, term_id: int
+) -> None:
+    """Once another arming waits for the term's lock, which `session` holds, swap the term in
+    as the arming that holds the lock does."""
+
+    async def another_waits() -> bool:
+        async with resources.sessionmaker() as probe:
+            return bool(await probe.scalar(WAITING_FOR_A_TERM_LOCK))
+
+    await eventually(another_waits)
+    term = await session.get(Term, term_id)
+    assert term is not None
+    await resources.engine.arm(
+        term_id,
+        armed_window(term),
+        await armed_courses(session, term),
+        await armed_students(session, term),
+    )
+
+
 async def test_an_arming_that_waited_for_another_keeps_the_seats_granted_meanwhile(
     quiet_app: FastAPI,
 ) -> None:
@@ -48,20 +70,7 @@ async def test_an_arming_that_waited_for_another_keeps_the_seats_granted_meanwhi
     async with resources.sessionmaker() as session, session.begin():
         await lock_engine_term(session, world.term_a)  # the earlier arming, under way
         later = asyncio.create_task(arm_term(resources.sessionmaker, engine, world.term_a))
-
-        async def later_waits() -> bool:
-            async with resources.sessionmaker() as probe:
-                return bool(await probe.scalar(WAITING_FOR_A_TERM_LOCK))
-
-        await eventually(later_waits)
-        term = await session.get(Term, world.term_a)
-        assert term is not None
-        await engine.arm(  # the earlier arming swaps its state in
-            world.term_a,
-            armed_window(term),
-            await armed_courses(session, term),
-            await armed_students(session, term),
-        )
+        await finish_the_arming_under_way(resources, session, world.term_a)
         _, meanwhile = await engine.grab(
             world.term_a, second.student_id, course, second.user_id, "b"
         )
@@ -89,20 +98,7 @@ async def test_a_worker_finding_the_term_unarmed_leaves_alone_what_another_armed
         await lock_engine_term(session, world.term_a)  # the administrator's arming, under way
         await engine.disarm(world.term_a)
         rearm = asyncio.create_task(arm_if_unarmed(resources.sessionmaker, engine, world.term_a))
-
-        async def rearm_waits() -> bool:
-            async with resources.sessionmaker() as probe:
-                return bool(await probe.scalar(WAITING_FOR_A_TERM_LOCK))
-
-        await eventually(rearm_waits)
-        term = await session.get(Term, world.term_a)
-        assert term is not None
-        await engine.arm(
-            world.term_a,
-            armed_window(term),
-            await armed_courses(session, term),
-            await armed_students(session, term),
-        )
+        await finish_the_arming_under_way(resources, session, world.term_a)
         _, granted = await engine.grab(world.term_a, family.student_id, course, family.user_id, "a")
         assert granted.code == "ok"
     assert await rearm is None

@@ -39,6 +39,19 @@ def seat(student_id: int, course_id: int) -> StreamGrab:
     )
 
 
+async def seat_already_in_postgres(
+    resources: Resources, term_id: int, student_id: int, course_id: int
+) -> None:
+    """The engine and Postgres disagree about one student: Postgres has their seat already, so
+    a batch holding it is written again seat by seat."""
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            insert(Enrollment),
+            {"term_id": term_id, "student_id": student_id, "course_id": course_id, "round": 1,
+             "status": EnrollmentStatus.CONFIRMED, "grabbed_at": datetime.now(UTC)},
+        )  # fmt: skip
+
+
 async def test_concurrent_seats_share_commits_and_all_are_written(quiet_app: FastAPI) -> None:
     resources: Resources = quiet_app.state.resources
     world = await build_world(resources.sessionmaker)
@@ -68,13 +81,7 @@ async def test_a_refused_seat_fails_alone_and_its_batch_is_written(quiet_app: Fa
     world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 30)
     course = await add_course(resources, world.term_a, 100, [1], time(16, 0), time(16, 40))
-    async with resources.sessionmaker() as session, session.begin():
-        # The engine and Postgres disagree about one student: Postgres has their seat already.
-        await session.execute(
-            insert(Enrollment),
-            {"term_id": world.term_a, "student_id": crowd[7].student_id, "course_id": course,
-             "round": 1, "status": EnrollmentStatus.CONFIRMED, "grabbed_at": datetime.now(UTC)},
-        )  # fmt: skip
+    await seat_already_in_postgres(resources, world.term_a, crowd[7].student_id, course)
     writer = CountingWriter(resources.sessionmaker)
     writer.batches = []
     try:
@@ -170,13 +177,7 @@ async def test_a_connection_lost_while_seats_are_tried_one_by_one_leaves_none_un
     world = await build_world(resources.sessionmaker)
     crowd = await add_families(resources, world.school_a, world.class_a301, world.term_a, 12)
     course = await add_course(resources, world.term_a, 100, [1], time(16, 0), time(16, 40))
-    async with resources.sessionmaker() as session, session.begin():
-        # Postgres already has one student's seat: the batch is tried again seat by seat.
-        await session.execute(
-            insert(Enrollment),
-            {"term_id": world.term_a, "student_id": crowd[2].student_id, "course_id": course,
-             "round": 1, "status": EnrollmentStatus.CONFIRMED, "grabbed_at": datetime.now(UTC)},
-        )  # fmt: skip
+    await seat_already_in_postgres(resources, world.term_a, crowd[2].student_id, course)
     writer = WriterLosingItsConnection(resources.sessionmaker)
     writer.doomed_student = crowd[5].student_id
     writer.database_url = (resources.settings.database_url or "").replace("+psycopg", "")
