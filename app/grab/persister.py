@@ -260,32 +260,33 @@ class Persister:
 
     async def read(self, term_id: int) -> list[StreamGrab]:
         """Entries this consumer read but could not write (Postgres was away) come first, at once;
-        then entries a dead consumer left pending too long; then new ones. With a grace, entries
-        younger than it stay pending with this consumer, read again next time: by then the API's
-        writer has normally written them and taken them out of the stream (they come back
-        deleted, and are only acknowledged)."""
+        when none of them is to be written now, entries a dead consumer left pending too long,
+        then new ones. With a grace, entries younger than it stay pending with this consumer,
+        read again next time: by then the API's writer has normally written them and taken
+        them out of the stream (they come back deleted, and are only acknowledged)."""
         stream = self.engine.keys(term_id).stream
-        entries: Entries = []
         own: Any = await self._read_group(
             stream, lambda: self.redis.xreadgroup(GROUP, self.consumer, {stream: "0"}, count=BATCH)
         )
-        for _, batch in own or []:
-            entries.extend(batch)
-        if not entries:
-            claimed: Any = await self._read_group(
-                stream,
-                lambda: self.redis.xautoclaim(
-                    stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0",
-                    count=BATCH,
-                ),
-            )  # fmt: skip
-            entries.extend(claimed[1])
-            reply: Any = await self._read_group(
-                stream,
-                lambda: self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH),
-            )
-            for _, batch in reply or []:
-                entries.extend(batch)
+        grabs = await self._to_write(stream, [entry for _, batch in own or [] for entry in batch])
+        if grabs:
+            return grabs
+        claimed: Any = await self._read_group(
+            stream,
+            lambda: self.redis.xautoclaim(
+                stream, GROUP, self.consumer, min_idle_time=self.stale_ms, start_id="0-0",
+                count=BATCH,
+            ),
+        )  # fmt: skip
+        fresh: Any = await self._read_group(
+            stream, lambda: self.redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=BATCH)
+        )
+        entries = [*claimed[1], *(entry for _, batch in fresh or [] for entry in batch)]
+        return await self._to_write(stream, entries)
+
+    async def _to_write(self, stream: str, entries: Entries) -> list[StreamGrab]:
+        """The grabs among `entries` to write now: the others are acknowledged (gone, or not this
+        database's) or, younger than the grace, left pending."""
         grabs, foreign = sort_entries(self.engine, entries)
         if foreign:  # nothing to write: acknowledged, so that they stop coming back
             await self.redis.xack(stream, GROUP, *foreign)

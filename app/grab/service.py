@@ -210,9 +210,15 @@ class GrabService:
         try:
             enrollment_id: int | None = await self.writer.write(term_id, grab)
         except IntegrityError as error:
-            # Postgres disagrees with the engine: the second line of defence held. Give the seat
-            # back so that Redis and Postgres agree again, and refuse.
-            await self.engine.release(term_id, student_id, course_id, user_id, idempotency_key)
+            # Postgres disagrees with the engine: the second line of defence held. Take the grab
+            # back, stream entry and all, so that Redis and Postgres agree again and nobody
+            # writes it later (a seat refused as full would otherwise be written once one frees
+            # up, and until then stop the persister and any arming at it), and refuse.
+            revoked = await self.engine.revoke(
+                term_id, student_id, course_id, user_id, idempotency_key, grab.entry_id
+            )
+            if not revoked:  # its entry is gone already: the seat alone goes back
+                await self.engine.release(term_id, student_id, course_id, user_id, idempotency_key)
             log.error("engine_postgres_disagree", term_id=term_id, course_id=course_id)
             if "seats_within_capacity" in str(error.orig):
                 raise CourseFull() from error

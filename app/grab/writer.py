@@ -19,14 +19,17 @@ from typing import Any
 
 import psycopg
 import structlog
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.persister import StreamGrab, write_answered_seats
 
 log = structlog.get_logger("app.grab.writer")
 MAX_BATCH = 256
-# Written grabs by term: their stream entry ids.
+# Taking written grabs out of the stream is housekeeping: a Redis that does not answer within
+# this leaves them there (the persister's idempotent insert skips them), never holds up a write.
+FORGET_TIMEOUT_S = 5.0
+# Called with the stream entry ids of the grabs just written, by term.
 Forget = Callable[[Mapping[int, Sequence[str]]], Awaitable[None]]
 
 
@@ -55,7 +58,8 @@ class GrabWriter:
         self.max_batch = max_batch
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._forgetting: asyncio.Task[None] | None = None
+        self._writing: list[Pending] = []  # the batch with Postgres now
+        self._forgetting: set[asyncio.Task[None]] = set()
 
     async def write(self, term_id: int, grab: StreamGrab) -> int:
         """The seat's enrollment id once committed. Raises IntegrityError when Postgres refuses
@@ -83,8 +87,9 @@ class GrabWriter:
                     connection = await (await session.connection()).get_raw_connection()
                     driver = connection.driver_connection
                     assert isinstance(driver, psycopg.AsyncConnection)
+                    self._writing = batch
                     while await self._flush(driver, batch) and not self._queue.empty():
-                        batch = self._batch(self._queue.get_nowait())
+                        batch = self._writing = self._batch(self._queue.get_nowait())
                     batch = []  # every seat answered, or back in the queue
             except Exception as error:  # no connection to be had: the database is away
                 _fail(batch, error)
@@ -100,8 +105,8 @@ class GrabWriter:
         except IntegrityError as error:
             try:
                 await driver.rollback()
-            except psycopg.Error as away:
-                _fail(batch, away)
+            except psycopg.Error as away:  # as the database's error, which the grab knows
+                _fail(batch, DBAPIError.instance(None, None, away, psycopg.Error))
                 return False
             if len(batch) == 1:
                 _fail(batch, error)
@@ -127,24 +132,30 @@ class GrabWriter:
         return True
 
     async def _forget(self, written: dict[int, list[str]]) -> None:
-        """Take the written grabs out of the stream beside the next batch's write, one such
-        call at a time."""
+        """Take the written grabs out of the stream beside the next batches' writes."""
         if self.forget is None:
             return
-        if self._forgetting is not None:
-            await self._forgetting
-        self._forgetting = asyncio.create_task(self._forget_now(self.forget, written))
+        task = asyncio.create_task(self._forget_now(self.forget, written))
+        self._forgetting.add(task)
+        task.add_done_callback(self._forgetting.discard)
 
     @staticmethod
     async def _forget_now(forget: Forget, written: dict[int, list[str]]) -> None:
         try:
-            await forget(written)
+            await asyncio.wait_for(forget(written), FORGET_TIMEOUT_S)
         except Exception as error:  # left in the stream: the persister's insert skips them
             log.warning("written_grabs_kept_in_stream", error_type=type(error).__name__)
 
     async def close(self) -> None:
-        for task in (self._task, self._forgetting):
+        """Stop writing. Seats still waiting, and the batch with Postgres (whose commit cannot be
+        known now), hear that the database is away: the grab then promises them (202) from the
+        stream, or takes them back, as for any write that could not be made."""
+        for task in [self._task, *self._forgetting]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        stopped = DisconnectionError("the grab writer stopped")
+        _fail(self._writing, stopped)
+        while not self._queue.empty():
+            _fail([self._queue.get_nowait()], stopped)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.domain.statuses import BindingStatus
-from app.grab.arming import arm_term
+from app.grab.arming import arm_if_unarmed, arm_term
 from app.main import create_app
 from app.models import CourseKind, Enrollment, Guardianship
 from app.resources import Resources
@@ -422,7 +422,14 @@ async def test_the_503s_of_one_rearm_do_not_start_another(
         armings.append(1)
         return await arm_term(*args, **kwargs)
 
+    async def counted_if_armed(*args: Any, **kwargs: Any) -> Any:
+        report = await arm_if_unarmed(*args, **kwargs)
+        if report is not None:
+            armings.append(1)
+        return report
+
     monkeypatch.setattr("app.grab.service.arm_term", counted)
+    monkeypatch.setattr("app.grab.service.arm_if_unarmed", counted_if_armed)
     # A grab answered 503 just before someone else's arming finished asks for a re-arm of a term
     # that is armed again by now: nothing happens.
     await resources.grabs.rearm_soon(world.term_a)

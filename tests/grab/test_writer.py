@@ -166,7 +166,8 @@ class WriterLosingItsConnection(GrabWriter):
     async def _flush(self, driver: psycopg.AsyncConnection[Any], batch: list[Pending]) -> bool:
         if len(batch) == 1 and batch[0].grab.student_id == self.doomed_student:
             with psycopg.connect(self.database_url, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", [driver.info.backend_pid])
+                # Waits (up to 5 s) until the backend is gone.
+                admin.execute("SELECT pg_terminate_backend(%s, 5000)", [driver.info.backend_pid])
         return await super()._flush(driver, batch)
 
 
