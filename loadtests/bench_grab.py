@@ -462,14 +462,6 @@ async def measure_server(
             await asyncio.to_thread(wrk, floor_url, files["floor-evalsha"], 64, 1, "warm-floor")
         for count in connections if floor is not None else []:
             for scenario in SCENARIOS:
-                if scenario.startswith("floor-"):
-                    run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
-                    result = await asyncio.to_thread(
-                        wrk, floor_url, files[scenario], count, seconds, run
-                    )
-                    measures.append(_measure(result, scenario, workers, count))
-                    print(_row(measures[-1]), flush=True)
-                    continue
                 if scenario in RESET_BEFORE or scenario == "refusal":
                     await reset(bench)
                 run = f"{scenario}-{workers}-{count}-{uuid.uuid4().hex[:6]}"
@@ -483,7 +475,8 @@ async def measure_server(
                             wrk, url, files["refusal"], GRABS_BESIDE, seconds, f"beside-{run}"
                         )
                     )
-                result = await asyncio.to_thread(wrk, url, files[scenario], count, seconds, run)
+                target = floor_url if scenario.startswith("floor-") else url
+                result = await asyncio.to_thread(wrk, target, files[scenario], count, seconds, run)
                 measures.append(_measure(result, scenario, workers, count))
                 print(_row(measures[-1]), flush=True)
                 if beside is not None:

@@ -22,7 +22,7 @@ import structlog
 from redis.exceptions import ResponseError
 from sqlalchemy import Dialect, TextClause, select, text
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.grab.engine import SeatEngine
@@ -142,6 +142,12 @@ async def write_seats(
     return {str(grab_id): int(enrollment_id) for grab_id, enrollment_id in rows}
 
 
+def as_database_error(error: psycopg.Error) -> StatementError:
+    """The driver's error as SQLAlchemy's (IntegrityError for a refused seat, and so on), as a
+    session would raise it: what the grab's callers know how to answer."""
+    return DBAPIError.instance(None, None, error, psycopg.Error, hide_parameters=True)
+
+
 async def write_answered_seats(
     connection: psycopg.AsyncConnection[Any], seats: Mapping[int, Sequence[StreamGrab]]
 ) -> dict[int, dict[str, int]]:
@@ -160,7 +166,7 @@ async def write_answered_seats(
             }
             await connection.commit()
     except psycopg.Error as error:
-        raise DBAPIError.instance(None, None, error, psycopg.Error, hide_parameters=True) from error
+        raise as_database_error(error) from error
     return {
         term_id: {
             str(grab_id): int(enrollment_id) for grab_id, enrollment_id in await cursor.fetchall()
