@@ -19,10 +19,10 @@ from typing import Any
 
 import psycopg
 import structlog
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.grab.persister import StreamGrab, write_answered_seats
+from app.grab.persister import StreamGrab, as_database_error, write_answered_seats
 
 log = structlog.get_logger("app.grab.writer")
 MAX_BATCH = 256
@@ -78,18 +78,16 @@ class GrabWriter:
 
     async def _run(self) -> None:
         while True:
-            batch = self._batch(await self._queue.get())
-            # One connection for as long as seats keep coming: the pool's liveness check (a
-            # round trip before every checkout) is paid once a burst, not once a batch. A
-            # connection that failed is given up; the next batch checks out a live one.
+            batch = self._writing = self._batch(await self._queue.get())
+            # A connection checked out (and checked alive) for each batch: a write is never sent
+            # down a connection to a Postgres that went away meanwhile, where its commit could
+            # happen unanswered and the grab be refused for a seat Postgres keeps.
             try:
                 async with self.sessionmaker() as session:
                     connection = await (await session.connection()).get_raw_connection()
                     driver = connection.driver_connection
                     assert isinstance(driver, psycopg.AsyncConnection)
-                    self._writing = batch
-                    while await self._flush(driver, batch) and not self._queue.empty():
-                        batch = self._writing = self._batch(self._queue.get_nowait())
+                    await self._flush(driver, batch)
                     batch = []  # every seat answered, or back in the queue
             except Exception as error:  # no connection to be had: the database is away
                 _fail(batch, error)
@@ -105,8 +103,8 @@ class GrabWriter:
         except IntegrityError as error:
             try:
                 await driver.rollback()
-            except psycopg.Error as away:  # as the database's error, which the grab knows
-                _fail(batch, DBAPIError.instance(None, None, away, psycopg.Error))
+            except psycopg.Error as away:
+                _fail(batch, as_database_error(away))
                 return False
             if len(batch) == 1:
                 _fail(batch, error)
@@ -128,10 +126,10 @@ class GrabWriter:
                         pending.answer.set_exception(LookupError("seat not written"))
                     else:
                         pending.answer.set_result(enrollment_id)
-        await self._forget({term_id: list(ids) for term_id, ids in written.items()})
+        self._forget({term_id: list(ids) for term_id, ids in written.items()})
         return True
 
-    async def _forget(self, written: dict[int, list[str]]) -> None:
+    def _forget(self, written: dict[int, list[str]]) -> None:
         """Take the written grabs out of the stream beside the next batches' writes."""
         if self.forget is None:
             return
