@@ -71,6 +71,10 @@ async def database_identity(sessionmaker: async_sessionmaker[AsyncSession]) -> s
     return str(identity)
 
 
+# The term as one moment of Postgres: read at several moments, a seat an administrator gives in
+# between would be armed as held by its student but still free in its course, and its sync (which
+# takes a seat only from a student not holding it) would leave it free: handed out twice.
+_ONE_SNAPSHOT = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 _ENGINE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('kehou.engine'), :term_id)")
 
 
@@ -226,11 +230,14 @@ async def _arm(
             return None
         await engine.disarm(term_id)
         persisted = await persist_stream(sessionmaker, engine, term_id)
-        term = await session.get(Term, term_id)
-        assert term is not None
-        courses = await armed_courses(session, term)
-        students = await armed_students(session, term)
-        await engine.arm(term_id, armed_window(term), courses, students)
+        async with sessionmaker() as snapshot, snapshot.begin():
+            await snapshot.execute(_ONE_SNAPSHOT)
+            term = await snapshot.get(Term, term_id)
+            assert term is not None
+            window = armed_window(term)
+            courses = await armed_courses(snapshot, term)
+            students = await armed_students(snapshot, term)
+        await engine.arm(term_id, window, courses, students)
     report = ArmReport(
         term_id, len(courses), len(students), persisted, time.perf_counter() - started
     )

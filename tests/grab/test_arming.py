@@ -4,12 +4,16 @@ per term, without losing a seat granted while another arming was under way."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import time
 
+import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.grab import arming
 from app.grab.arming import (
     arm_if_unarmed,
     arm_term,
@@ -19,11 +23,12 @@ from app.grab.arming import (
     lock_engine_term,
 )
 from app.grab.audit import audit_term
+from app.grab.engine import ArmedStudent
 from app.models import Term
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families, counts, open_and_arm
 from tests.support.waiting import eventually
-from tests.support.world import build_world
+from tests.support.world import World, build_world
 
 WAITING_FOR_A_TERM_LOCK = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
@@ -104,3 +109,47 @@ async def test_a_worker_finding_the_term_unarmed_leaves_alone_what_another_armed
     assert await rearm is None
     # Not re-armed: the grant is still only in the engine (a re-arm would have written it).
     assert await counts(resources, world.term_a, course) == (0, 0, 9)
+
+
+async def test_a_seat_given_while_an_arming_reads_the_term_is_counted_once(
+    app: FastAPI, client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An administrator's override commits after the arming has read the courses and before it
+    reads the students. Read at two moments, the term would be armed with the student holding
+    the seat and the course with that seat still free; the override's own sync, finding the seat
+    held, would not take it, and the seat would be handed out twice. The arming reads one
+    snapshot of Postgres: the override is in it whole or not at all, and its sync does the rest."""
+    resources: Resources = app.state.resources
+    (family,) = await add_families(resources, world.school_a, world.class_a301, world.term_a, 1)
+    course = await add_course(resources, world.term_a, 3, [1], time(16, 0), time(16, 40))
+    await open_and_arm(resources, world.term_a)
+    read_students = arming.armed_students
+    override: asyncio.Task[httpx.Response] | None = None
+
+    async def committed() -> bool:
+        rows, taken, _ = await counts(resources, world.term_a, course)
+        return (rows, taken) == (1, 1)
+
+    async def override_while_reading(
+        session: AsyncSession, term: Term, only: Collection[int] | None = None
+    ) -> list[ArmedStudent]:
+        nonlocal override
+        if override is None:
+            override = asyncio.create_task(
+                client.post(
+                    f"/api/v1/terms/{world.term_a}/override-enrollments",
+                    headers=world.auth("admin-a"),
+                    json={"student_id": family.student_id, "course_id": course,
+                          "above_capacity": False, "reason": "补录"},
+                )
+            )  # fmt: skip
+            await eventually(committed)  # its sync now waits for the arming's lock
+        return await read_students(session, term, only)
+
+    monkeypatch.setattr(arming, "armed_students", override_while_reading)
+    await arm_term(resources.sessionmaker, resources.engine, world.term_a)
+    assert override is not None
+    assert (await override).status_code == 201
+    assert await counts(resources, world.term_a, course) == (1, 1, 2)
+    report = await audit_term(resources.sessionmaker, resources.engine, world.term_a)
+    assert report.ok, report.lines()
