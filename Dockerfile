@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: resolve the locked dependencies into a virtual environment with uv.
 FROM python:3.11-slim-bookworm AS build
-RUN pip install --no-cache-dir uv
+RUN pip install --no-cache-dir uv==0.13.9
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never
@@ -19,7 +19,7 @@ RUN groupadd --system --gid 10001 kehou \
  && useradd --system --uid 10001 --gid kehou --home-dir /srv/kehou --no-create-home kehou
 WORKDIR /srv/kehou
 COPY --from=build --chown=kehou:kehou /srv/kehou /srv/kehou
-USER kehou
+USER 10001:10001
 ENV PATH=/srv/kehou/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     KEHOU_ENVIRONMENT=production \

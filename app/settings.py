@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -80,6 +81,8 @@ class Settings(BaseSettings):
     # as many families share a carrier's NAT. Raise it for a rehearsal from one machine.
     grab_limit_per_parent: str = "20/minute"
     grab_limit_per_ip: str = "5000/minute"
+    # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated):
+    # the client address of a request from anyone else is the connection's own, whatever it says.
     forwarded_allow_ips: str = "127.0.0.1"
 
     # Background work of every API process: the persister and the arming scheduler.
@@ -100,6 +103,26 @@ class Settings(BaseSettings):
     # again and again; a hung worker is still replaced, only later.
     worker_healthcheck_timeout_s: int = Field(default=30, ge=1)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        """Refused unless every entry is an address, a network or `*`: the server would take a
+        misspelt one for a name no connection ever has, and trust no proxy, silently."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                if "/" in entry:
+                    ipaddress.ip_network(entry)
+                else:
+                    ipaddress.ip_address(entry)
+            except ValueError as error:
+                raise ValueError(
+                    f"forwarded_allow_ips: {entry!r} is not an address or a network"
+                ) from error
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:

@@ -102,3 +102,20 @@ def test_production_refuses_a_short_jwt_secret() -> None:
             dingtalk_app_secret=STRONG,
             **DINGTALK_NOTICES,
         )
+
+
+@pytest.mark.parametrize(
+    "proxies", ["172.30.0.10", "172.30.0.0/24, 10.0.0.1", "*", "::1,fd00::/8", " 127.0.0.1 "]
+)
+def test_trusted_proxies_are_addresses_or_networks(proxies: str) -> None:
+    assert make(forwarded_allow_ips=proxies).forwarded_allow_ips == ",".join(
+        entry.strip() for entry in proxies.split(",")
+    )
+
+
+@pytest.mark.parametrize("proxies", ["nginx", "172.30.0.0/33", "10.0.0.1;10.0.0.2", "1.2.3"])
+def test_a_trusted_proxy_that_is_no_address_is_refused(proxies: str) -> None:
+    """A name or a typo would be trusted by no connection at all, and every family would share
+    the proxy's address: refused at start instead."""
+    with pytest.raises(ValidationError, match="not an address or a network"):
+        make(forwarded_allow_ips=proxies)
