@@ -16,6 +16,8 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.api import (
     attendance,
@@ -47,6 +49,7 @@ from app.api import (
     workload,
 )
 from app.api.body_limit import BodySizeLimit
+from app.api.cached_reads import GZIP_LEVEL, GZIP_MIN_BYTES
 from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
@@ -132,10 +135,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.opentelemetry else NO_TELEMETRY,
     )
     registry = _metrics_registry()
+    # Innermost: the routes' long JSON lists leave gzipped for clients that take it. The cached
+    # reads keep their gzipped form with their answer; the grab's answers are a few bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(ReadEntry)  # the same, for the course list and the seat snapshot
     app.add_middleware(UnhandledErrors)
+    if settings.cors_origins:  # answers preflights itself; logged and counted like any request
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match",
+                           "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location",
+                            "Content-Disposition"],
+            max_age=600,
+        )  # fmt: skip
     app.add_middleware(
         RequestContextMiddleware, access_log=access_log, metrics=RequestMetrics(registry)
     )

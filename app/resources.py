@@ -28,6 +28,7 @@ from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
 from app.grab.sync import EngineSync
 from app.identity.dingtalk import DingTalkClient
+from app.identity.tickets import StreamTicketSigner
 from app.identity.tokens import TokenSigner
 from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
 from app.notify.worker import NoticeWorker
@@ -113,6 +114,7 @@ class Resources:
     dingtalk_http: httpx.AsyncClient
     dingtalk: DingTalkClient
     signer: TokenSigner
+    tickets: StreamTicketSigner
     engine: SeatEngine
     engine_sync: EngineSync
     durability: Durability
@@ -177,6 +179,12 @@ class Resources:
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
                 ttl=timedelta(seconds=settings.access_token_ttl_s),
+            ),
+            tickets=StreamTicketSigner(
+                secret=settings.jwt_secret.get_secret_value(),
+                issuer=settings.jwt_issuer,
+                audience=f"{settings.jwt_audience}:seat-stream",
+                ttl=timedelta(seconds=settings.stream_ticket_ttl_s),
             ),
             engine=seat_engine,
             engine_sync=engine_sync,

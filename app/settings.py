@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "kehou-api"
     access_token_ttl_s: int = Field(default=900, ge=60)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=3600)
+    # A seat-stream ticket (`?ticket=`) opens the stream for this long; a client reconnecting
+    # after it asks for a new one.
+    stream_ticket_ttl_s: int = Field(default=600, ge=30, le=3600)
     dingtalk_base_url: str = "https://oapi.dingtalk.com"
     dingtalk_app_key: str = ""
     dingtalk_app_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
@@ -84,6 +88,10 @@ class Settings(BaseSettings):
     # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated):
     # the client address of a request from anyone else is the connection's own, whatever it says.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Web pages on these origins may call the API from a browser (CORS), comma-separated
+    # (`https://kehou.example.edu.cn,https://admin.example.edu.cn`); none by default. A DingTalk
+    # mini-app calls through its own HTTP client and needs none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Background work of every API process: the persister and the arming scheduler.
     background_tasks: bool = True
@@ -123,6 +131,28 @@ class Settings(BaseSettings):
                     f"forwarded_allow_ips: {entry!r} is not an address or a network"
                 ) from error
         return ",".join(entries)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        """Comma-separated origins, each `scheme://host[:port]` with nothing after it (a browser
+        sends no path in `Origin`, so one here would match nothing), or `*`."""
+        if not isinstance(value, str):
+            return value
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path
+                or parts.query
+                or parts.fragment
+            ):
+                raise ValueError(
+                    f"cors_origins: {origin!r} is not an origin (scheme://host[:port])"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:

@@ -7,8 +7,10 @@ whichever one rendered it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -32,6 +34,26 @@ ETAG_HEADER = {
 }
 
 
+# Answers at least this long are kept gzipped too (once, when rendered) for clients that accept it:
+# the course list of a large school is tens of kilobytes on a parent's mobile connection.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class TaggedBody:
+    """An answer as the read cache keeps it: its JSON, its tag, and its gzipped form if long."""
+
+    etag: str
+    body: bytes
+    gzipped: bytes | None
+
+    @classmethod
+    def of(cls, body: bytes) -> TaggedBody:
+        zipped = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        return cls(f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, zipped)
+
+
 def tagged_responses(*problems: int) -> dict[int | str, dict[str, Any]]:
     """The answers a cached read declares: 200 with its tag, 304, and its problems."""
     return {200: {"headers": ETAG_HEADER}, **NOT_MODIFIED_RESPONSE, **problem_responses(*problems)}
@@ -48,19 +70,39 @@ async def cached_answer(
     """The JSON answer kept under `key` (rendered by `render`, on a session of its own, when it
     is not), or 304."""
 
-    async def rendered(session: AsyncSession) -> tuple[str, bytes]:
-        body = (await render(session)).model_dump_json().encode()
-        return f'"{hashlib.sha256(body).hexdigest()[:32]}"', body
+    async def rendered(session: AsyncSession) -> TaggedBody:
+        return TaggedBody.of((await render(session)).model_dump_json().encode())
 
-    etag, body = await cache.get_or_query(key, ttl_s, rendered, tags)
-    return tagged_answer(request.headers.get("if-none-match"), etag, body)
+    answer: TaggedBody = await cache.get_or_query(key, ttl_s, rendered, tags)
+    headers = request.headers
+    return tagged_answer(
+        headers.get("if-none-match"), accepts_gzip(headers.get("accept-encoding")), answer
+    )
 
 
-def tagged_answer(if_none_match: str | None, etag: str, body: bytes) -> Response:
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether `Accept-Encoding` takes gzip (and does not refuse it with `q=0`)."""
+    for coding in (accept_encoding or "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() in ("gzip", "x-gzip"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def tagged_answer(if_none_match: str | None, gzip_ok: bool, answer: TaggedBody) -> Response:
+    """The answer (gzipped when the client takes it and it is long), or 304. The gzipped form
+    has a tag of its own: the two are different bytes."""
+    zipped = answer.gzipped if gzip_ok else None
+    etag = answer.etag if zipped is None else f'{answer.etag[:-1]}-gzip"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if answer.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    if zipped is not None:
+        headers["Content-Encoding"] = "gzip"
+        return Response(zipped, media_type="application/json", headers=headers)
+    return Response(answer.body, media_type="application/json", headers=headers)
 
 
 def catalogue_key(

@@ -54,6 +54,8 @@ async def get_settings(resources: ResourcesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="Kehou access token from POST /auth/dingtalk")
+# The Authorization header, if sent: for a route that also takes another proof (a stream ticket).
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,7 @@ class Actor:
 
 
 async def get_current_user(
-    resources: ResourcesDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    resources: ResourcesDep, session: SessionDep, credentials: BearerCredentials
 ) -> Actor:
     if credentials is None:
         raise AuthenticationFailed("sign in first: send `Authorization: Bearer <access token>`")

@@ -15,7 +15,13 @@ from urllib.parse import parse_qsl
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.cached_reads import catalogue_key, seats_key, tagged_answer
+from app.api.cached_reads import (
+    TaggedBody,
+    accepts_gzip,
+    catalogue_key,
+    seats_key,
+    tagged_answer,
+)
 from app.api.pagination import DEFAULT_PAGE, DEFAULT_SIZE, MAX_PAGE, MAX_SIZE
 from app.api.schemas.base import INT4_MAX
 from app.domain.access import Principal
@@ -34,14 +40,16 @@ ROUTES = {
 }
 
 
-def _headers(scope: Scope) -> tuple[str | None, str | None]:
-    authorization = if_none_match = None
+def _headers(scope: Scope) -> tuple[str | None, str | None, str | None]:
+    authorization = if_none_match = accept_encoding = None
     for key, value in scope["headers"]:
         if key == b"authorization":
             authorization = value.decode("latin-1")
         elif key == b"if-none-match":
             if_none_match = value.decode("latin-1")
-    return authorization, if_none_match
+        elif key == b"accept-encoding":
+            accept_encoding = value.decode("latin-1")
+    return authorization, if_none_match, accept_encoding
 
 
 def _number(text: str | None, default: int, highest: int) -> int | None:
@@ -69,7 +77,7 @@ class ReadEntry:
         await answer(scope, receive, send)
 
     def _cached(self, scope: Scope, term_id: int, read: str) -> Response | None:
-        authorization, if_none_match = _headers(scope)
+        authorization, if_none_match, accept_encoding = _headers(scope)
         scheme, _, token = (authorization or "").partition(" ")
         if term_id > INT4_MAX or scheme.lower() != "bearer" or not token:
             return None
@@ -95,10 +103,10 @@ class ReadEntry:
             return None  # a part not cached, or a refusal: the route gives it its answer
         if key is None:
             key = catalogue_key(term_id, student_id is not None, access.grade, kind, page, size)
-        found: tuple[str, bytes] | None = reads.get(key)
+        found: TaggedBody | None = reads.get(key)
         if found is None:
             return None
-        return tagged_answer(if_none_match, *found)
+        return tagged_answer(if_none_match, accepts_gzip(accept_encoding), found)
 
     @staticmethod
     def _query(scope: Scope) -> tuple[int | None, str | None, int, int] | None:

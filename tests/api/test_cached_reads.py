@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import time
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, update
 
+from app.api.cached_reads import GZIP_MIN_BYTES
 from app.api.read_entry import ReadEntry
 from app.models import Course
 from app.resources import Resources
+from tests.support.grabbing import add_course, add_families
 from tests.support.world import World
 
 API = "/api/v1"
@@ -235,3 +238,44 @@ async def test_a_warm_read_is_answered_in_front_of_the_routes(
         "courses",
     )
     assert other is None
+
+
+async def test_a_long_list_leaves_gzipped_once_with_a_tag_of_its_own(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    """Rendered once, kept in both forms: a client that takes gzip gets the gzipped bytes (from
+    the route, then from the fast entry) under their own tag; one that does not, the JSON."""
+    _chosen_clock(app)
+    resources: Resources = app.state.resources
+    for day in range(1, 6):
+        await add_course(resources, world.term_a, 20, [day], time(16, 0), time(16, 40))
+    url, auth = f"{API}/terms/{world.term_a}/courses", world.auth("parent-1")
+    plain = await client.get(url, headers={**auth, "Accept-Encoding": "identity"})
+    assert len(plain.content) >= GZIP_MIN_BYTES
+    assert "content-encoding" not in plain.headers
+    zipped = [await client.get(url, headers={**auth, "Accept-Encoding": "gzip"}) for _ in "ab"]
+    for answer in zipped:
+        assert answer.headers["content-encoding"] == "gzip"
+        assert answer.headers["vary"] == "Accept-Encoding"
+        assert answer.json() == plain.json()  # httpx took the gzip off
+        assert answer.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    again = await client.get(
+        url,
+        headers={**auth, "Accept-Encoding": "gzip", "If-None-Match": zipped[0].headers["etag"]},
+    )
+    assert again.status_code == 304
+    refused = await client.get(url, headers={**auth, "Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+
+
+async def test_other_long_json_lists_leave_gzipped(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    resources: Resources = app.state.resources
+    await add_families(resources, world.school_a, world.class_a301, world.term_a, 30)
+    url, auth = f"{API}/schools/{world.school_a}/students", world.auth("admin-a")
+    plain = await client.get(url, headers={**auth, "Accept-Encoding": "identity"})
+    assert len(plain.content) >= GZIP_MIN_BYTES
+    zipped = await client.get(url, headers={**auth, "Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json()

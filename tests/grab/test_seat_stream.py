@@ -51,3 +51,58 @@ async def test_another_schools_admin_may_not_watch(client: httpx.AsyncClient, wo
         f"/api/v1/terms/{world.term_a}/seats/stream", headers=world.auth("admin-b")
     )
     assert response.status_code == 403
+
+
+@pytest.mark.timeout(300)
+async def test_a_browser_follows_the_stream_with_a_ticket_and_no_header(
+    app: FastAPI, client: httpx.AsyncClient, world: World, server: ServerProcess
+) -> None:
+    """As an `EventSource` does: the URL alone, no `Authorization` header."""
+    resources: Resources = app.state.resources
+    await open_and_arm(resources, world.term_a)
+    issued = await client.post(
+        f"/api/v1/terms/{world.term_a}/seats/stream-tickets", headers=world.auth("parent-2")
+    )
+    assert issued.status_code == 201, issued.text
+    ticket = issued.json()
+    assert ticket["stream_url"] == (
+        f"/api/v1/terms/{world.term_a}/seats/stream?ticket={ticket['ticket']}"
+    )
+    async with (
+        httpx.AsyncClient(base_url=server.base_url, timeout=None) as browser,
+        browser.stream("GET", ticket["stream_url"]) as stream,
+    ):
+        assert stream.status_code == 200
+        events = _events(stream)
+        assert await anext(events) == {str(world.course_a): 30}
+        grabbed = await client.post(
+            f"/api/v1/terms/{world.term_a}/enrollments",
+            json={"student_id": world.student_1, "course_id": world.course_a},
+            headers={**world.auth("parent-1"), "Idempotency-Key": "watch-ticket"},
+        )
+        assert grabbed.status_code == 201, grabbed.text
+        assert await anext(events) == {str(world.course_a): 29}
+
+
+async def test_a_ticket_opens_only_its_own_terms_stream(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    issued = await client.post(
+        f"/api/v1/terms/{world.term_a}/seats/stream-tickets", headers=world.auth("admin-a")
+    )
+    ticket = issued.json()["ticket"]
+    other = await client.get(f"/api/v1/terms/{world.term_b}/seats/stream?ticket={ticket}")
+    assert (other.status_code, other.json()["slug"]) == (403, "forbidden")
+    forged = await client.get(f"/api/v1/terms/{world.term_a}/seats/stream?ticket={ticket}x")
+    assert (forged.status_code, forged.json()["slug"]) == (401, "unauthenticated")
+    bare = await client.get(f"/api/v1/terms/{world.term_a}/seats/stream")
+    assert bare.status_code == 401
+
+
+async def test_another_schools_admin_gets_no_ticket(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.post(
+        f"/api/v1/terms/{world.term_a}/seats/stream-tickets", headers=world.auth("admin-b")
+    )
+    assert response.status_code == 403

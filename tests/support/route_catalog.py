@@ -206,6 +206,9 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/terms/{term_id}/seats/stream"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream", endless=True
     ),
+    ("POST", "/api/v1/terms/{term_id}/seats/stream-tickets"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/seats/stream-tickets"
+    ),
     ("POST", "/api/v1/terms/{term_id}/override-enrollments"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/override-enrollments",
         {"student_id": w.student_1, "course_id": w.course_a, "reason": "补录"},
