@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +18,7 @@ import structlog
 import typer
 import uvicorn
 
+from app.metrics import MULTIPROCESS_ENV
 from app.observability import configure_logging
 from app.settings import Settings
 
@@ -74,7 +79,11 @@ def serve(
     # embedded servers are stopped cleanly and the exit status is 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_after_graceful_shutdown)
-    with contextlib.suppress(_ShutdownComplete), servers_for(settings, export=True) as running:
+    with (
+        contextlib.suppress(_ShutdownComplete),
+        _metrics_folder(workers or settings.workers),
+        servers_for(settings, export=True) as running,
+    ):
         if (migrate or embedded or demo) and running.database_url:
             upgrade_to_head(running.database_url)
         if demo and running.database_url:
@@ -102,6 +111,28 @@ def serve(
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
+
+
+@contextlib.contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
+    """With several workers, one folder for all their metrics (Prometheus's multiprocess mode,
+    app/metrics.py), emptied first: a folder the operator names (`PROMETHEUS_MULTIPROC_DIR`),
+    else a new one, removed at the end. Each worker is a fresh interpreter that reads the variable
+    when it first imports the metrics library."""
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if workers <= 1 and not given:
+        yield
+        return
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="kehou-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @cli.command()

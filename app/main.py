@@ -6,16 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    GCCollector,
-    PlatformCollector,
-    ProcessCollector,
-    generate_latest,
-)
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -36,6 +28,7 @@ from app.api import (
     imports,
     leave,
     me,
+    metrics,
     overrides,
     policies,
     publications,
@@ -57,12 +50,9 @@ from app.api.problems import UnhandledErrors, install_problem_handlers
 from app.api.read_entry import ReadEntry
 from app.api.route_table import install_routes
 from app.api.tags import openapi_tags
-from app.observability import (
-    AccessLog,
-    RequestContextMiddleware,
-    RequestMetrics,
-    configure_logging,
-)
+from app.metrics import ServiceMetrics
+from app.observability import AccessLog, RequestContextMiddleware, configure_logging
+from app.persistence.database import observe_pool
 from app.resources import Resources
 from app.settings import Settings
 
@@ -93,15 +83,6 @@ RESOURCE_ROUTERS = (
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
-def _metrics_registry() -> CollectorRegistry:
-    """A registry per app, so that an app built twice in one process (tests) counts correctly."""
-    registry = CollectorRegistry()
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    GCCollector(registry=registry)
-    return registry
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     handler = configure_logging(settings.log_level, settings.log_json)
@@ -111,11 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await Resources.open(settings)
         app.state.resources = resources
+        observe_pool(
+            resources.database, service_metrics.pool_in_use.inc, service_metrics.pool_waiting.inc
+        )
         log.info("started", environment=settings.environment)
         try:
             yield
         finally:
             await resources.close()
+            service_metrics.worker_stopped()
             log.info("stopped")
             if access_log is not None:
                 access_log.flush()
@@ -134,7 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         telemetry=None if settings.opentelemetry else NO_TELEMETRY,
     )
-    registry = _metrics_registry()
+    service_metrics = ServiceMetrics.from_environment()
+    app.state.metrics = service_metrics
     # Innermost: the routes' long JSON lists leave gzipped for clients that take it. The cached
     # reads keep their gzipped form with their answer; the grab's answers are a few bytes.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
@@ -154,16 +140,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )  # fmt: skip
     app.add_middleware(
-        RequestContextMiddleware, access_log=access_log, metrics=RequestMetrics(registry)
+        RequestContextMiddleware, access_log=access_log, metrics=service_metrics.requests
     )
     install_problem_handlers(app)
     install_offline_docs(app, "Kehou 课后托管")
     install_contract(app)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    install_routes(app, [health.router, *(module.router for module in RESOURCE_ROUTERS)])
+    install_routes(
+        app, [health.router, metrics.router, *(module.router for module in RESOURCE_ROUTERS)]
+    )
 
     return app

@@ -14,6 +14,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"domain"}),
     frozenset({"settings", "observability"}),
+    frozenset({"metrics"}),
     frozenset({"models"}),
     frozenset({"persistence", "embedded"}),
     frozenset({"identity"}),

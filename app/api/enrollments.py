@@ -19,6 +19,7 @@ from app.api.schemas.enrollments import (
 )
 from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
+from app.metrics import ServiceMetrics
 from app.resources import Resources
 from app.services import enrollments
 
@@ -116,6 +117,7 @@ async def answer_grab(
     """The grab once its request is known good: the route above and the fast entry
     (app/api/grab_entry.py) both answer through here."""
     client_ip = request.client.host if request.client else "unknown"
+    metrics: ServiceMetrics = request.app.state.metrics
     try:
         outcome = await resources.grabs.grab(
             term_id, body.student_id, body.course_id, user_id, idempotency_key,
@@ -125,7 +127,9 @@ async def answer_grab(
         # Answered here rather than raised through the framework's handlers: most answers at
         # the opening second are refusals, and unwinding the middleware stack costs more than
         # the refusal itself.
+        metrics.grab_answered(refusal.slug)
         return domain_problem(refusal, request)
+    metrics.grab_answered("confirmed" if outcome.confirmed else "pending")
     answer = EnrollmentOut(
         id=outcome.enrollment_id,
         student_id=outcome.student_id,

@@ -211,6 +211,16 @@ async def persist_stream(
         cursor = entries[-1][0]
 
 
+async def active_terms(sessionmaker: async_sessionmaker[AsyncSession]) -> list[int]:
+    """The terms whose window (either round) is open now: the ones with a stream to watch."""
+    async with sessionmaker() as session:
+        now = datetime.now(UTC)
+        rows = await session.scalars(
+            select(Term.id).where(Term.opens_at <= now, Term.round2_closes_at >= now)
+        )
+        return list(rows)
+
+
 class Persister:
     """One worker's consumer in each armed term's stream group."""
 
@@ -255,14 +265,6 @@ class Persister:
             self._groups.discard(stream)
             await self._ensure_group(stream)
             return await command()
-
-    async def _active_terms(self) -> list[int]:
-        async with self.sessionmaker() as session:
-            now = datetime.now(UTC)
-            rows = await session.scalars(
-                select(Term.id).where(Term.opens_at <= now, Term.round2_closes_at >= now)
-            )
-            return list(rows)
 
     async def read(self, term_id: int) -> list[StreamGrab]:
         """Entries this consumer read but could not write (Postgres was away) come first, at once;
@@ -324,7 +326,7 @@ class Persister:
     async def run(self) -> None:
         while True:
             try:
-                for term_id in await self._active_terms():
+                for term_id in await active_terms(self.sessionmaker):
                     while await self.run_once(term_id) == BATCH:
                         pass
             except asyncio.CancelledError:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,3 +67,9 @@ async def guardians_of(
     """(guardian user id, student id, student name) for every confirmed guardian."""
     rows = await session.execute(_GUARDIANS, {"students": sorted(set(student_ids))})
     return [(int(u), int(s), str(n)) for u, s, n in rows]
+
+
+async def notice_counts(session: AsyncSession) -> dict[str, int]:
+    """Notices by state (queued, sent, failed, no_channel), for the metrics."""
+    rows = await session.execute(select(Notice.state, func.count()).group_by(Notice.state))
+    return {str(state): int(count) for state, count in rows}

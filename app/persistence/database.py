@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from app.settings import Settings
 
@@ -20,11 +25,50 @@ def async_database_url(url: str) -> str:
     return url
 
 
+# Called with +1 and -1 as a count changes.
+CountChanged = Callable[[int], None]
+
+
+class ObservedPool(AsyncAdaptedQueuePool):
+    """The async queue pool, telling `on_wait` when a checkout finds no idle connection and must
+    wait (for one to come back, or for a new one to connect) and when that wait ends."""
+
+    on_wait: CountChanged | None = None
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        # Nothing runs between this test and the checkout (no await): an idle connection seen
+        # here is the one taken.
+        if self.on_wait is None or self.checkedin() > 0:
+            return super()._do_get()
+        self.on_wait(1)
+        try:
+            return super()._do_get()
+        finally:
+            self.on_wait(-1)
+
+
+def observe_pool(database: AsyncEngine, in_use: CountChanged, waiting: CountChanged) -> None:
+    """Report the pool's connections in use and checkouts waiting, as they change."""
+    pool = database.sync_engine.pool
+    assert isinstance(pool, ObservedPool)
+    pool.on_wait = waiting
+
+    def checked_out(*_: Any) -> None:
+        in_use(1)
+
+    def checked_in(*_: Any) -> None:
+        in_use(-1)
+
+    event.listen(pool, "checkout", checked_out)
+    event.listen(pool, "checkin", checked_in)
+
+
 def make_database(settings: Settings) -> AsyncEngine:
     if settings.database_url is None:
         raise RuntimeError("no database URL: start the embedded servers or set DATABASE_URL")
     return create_async_engine(
         async_database_url(settings.database_url),
+        poolclass=ObservedPool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,

@@ -1,0 +1,49 @@
+"""`/metrics` for Prometheus (app/metrics.py says what it carries, and how it stays right across
+workers). Not in the API's document: it is for the deployment's scraper, which reaches each API
+instance directly; the proxy does not pass it on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api.deps import ResourcesDep
+from app.grab.figures import redis_roundtrip_s, term_figures
+from app.metrics import LiveFigures, ServiceMetrics
+from app.notify.outbox import notice_counts
+from app.resources import Resources
+
+router = APIRouter()
+log = structlog.get_logger("app.metrics")
+# A scrape answers within this even when Postgres or Redis does not: what it could not read is
+# left out, and `kehou_live_figures_ok` says so.
+LIVE_TIMEOUT_S = 5.0
+
+
+async def live_figures(resources: Resources) -> LiveFigures:
+    async def read() -> LiveFigures:
+        async with resources.sessionmaker() as session:
+            notices = await notice_counts(session)
+        return LiveFigures(
+            terms=await term_figures(resources.sessionmaker, resources.engine),
+            notices=notices,
+            redis_roundtrip_s=await redis_roundtrip_s(resources.engine),
+        )
+
+    try:
+        return await asyncio.wait_for(read(), LIVE_TIMEOUT_S)
+    except (SQLAlchemyError, RedisError, OSError, TimeoutError) as error:
+        log.warning("live_figures_unread", error_type=type(error).__name__)
+        return LiveFigures(ok=False)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, resources: ResourcesDep) -> Response:
+    service_metrics: ServiceMetrics = request.app.state.metrics
+    body = service_metrics.exposition(await live_figures(resources))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
