@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +14,7 @@ from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -27,6 +29,7 @@ from app.grab.scheduler import keep_armed
 from app.grab.scripts import ScriptRegistry
 from app.grab.service import GrabService
 from app.grab.sync import EngineSync
+from app.grab.tally import OutcomeTally
 from app.identity.dingtalk import DingTalkClient
 from app.identity.tickets import StreamTicketSigner
 from app.identity.tokens import TokenSigner
@@ -123,6 +126,7 @@ class Resources:
     seats: SeatBroadcaster
     notifier: Notifier
     reads: ReadCache
+    tally: OutcomeTally
     embedded: EmbeddedServers | None = field(default=None)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -200,6 +204,7 @@ class Resources:
             seats=SeatBroadcaster(seat_engine),
             notifier=make_notifier(settings, dingtalk),
             reads=reads,
+            tally=OutcomeTally(redis, settings.redis_key_prefix),
             embedded=embedded,
         )
         await resources._log_servers()
@@ -214,6 +219,7 @@ class Resources:
             self.sessionmaker, self.engine, poll_s=poll, grace_ms=API_WRITE_GRACE_MS
         )
         self.tasks.append(asyncio.create_task(persister.run(), name="persister"))
+        self.tasks.append(asyncio.create_task(self.tally.run(), name="tally"))
         lead = timedelta(seconds=self.settings.arm_lead_s)
         self.tasks.append(
             asyncio.create_task(
@@ -259,6 +265,8 @@ class Resources:
             task.cancel()
         await _bounded("background tasks", asyncio.gather(*self.tasks, return_exceptions=True))
         await _bounded("grabs", self.grabs.close())
+        with contextlib.suppress(RedisError, OSError):
+            await _bounded("grab tally", self.tally.flush())
         await _bounded("seat stream", self.seats.close())
         await _bounded("dingtalk client", self.dingtalk_http.aclose())
         await _bounded("redis", self.redis.aclose())

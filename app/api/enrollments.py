@@ -128,8 +128,11 @@ async def answer_grab(
         # the opening second are refusals, and unwinding the middleware stack costs more than
         # the refusal itself.
         metrics.grab_answered(refusal.slug)
+        resources.tally.record(term_id, refusal.slug)
         return domain_problem(refusal, request)
-    metrics.grab_answered("confirmed" if outcome.confirmed else "pending")
+    answered = "confirmed" if outcome.confirmed else "pending"
+    metrics.grab_answered(answered)
+    resources.tally.record(term_id, answered)
     answer = EnrollmentOut(
         id=outcome.enrollment_id,
         student_id=outcome.student_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 DEFAULT_WINDOW = timedelta(hours=24)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
@@ -69,3 +70,20 @@ def grab_closed_reason(window: Window, now: datetime) -> str | None:
     if now < window.closes_at or window.round2_opens_at <= now < window.round2_closes_at:
         return None
     return "window-closed"
+
+
+OpeningPhase = Literal["before", "round1", "between", "round2", "closed"]
+
+
+def opening_phase(window: Window, now: datetime) -> OpeningPhase:
+    """Where the window stands at `now`, as the opening page shows it: `before` the grab,
+    `round1`, `between` the rounds, `round2`, or `closed`."""
+    if now < window.grab_opens_at:
+        return "before"
+    if now < window.closes_at:
+        return "round1"
+    if now < window.round2_opens_at:
+        return "between"
+    if now < window.round2_closes_at:
+        return "round2"
+    return "closed"

@@ -19,25 +19,30 @@ async def term_figures(
 ) -> list[TermFigures]:
     figures = []
     for term_id in await active_terms(sessionmaker):
-        if not await engine.is_armed(term_id):
-            continue
-        stream = engine.keys(term_id).stream
-        pipe = engine.redis.pipeline(transaction=False)
-        pipe.hgetall(engine.keys(term_id).seats)
-        pipe.xlen(stream)
-        pipe.xrange(stream, count=1)
-        pipe.time()
-        seats, length, oldest, (seconds, microseconds) = await pipe.execute()
-        figures.append(
-            TermFigures(
-                term_id=term_id,
-                seats_left={int(course): int(left) for course, left in seats.items()},
-                stream_length=int(length),
-                stream_pending=await _pending(engine, stream),
-                oldest_entry_age_s=_age_s(oldest, seconds * 1000 + microseconds // 1000),
-            )
-        )
+        found = await one_term_figures(engine, term_id)
+        if found is not None:
+            figures.append(found)
     return figures
+
+
+async def one_term_figures(engine: SeatEngine, term_id: int) -> TermFigures | None:
+    """The term's figures, or None while the engine does not hold it."""
+    if not await engine.is_armed(term_id):
+        return None
+    stream = engine.keys(term_id).stream
+    pipe = engine.redis.pipeline(transaction=False)
+    pipe.hgetall(engine.keys(term_id).seats)
+    pipe.xlen(stream)
+    pipe.xrange(stream, count=1)
+    pipe.time()
+    seats, length, oldest, (seconds, microseconds) = await pipe.execute()
+    return TermFigures(
+        term_id=term_id,
+        seats_left={int(course): int(left) for course, left in seats.items()},
+        stream_length=int(length),
+        stream_pending=await _pending(engine, stream),
+        oldest_entry_age_s=_age_s(oldest, seconds * 1000 + microseconds // 1000),
+    )
 
 
 async def _pending(engine: SeatEngine, stream: str) -> int:

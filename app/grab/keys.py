@@ -50,6 +50,11 @@ class TermKeys:
         return self._key("grabs")
 
     @property
+    def outcomes(self) -> str:
+        """Hash outcome → grab answers given (for the opening page; app/grab/tally.py)."""
+        return self._key("outcomes")
+
+    @property
     def rearm_lock(self) -> str:
         return self._key("rearm-lock")
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from app.domain.window import check_term_dates, grab_closed_reason, plan_window
+from app.domain.window import check_term_dates, grab_closed_reason, opening_phase, plan_window
 
 CST = timezone(timedelta(hours=8))
 OPENS = datetime(2026, 9, 1, 11, 0, tzinfo=CST)
@@ -72,3 +72,17 @@ def test_the_clock_alone_refuses_a_grab_outside_both_rounds() -> None:
 def test_a_window_far_from_any_school_year_is_refused_not_overflowed(year: int) -> None:
     with pytest.raises(ValueError, match="years"):
         plan_window(datetime(year, 12, 31, 23, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("minutes_after_opening", "phase"),
+    [(-60, "before"), (-1, "before"), (0, "round1"), (60 * 24 - 1, "round1"),
+     (60 * 24, "between"), (60 * 25, "round2"), (60 * 49 - 1, "round2"), (60 * 49, "closed")],
+)  # fmt: skip
+def test_the_opening_phase_follows_the_window(minutes_after_opening: int, phase: str) -> None:
+    opens = datetime(2026, 9, 1, 11, 0, tzinfo=UTC)
+    window = plan_window(
+        opens, round2_opens_at=opens + timedelta(hours=25),
+        round2_closes_at=opens + timedelta(hours=49),
+    )  # fmt: skip
+    assert opening_phase(window, opens + timedelta(minutes=minutes_after_opening)) == phase

@@ -187,6 +187,8 @@ CATALOG: dict[tuple[str, str], Spec] = {
         f"/api/v1/students/{w.student_1}/enrollments"
     ),
     ("POST", "/api/v1/terms/{term_id}/arm"): lambda w: Call(f"/api/v1/terms/{w.term_a}/arm"),
+    ("GET", "/api/v1/terms/{term_id}/opening"): lambda w: Call(f"/api/v1/terms/{w.term_a}/opening"),
+    ("GET", "/admin/opening"): lambda w: Call("/admin/opening", params={"term_id": w.term_a}),
     ("POST", "/api/v1/terms/{term_id}/reconcile"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/reconcile"
     ),
