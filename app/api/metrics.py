@@ -13,7 +13,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import ResourcesDep
-from app.grab.figures import redis_roundtrip_s, term_figures
 from app.metrics import LiveFigures, ServiceMetrics
 from app.notify.outbox import notice_counts
 from app.resources import Resources
@@ -30,9 +29,9 @@ async def live_figures(resources: Resources) -> LiveFigures:
         async with resources.sessionmaker() as session:
             notices = await notice_counts(session)
         return LiveFigures(
-            terms=await term_figures(resources.sessionmaker, resources.engine),
+            terms=await resources.engine_sync.figures(),
             notices=notices,
-            redis_roundtrip_s=await redis_roundtrip_s(resources.engine),
+            redis_roundtrip_s=await resources.engine_sync.redis_roundtrip_s(),
         )
 
     try:

@@ -19,7 +19,6 @@ from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.opening import OpeningCourseOut, OpeningOut
 from app.domain.window import Window, opening_phase
-from app.grab.figures import one_term_figures
 from app.services.opening import opening_of
 
 router = APIRouter(tags=["enrollments"])
@@ -78,7 +77,7 @@ async def opening_figures(
     term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> OpeningOut:
     term, courses = await opening_of(session, actor.principal, term_id)
-    engine = await one_term_figures(resources.engine, term_id)
+    engine = await resources.engine_sync.figures_of(term_id)
     now = datetime.now(UTC)
     window = Window(
         term.opens_at, term.closes_at, term.grab_opens_at, term.round2_opens_at,

@@ -36,8 +36,10 @@ from app.grab.arming import (
     lock_engine_term,
 )
 from app.grab.engine import SeatEngine
+from app.grab.figures import one_term_figures, redis_roundtrip_s, term_figures
 from app.grab.reconciler import ReconcileReport, reconcile
 from app.grab.scripts import ScriptCall, run_pipelined
+from app.metrics import TermFigures
 from app.models import Student, Term
 from app.persistence import engine_changes
 from app.persistence.engine_changes import (
@@ -203,6 +205,17 @@ class EngineSync:
         if not await self.engine.is_armed(term_id):
             return None
         return await self.engine.seats_left(term_id)
+
+    async def figures(self) -> list[TermFigures]:
+        """The engine's figures of every term whose window is open (for /metrics)."""
+        return await term_figures(self.sessionmaker, self.engine)
+
+    async def figures_of(self, term_id: int) -> TermFigures | None:
+        """The term's engine figures, None while the engine does not hold it."""
+        return await one_term_figures(self.engine, term_id)
+
+    async def redis_roundtrip_s(self) -> float:
+        return await redis_roundtrip_s(self.engine)
 
     async def held_by(self, term_id: int, student_id: int) -> list[int]:
         """The courses the engine says the student holds, written to Postgres or not yet."""
