@@ -88,7 +88,8 @@ def serve(
             upgrade_to_head(running.database_url)
         if demo and running.database_url:
             _write_manifest(
-                asyncio.run(build_demo(running.database_url, DemoOptions())), demo_manifest
+                asyncio.run(build_demo(running.database_url, DemoOptions(), _progress)),
+                demo_manifest,
             )
         # Each worker imports the app before it logs again: say so, a cold start is not silent.
         structlog.get_logger("app.cli").info(
@@ -111,6 +112,11 @@ def serve(
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
+
+
+def _progress(line: str) -> None:
+    """A long job's steps, on stderr as they happen (stdout keeps its results)."""
+    typer.echo(line, err=True)
 
 
 @contextlib.contextmanager
@@ -177,7 +183,7 @@ def demo_command(
     with servers_for(settings) as running:
         assert running.database_url is not None
         upgrade_to_head(running.database_url)
-        built = asyncio.run(build_demo(running.database_url, options))
+        built = asyncio.run(build_demo(running.database_url, options, _progress))
     if manifest is not None:
         _write_manifest(built, manifest)
     parents = built["parents"]

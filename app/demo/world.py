@@ -10,8 +10,10 @@ students to seconds. The manifest lists what was made.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import insert
@@ -75,10 +77,18 @@ def _lesson_slots(rule: GradeRule) -> list[tuple[time, time]]:
     return slots
 
 
+# Told of each step as it is done (a line for a person watching a long build).
+Progress = Callable[[str], None]
+
+
 class DemoBuilder:
-    def __init__(self, session: AsyncSession, options: DemoOptions) -> None:
+    def __init__(
+        self, session: AsyncSession, options: DemoOptions, progress: Progress | None = None
+    ) -> None:
         self.session = session
         self.options = options
+        self.progress = progress or (lambda _: None)
+        self.started = monotonic()
         self.rng = random.Random(options.seed)  # noqa: S311  (demo data, not secrets)
         self.tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + f"{self.rng.randrange(1000):03d}"
         self.manifest: dict[str, Any] = {"schools": [], "courses": [], "parents": []}
@@ -106,9 +116,12 @@ class DemoBuilder:
         )
         self.manifest |= {"district_id": district.id, "district_admin": f"dev:{admin.dev_login}"}
         share = -(-self.options.students // len(SCHOOLS))
+        built = 0
         for index, (name, code) in enumerate(SCHOOLS):
-            students = min(share, self.options.students - index * share)
-            await self._school(district.id, index + 1, name, code, max(students, 0))
+            students = max(min(share, self.options.students - index * share), 0)
+            await self._school(district.id, index + 1, name, code, students)
+            built += students
+            self._say(f"school {index + 1}/{len(SCHOOLS)} {name}: {built:,} students so far")
         await self.session.flush()
         if self.options.running_term and self.manifest["schools"]:
             first = self.manifest["schools"][0]
@@ -116,7 +129,12 @@ class DemoBuilder:
                 self.session, first["id"], self._login("care-s1"), self.rng
             )
             first["running_terms"] = [entry]
+            self._say("the first school's term in progress: sessions, roll calls, fees")
+        self._say("committing")
         return self.manifest
+
+    def _say(self, step: str) -> None:
+        self.progress(f"demo: {step} ({monotonic() - self.started:.0f} s)")
 
     async def _school(
         self, district_id: int, number: int, name: str, code: str, students: int
@@ -320,11 +338,13 @@ class DemoBuilder:
         await self._insert(Insurance, insurance)
 
 
-async def build_demo(database_url: str, options: DemoOptions) -> dict[str, Any]:
+async def build_demo(
+    database_url: str, options: DemoOptions, progress: Progress | None = None
+) -> dict[str, Any]:
     """Build a demo district in one transaction and return its manifest."""
     database = create_async_engine(async_database_url(database_url), hide_parameters=True)
     try:
         async with AsyncSession(database, expire_on_commit=False) as session, session.begin():
-            return await DemoBuilder(session, options).build()
+            return await DemoBuilder(session, options, progress).build()
     finally:
         await database.dispose()

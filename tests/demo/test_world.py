@@ -24,8 +24,13 @@ async def test_demo_manifest_matches_the_api(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings
 ) -> None:
     options = DemoOptions(students=240, courses=8, opens_in_s=0, window_s=600)
-    manifest = await build_demo(settings.database_url or "", options)
+    said: list[str] = []
+    manifest = await build_demo(settings.database_url or "", options, said.append)
     assert set(manifest) >= MANIFEST_KEYS
+    # A long build says how far it is, school by school.
+    assert said[0].startswith("demo: school 1/2 ")
+    assert "240 students so far" in said[1]
+    assert said[-1].startswith("demo: committing")
     assert len(manifest["schools"]) == 2
     term = manifest["schools"][0]["terms"][0]
     opens = datetime.fromisoformat(term["opens_at"])
