@@ -60,3 +60,9 @@ def _judge(environment: Environment, **_: Any) -> None:
     if verdicts:
         print("rehearsal FAILED: " + "; ".join(verdicts))
         environment.process_exit_code = 1
+    else:
+        print(
+            f"rehearsal PASSED: error ratio {stats.total.fail_ratio:.2%} <= "
+            f"{options.max_error_ratio:.2%}, grab p95 {p95:.0f} ms <= {options.max_p95_ms:.0f} ms"
+        )
+        environment.process_exit_code = 0

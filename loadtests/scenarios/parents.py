@@ -76,14 +76,24 @@ class Parent(FastHttpUser):
             self.watch_seats()
 
     def watch_seats(self) -> None:
-        """Open the seat stream, take its first event, leave (the mini-app's page view)."""
-        with self.client.get(
-            f"{API}/terms/{self.family.term_id}/seats/stream",
+        """Open the seat stream as a browser does (a ticket, no header), take its first event,
+        leave (an H5 page view). Its time is until the first event came."""
+        with self.client.post(
+            f"{API}/terms/{self.family.term_id}/seats/stream-tickets",
             headers=self.headers,
-            name="seat stream",
-            stream=True,
+            name="seat stream ticket",
             catch_response=True,
+        ) as ticket:
+            if ticket.status_code != 201:
+                ticket.failure(f"no ticket: {ticket.status_code}")
+                return
+            stream_url = ticket.json()["stream_url"]
+        with self.client.get(
+            stream_url, name="seat stream", stream=True, catch_response=True
         ) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"stream refused: {answer.status_code}")
+                return
             answer.stream.read(1)
             answer.success()
 
