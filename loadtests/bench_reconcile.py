@@ -21,7 +21,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import redis
 from sqlalchemy import select, update
 
 from app.demo.world import DemoOptions, build_demo
@@ -31,7 +30,7 @@ from app.grab.reconciler import reconcile
 from app.models import Term, User
 from app.resources import Resources
 from app.settings import Settings
-from loadtests.scratch import scratch_database
+from loadtests.scratch import forget_keys, scratch_database
 
 
 async def run(
@@ -128,9 +127,7 @@ def main() -> int:
         try:
             figures, refusals = asyncio.run(run(settings, args.students, args.courses))
         finally:
-            client = redis.Redis.from_url(settings.redis_url or "")
-            for key in client.scan_iter(match=f"{prefix}*"):
-                client.unlink(key)
+            forget_keys(settings.redis_url or "", prefix)
     print(f"one term of {int(figures['term students'])} students, {args.courses} extension courses")
     for name in ("demo built", "arm", "grabs", "reconcile"):
         print(f"  {name:<11}: {figures[name]:7.2f} s")

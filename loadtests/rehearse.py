@@ -26,6 +26,7 @@ import httpx
 
 from app.persistence.admin import create_database, drop_database
 from loadtests.opening_plot import OpeningSampler, draw
+from loadtests.scratch import forget_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8000
@@ -128,6 +129,7 @@ def main() -> int:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         drop_database(database_url)
+        forget_keys(env["REDIS_URL"], env["KEHOU_REDIS_KEY_PREFIX"])
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """A database of the benchmark's own on the configured engines (or the embedded ones), migrated
-to head, dropped afterwards: benchmarks never touch another database's data."""
+to head, dropped afterwards, and Redis keys under a prefix of its own, removed afterwards:
+benchmarks never touch another database's data nor another prefix's keys."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import redis
 
 from app.embedded import servers_for
 from app.persistence.admin import create_database, drop_database
@@ -23,3 +26,21 @@ def scratch_database(base: Settings, prefix: str = "kehou_bench") -> Iterator[Se
             yield running.model_copy(update={"database_url": database_url})
         finally:
             drop_database(database_url)
+
+
+def forget_keys(redis_url: str, prefix: str) -> int:
+    """Remove every key under `prefix` (never the others: the Redis may be shared)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        removed = 0
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                removed += int(client.unlink(*batch))
+                batch = []
+        if batch:
+            removed += int(client.unlink(*batch))
+        return removed
+    finally:
+        client.close()
