@@ -60,6 +60,7 @@ from app.persistence.migrations import upgrade_to_head
 from app.resources import Resources
 from app.settings import Settings
 from loadtests.rawhttp import Outcome, Req, fire, fire_through_proxy
+from loadtests.scratch import forget_keys
 
 HERE = Path(__file__).resolve().parent
 WRK_SCRIPT = HERE / "wrk" / "requests.lua"
@@ -740,6 +741,7 @@ def main() -> int:
         return uvloop.run(run(args, settings))
     finally:
         drop_database(database_url)
+        forget_keys(settings.redis_url or "", settings.redis_key_prefix)
 
 
 if __name__ == "__main__":
