@@ -302,7 +302,12 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
 
     from app.grab.durability import read_persistence
     from app.persistence.database import make_database
-    from app.persistence.migrations import applied_revisions, head_revisions
+    from app.persistence.migrations import (
+        applied_revisions,
+        head_revisions,
+        known_revisions,
+        migration_state,
+    )
     from app.resources import make_redis
 
     report: dict[str, object] = {}
@@ -314,7 +319,7 @@ async def _connectivity(settings: Settings) -> dict[str, object]:
             ).scalar()
             applied = await applied_revisions(connection)
         report["postgres"] = "ok"
-        report["migrations"] = "at-head" if applied == head_revisions() else "behind"
+        report["migrations"] = migration_state(applied, head_revisions(), known_revisions())
     except Exception as error:
         report["postgres"] = f"failing: {type(error).__name__}"
     finally:

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = await Resources.open(settings)
         app.state.resources = resources
         observe_pool(
-            resources.database, service_metrics.pool_in_use.inc, service_metrics.pool_waiting.inc
+            resources.database, service_metrics.pool_in_use.set, service_metrics.pool_waiting.inc
         )
         log.info("started", environment=settings.environment)
         try:

@@ -12,8 +12,10 @@ CPU, memory and garbage-collector figures, which multiprocess mode cannot sum.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -120,6 +122,7 @@ def _gauge(
 
 class ServiceMetrics:
     def __init__(self, multiprocess_folder: str | None) -> None:
+        self.folder = multiprocess_folder
         self.multiprocess = multiprocess_folder is not None
         self.registry = CollectorRegistry()
         if not self.multiprocess:
@@ -134,6 +137,7 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self._grab_outcomes: dict[str, Any] = {}
+        self._live: tuple[float, LiveFigures] | None = None
         self.pool_in_use = Gauge(
             "kehou_db_pool_in_use",
             "Database connections checked out of the workers' pools",
@@ -147,6 +151,15 @@ class ServiceMetrics:
             multiprocess_mode="livesum",
         )
 
+    def cached_live(self, max_age_s: float) -> LiveFigures | None:
+        """The live figures read at most `max_age_s` ago by this worker, if any."""
+        if self._live is not None and time.monotonic() - self._live[0] <= max_age_s:
+            return self._live[1]
+        return None
+
+    def keep_live(self, figures: LiveFigures) -> None:
+        self._live = (time.monotonic(), figures)
+
     @classmethod
     def from_environment(cls) -> ServiceMetrics:
         return cls(os.environ.get(MULTIPROCESS_ENV) or None)
@@ -158,7 +171,8 @@ class ServiceMetrics:
         counter.inc()
 
     def exposition(self, live: LiveFigures) -> bytes:
-        if self.multiprocess:
+        if self.folder is not None:
+            forget_dead_workers(self.folder)
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         else:
@@ -171,3 +185,22 @@ class ServiceMetrics:
         """Drop this worker's pool gauges from the sums (its counters keep counting)."""
         if self.multiprocess:
             multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+def forget_dead_workers(folder: str) -> None:
+    """Drop the pool gauges of workers that died without stopping (killed for a missed health
+    ping, or by the kernel for memory): their last values would stay in the sums for good."""
+    for path in Path(folder).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), folder)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

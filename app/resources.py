@@ -36,7 +36,14 @@ from app.identity.tokens import TokenSigner
 from app.notify.notifier import DingTalkNotifier, LogNotifier, Notifier
 from app.notify.worker import NoticeWorker
 from app.persistence.database import make_database, make_sessionmaker
-from app.persistence.migrations import applied_revisions, head_revisions, upgrade_to_head
+from app.persistence.migrations import (
+    MigrationState,
+    applied_revisions,
+    head_revisions,
+    known_revisions,
+    migration_state,
+    upgrade_to_head,
+)
 from app.services.read_cache import ReadCache
 from app.settings import Settings, mask_url_password
 
@@ -114,6 +121,7 @@ class Resources:
     redis: Redis
     scripts: ScriptRegistry
     head_revisions: frozenset[str]
+    known_revisions: frozenset[str]
     dingtalk_http: httpx.AsyncClient
     dingtalk: DingTalkClient
     signer: TokenSigner
@@ -176,6 +184,7 @@ class Resources:
             redis=redis,
             scripts=scripts,
             head_revisions=head_revisions(),
+            known_revisions=known_revisions(),
             dingtalk_http=dingtalk_http,
             dingtalk=dingtalk,
             signer=TokenSigner(
@@ -253,10 +262,10 @@ class Resources:
             lua_scripts=len(self.scripts),
         )
 
-    async def migrations_at_head(self) -> bool:
+    async def migrations(self) -> MigrationState:
         async with self.database.connect() as connection:
             applied = await applied_revisions(connection)
-        return applied == self.head_revisions
+        return migration_state(applied, self.head_revisions, self.known_revisions)
 
     async def close(self) -> None:
         """Stop the background work and close every connection. Each step has a time limit: a

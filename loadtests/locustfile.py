@@ -48,6 +48,10 @@ def _judge(environment: Environment, **_: Any) -> None:
     verdicts = []
     if stats.total.fail_ratio > options.max_error_ratio:
         verdicts.append(f"error ratio {stats.total.fail_ratio:.2%} > {options.max_error_ratio:.2%}")
+    runner = environment.runner
+    crashed = sum(e["count"] for e in runner.exceptions.values()) if runner is not None else 0
+    if crashed:
+        verdicts.append(f"{crashed} exception(s) in the users' tasks (see locust's report)")
     p95 = grab.get_response_time_percentile(0.95) if grab.num_requests else 0
     if p95 > options.max_p95_ms:
         verdicts.append(f"grab p95 {p95:.0f} ms > {options.max_p95_ms:.0f} ms")

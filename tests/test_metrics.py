@@ -5,6 +5,8 @@ worker answers the scrape."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.main import create_app
-from app.metrics import LiveFigures
+from app.metrics import LiveFigures, forget_dead_workers
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.grabbing import add_families, grab, open_and_arm
@@ -175,3 +177,18 @@ async def test_two_workers_answer_every_scrape_with_the_same_sums(
             assert grabs["confirmed"] == len(families)
     finally:
         server.terminate()
+
+
+def test_a_dead_workers_pool_gauges_leave_the_sums(tmp_path: Path) -> None:
+    """A worker killed without stopping leaves its gauge file; the next scrape drops it, and
+    keeps every live worker's (and every counter: what was counted stays counted)."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    for name in (f"gauge_livesum_{dead.pid}.db", f"gauge_livesum_{os.getpid()}.db",
+                 f"counter_{dead.pid}.db"):  # fmt: skip
+        (tmp_path / name).write_bytes(b"")
+    forget_dead_workers(str(tmp_path))
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        f"counter_{dead.pid}.db",
+        f"gauge_livesum_{os.getpid()}.db",
+    ]

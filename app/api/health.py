@@ -37,8 +37,7 @@ async def _postgres_and_migrations(resources: Resources) -> tuple[CheckState, st
     try:
         async with resources.database.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        at_head = await resources.migrations_at_head()
-        return "ok", "at-head" if at_head else "behind"
+        return "ok", await resources.migrations()
     except Exception as error:
         log.warning("readiness_postgres_failed", error_type=type(error).__name__)
         return "failing", "unknown"
@@ -68,8 +67,9 @@ async def _within(
     operation_id="getReadiness",
     summary="Readiness · 就绪检查",
     description=(
-        "200 when Postgres and Redis answer and the database schema is at the newest migration; "
-        "503 otherwise, with the failing part named. `redis_persistence` says whether Redis "
+        "200 when Postgres and Redis answer and the database schema is at the newest migration "
+        "this release knows (`at-head`) or at a newer release's (`ahead`: this one keeps serving "
+        "while it is replaced); 503 otherwise, with the failing part named. `redis_persistence` says whether Redis "
         "keeps every write, which a `202 pending` grab needs.\n\n"
         "Postgres、Redis 均可用且数据库迁移为最新时返回 200;"
         "否则返回 503,并指出未就绪的部分。"
@@ -84,7 +84,7 @@ async def readyz(resources: ResourcesDep) -> JSONResponse:
         _within(_postgres_and_migrations(resources), timeout),
         _within(_redis(resources), timeout),
     )
-    ready = postgres == "ok" and redis == "ok" and migrations == "at-head"
+    ready = postgres == "ok" and redis == "ok" and migrations in ("at-head", "ahead")
     body = Readiness(
         status="ready" if ready else "not-ready",
         postgres=postgres,

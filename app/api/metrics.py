@@ -19,12 +19,24 @@ from app.resources import Resources
 
 router = APIRouter()
 log = structlog.get_logger("app.metrics")
-# A scrape answers within this even when Postgres or Redis does not: what it could not read is
-# left out, and `kehou_live_figures_ok` says so.
-LIVE_TIMEOUT_S = 5.0
+# A scrape answers within this even when Postgres or Redis does not, well inside the scraper's
+# own timeout: what it could not read is left out, and `kehou_live_figures_ok` says so.
+LIVE_TIMEOUT_S = 2.0
+# Every replica is scraped every few seconds (and by more than one Prometheus, in a pair): the
+# figures a worker read this recently are answered again rather than counted again.
+LIVE_MAX_AGE_S = 3.0
 
 
-async def live_figures(resources: Resources) -> LiveFigures:
+async def live_figures(resources: Resources, metrics: ServiceMetrics) -> LiveFigures:
+    cached = metrics.cached_live(LIVE_MAX_AGE_S)
+    if cached is not None:
+        return cached
+    figures = await _read_live(resources)
+    metrics.keep_live(figures)
+    return figures
+
+
+async def _read_live(resources: Resources) -> LiveFigures:
     async def read() -> LiveFigures:
         async with resources.sessionmaker() as session:
             notices = await notice_counts(session)
@@ -44,5 +56,5 @@ async def live_figures(resources: Resources) -> LiveFigures:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, resources: ResourcesDep) -> Response:
     service_metrics: ServiceMetrics = request.app.state.metrics
-    body = service_metrics.exposition(await live_figures(resources))
+    body = service_metrics.exposition(await live_figures(resources, service_metrics))
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -30,7 +30,8 @@ class OutcomeTally:
 
     async def flush(self) -> None:
         """Add what this worker counted to the terms' tallies; kept for the next flush when
-        Redis does not answer."""
+        Redis does not answer (or when a reply is lost after Redis applied it, counted twice:
+        a display's figure, where a rare double count beats a lost one)."""
         if not self._counts:
             return
         taken, self._counts = self._counts, Counter()
@@ -41,7 +42,7 @@ class OutcomeTally:
             pipe.expire(key, TALLY_TTL_S)
         try:
             await pipe.execute()
-        except (RedisError, OSError):
+        except BaseException:  # Redis away, or the worker stopping mid-flush: kept, not lost
             self._counts.update(taken)
             raise
 

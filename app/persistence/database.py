@@ -47,17 +47,24 @@ class ObservedPool(AsyncAdaptedQueuePool):
             self.on_wait(-1)
 
 
-def observe_pool(database: AsyncEngine, in_use: CountChanged, waiting: CountChanged) -> None:
-    """Report the pool's connections in use and checkouts waiting, as they change."""
+def observe_pool(
+    database: AsyncEngine, in_use: Callable[[int], None], waiting: CountChanged
+) -> None:
+    """Report the pool's connections in use (as a count) and checkouts waiting (as changes).
+    In use counts the connections checked out and not yet back: a connection given back that was
+    never handed out (a reconnect that failed at checkout) changes nothing."""
     pool = database.sync_engine.pool
     assert isinstance(pool, ObservedPool)
     pool.on_wait = waiting
+    out: set[int] = set()
 
-    def checked_out(*_: Any) -> None:
-        in_use(1)
+    def checked_out(_connection: Any, record: Any, _proxy: Any) -> None:
+        out.add(id(record))
+        in_use(len(out))
 
-    def checked_in(*_: Any) -> None:
-        in_use(-1)
+    def checked_in(_connection: Any, record: Any) -> None:
+        out.discard(id(record))
+        in_use(len(out))
 
     event.listen(pool, "checkout", checked_out)
     event.listen(pool, "checkin", checked_in)

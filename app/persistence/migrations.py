@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,9 +48,8 @@ def downgrade_to_base(database_url: str) -> None:
     command.downgrade(alembic_config(database_url), "base")
 
 
-def head_revisions() -> frozenset[str]:
-    """The newest revisions (those no other revision follows), read from the migration files'
-    headers; a test holds this to Alembic's own answer."""
+def _revisions() -> tuple[set[str], set[str]]:
+    """Every revision of the migration files, and those another revision follows."""
     revisions, followed = set(), set()
     for path in VERSIONS.glob("*.py"):
         source = path.read_text(encoding="utf-8")
@@ -61,7 +60,35 @@ def head_revisions() -> frozenset[str]:
         revisions.add(revision.group(1))
         if down.group(1):
             followed.add(down.group(1))
+    return revisions, followed
+
+
+def head_revisions() -> frozenset[str]:
+    """The newest revisions (those no other revision follows), read from the migration files'
+    headers; a test holds this to Alembic's own answer."""
+    revisions, followed = _revisions()
     return frozenset(revisions - followed)
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision this code knows: a database at a revision outside them was migrated by a
+    newer release."""
+    return frozenset(_revisions()[0])
+
+
+MigrationState = Literal["at-head", "behind", "ahead"]
+
+
+def migration_state(
+    applied: frozenset[str], heads: frozenset[str], known: frozenset[str]
+) -> MigrationState:
+    """`ahead` when a newer release migrated the database (this one keeps serving while it is
+    replaced: migrations add before they remove), `behind` when it needs `kehou migrate`."""
+    if applied == heads:
+        return "at-head"
+    if applied and not applied <= known:
+        return "ahead"
+    return "behind"
 
 
 async def applied_revisions(connection: AsyncConnection) -> frozenset[str]:

@@ -87,3 +87,25 @@ async def test_the_figures_are_for_the_schools_administrators(
     assert [c["course_id"] for c in body["courses"]] == [world.course_a]
     for caller in ("parent-1", "admin-b"):
         assert (await client.get(path, headers=world.auth(caller))).status_code == 403
+
+
+async def test_a_doctored_term_id_sends_nothing_with_the_token(
+    world: World, server: ServerProcess
+) -> None:
+    """A link whose term id smuggles another path (`1/arm?`) must not make the page send the
+    administrator's token anywhere: the page refuses it and asks for a number."""
+    token = world.auth("admin-a")["Authorization"].removeprefix("Bearer ")
+    address = f"{server.base_url}/admin/opening?term_id={world.term_a}%2Farm%3F#token={token}"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = await browser.new_page()
+            sent: list[str] = []
+            page.on("request", lambda request: sent.append(request.url))
+            await page.goto(address)
+            await expect(page.locator("#status")).to_contain_text("term_id")
+            assert [url for url in sent if "/api/" in url] == []
+        finally:
+            await browser.close()

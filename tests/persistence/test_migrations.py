@@ -16,6 +16,8 @@ from app.persistence.migrations import (
     PROJECT_ROOT,
     downgrade_to_base,
     head_revisions,
+    known_revisions,
+    migration_state,
     upgrade_to_head,
 )
 from tests.support.servers import ServerUrls, create_database, drop_database
@@ -82,3 +84,12 @@ def test_the_heads_read_from_the_files_are_alembics() -> None:
     heads = frozenset(script.get_heads())
     assert head_revisions() == heads
     assert len(heads) == 1
+
+
+def test_a_database_a_newer_release_migrated_is_ahead_and_an_older_one_behind() -> None:
+    heads, known = frozenset({"c"}), frozenset({"a", "b", "c"})
+    assert migration_state(frozenset({"c"}), heads, known) == "at-head"
+    assert migration_state(frozenset({"b"}), heads, known) == "behind"
+    assert migration_state(frozenset(), heads, known) == "behind"  # never migrated
+    assert migration_state(frozenset({"d"}), heads, known) == "ahead"  # not a revision it knows
+    assert head_revisions() <= known_revisions()

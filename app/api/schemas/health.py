@@ -17,7 +17,7 @@ class Readiness(BaseModel):
     status: Literal["ready", "not-ready"] = Field(examples=["ready"])
     postgres: CheckState
     redis: CheckState
-    migrations: Literal["at-head", "behind", "unknown"]
+    migrations: Literal["at-head", "behind", "ahead", "unknown"]
     redis_persistence: str = Field(
         examples=["every-write"],
         description=(
