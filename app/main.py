@@ -9,7 +9,6 @@ import structlog
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 
 from app.api import (
     attendance,
@@ -43,7 +42,7 @@ from app.api import (
     workload,
 )
 from app.api.body_limit import BodySizeLimit
-from app.api.cached_reads import GZIP_LEVEL, GZIP_MIN_BYTES
+from app.api.compression import GzipWhenAccepted
 from app.api.contract import install_contract
 from app.api.docs import install_offline_docs
 from app.api.grab_entry import GrabEntry
@@ -124,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = service_metrics
     # Innermost: the routes' long JSON lists leave gzipped for clients that take it. The cached
     # reads keep their gzipped form with their answer; the grab's answers are a few bytes.
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(GzipWhenAccepted)
     app.add_middleware(BodySizeLimit)  # behind the grab's entry: its bodies are a few bytes
     app.add_middleware(GrabEntry)  # inside the request context: logged and counted like any
     app.add_middleware(ReadEntry)  # the same, for the course list and the seat snapshot

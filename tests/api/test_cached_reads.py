@@ -279,3 +279,5 @@ async def test_other_long_json_lists_leave_gzipped(
     zipped = await client.get(url, headers={**auth, "Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip"
     assert zipped.json() == plain.json()
+    refused = await client.get(url, headers={**auth, "Accept-Encoding": "gzip;q=0, br"})
+    assert "content-encoding" not in refused.headers
