@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request, Response
@@ -34,24 +34,33 @@ ETAG_HEADER = {
 }
 
 
-# Answers at least this long are kept gzipped too (once, when rendered) for clients that accept it:
-# the course list of a large school is tens of kilobytes on a parent's mobile connection.
+# Answers at least this long leave gzipped for clients that accept it, compressed once, when the
+# first such client asks, and kept with the answer: the course list of a large school is tens of
+# kilobytes on a parent's mobile connection.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaggedBody:
-    """An answer as the read cache keeps it: its JSON, its tag, and its gzipped form if long."""
+    """An answer as the read cache keeps it: its JSON, its tag, and its gzipped form once asked."""
 
     etag: str
     body: bytes
-    gzipped: bytes | None
+    _gzipped: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, body: bytes) -> TaggedBody:
-        zipped = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
-        return cls(f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, zipped)
+        return cls(f'"{hashlib.sha256(body).hexdigest()[:32]}"', body)
+
+    @property
+    def compressible(self) -> bool:
+        return len(self.body) >= GZIP_MIN_BYTES
+
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, GZIP_LEVEL, mtime=0)
+        return self._gzipped
 
 
 def tagged_responses(*problems: int) -> dict[int | str, dict[str, Any]]:
@@ -92,16 +101,16 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 def tagged_answer(if_none_match: str | None, gzip_ok: bool, answer: TaggedBody) -> Response:
     """The answer (gzipped when the client takes it and it is long), or 304. The gzipped form
     has a tag of its own: the two are different bytes."""
-    zipped = answer.gzipped if gzip_ok else None
-    etag = answer.etag if zipped is None else f'{answer.etag[:-1]}-gzip"'
+    zipping = gzip_ok and answer.compressible
+    etag = f'{answer.etag[:-1]}-gzip"' if zipping else answer.etag
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if answer.gzipped is not None:
+    if answer.compressible:
         headers["Vary"] = "Accept-Encoding"
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    if zipped is not None:
+    if zipping:
         headers["Content-Encoding"] = "gzip"
-        return Response(zipped, media_type="application/json", headers=headers)
+        return Response(answer.gzipped(), media_type="application/json", headers=headers)
     return Response(answer.body, media_type="application/json", headers=headers)
 
 
