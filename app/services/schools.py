@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import STAFF_ROLES, Principal, Role, may_receive_staff_role
 from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.phones import e164_phone
 from app.domain.statuses import BindingStatus
 from app.models import Guardianship, RoleGrant, School, SchoolClass, Student, User
 from app.persistence.engine_changes import ClassChanged, record
@@ -160,9 +161,10 @@ async def _staff_person(session: AsyncSession, person: StaffPerson) -> tuple[Use
         )
         return (user, True) if user is not None else None
     if person.phone is not None:
-        users = (
-            await session.scalars(select(User).where(User.phone == person.phone).limit(2))
-        ).all()
+        phone = e164_phone(person.phone)
+        if phone is None:
+            raise RuleViolation(f"{person.phone!r} is not a valid phone number")
+        users = (await session.scalars(select(User).where(User.phone == phone).limit(2))).all()
         if len(users) > 1:
             raise Conflict("several accounts have that phone: name the person by DingTalk userid")
         return (users[0], True) if users else None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import httpx
-from openpyxl import Workbook
+from fastapi import FastAPI
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
 
 from app.api.body_limit import MAX_BODY_BYTES
 from app.domain.roster import MAX_ROWS
+from app.models import AuditEvent, Guardianship, SchoolClass, Student, User
+from app.resources import Resources
 from app.services.imports import MAX_REPORTED_ERRORS, MAX_UNPACKED_BYTES
 from tests.support.workbooks import million_bad_rows, repeated_rows, row_xml, xlsx_of_rows
 from tests.support.world import World
@@ -64,7 +68,9 @@ async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: 
     assert dry.status_code == 200, dry.text
     assert dry.json() | {"errors": []} == {
         "dry_run": True, "valid": True, "rows": 4, "classes_created": 2, "students_created": 4,
-        "guardians_created": 2, "bindings_created": 3, "errors": [], "error_count": 0,
+        "students_updated": 0, "students_unchanged": 0, "students_not_in_file": 2,
+        "guardians_created": 2, "bindings_created": 3, "updated": [],
+        "not_in_file": ["A0001", "A0002"], "errors": [], "error_count": 0,
     }  # fmt: skip
     assert await _student_count(client, world) == 2
     committed = await upload(client, world, "名单.xlsx", content, dry_run=False)
@@ -78,10 +84,10 @@ async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: 
     chen = next(s for s in students.json()["items"] if s["student_number"] == "A0101")
     assert chen["class_name"] == "四年级1班"
     assert chen["priority"]["migrant_worker_child"] is True
-    again = await upload(client, world, "名单.xlsx", content, dry_run=True)
-    assert {e["message_en"] for e in again.json()["errors"]} == {
-        "a student with this number exists"
-    }
+    # The same file again changes nothing: every student is there, as the file says.
+    again = (await upload(client, world, "名单.xlsx", content, dry_run=True)).json()
+    assert (again["valid"], again["students_created"], again["students_updated"]) == (True, 0, 0)
+    assert (again["students_unchanged"], again["bindings_created"]) == (4, 0)
 
 
 async def test_a_file_with_any_bad_row_imports_nothing(
@@ -90,7 +96,7 @@ async def test_a_file_with_any_bad_row_imports_nothing(
     rows = [
         *GOOD,
         [9, 1, "A0105", "错年级", "", "", "", ""],
-        [4, 1, "A0001", "重复学号", "", "", "", ""],
+        [4, 1, "A0101", "重复学号", "", "", "", ""],
     ]
     dry = await upload(client, world, "roster.csv", csv_bytes(rows), dry_run=True)
     assert dry.json()["valid"] is False
@@ -114,7 +120,7 @@ async def test_unreadable_files_are_422(client: httpx.AsyncClient, world: World)
     ).status_code == 422
     assert (await upload(client, world, "roster.pdf", b"%PDF", dry_run=True)).status_code == 422
     missing = await upload(client, world, "r.csv", "姓名,学号\n甲,1\n".encode(), dry_run=True)
-    assert {e["column"] for e in missing.json()["errors"]} == {"年级", "班级"}
+    assert {e["column"] for e in missing.json()["errors"]} == {"表头", "班级"}
 
 
 async def test_a_million_row_file_is_refused_once_as_too_large(
@@ -208,3 +214,105 @@ async def test_a_body_over_the_limit_is_refused_as_it_arrives(
     )
     assert streamed.status_code == 413
     assert streamed.json()["slug"] == "payload-too-large"
+
+
+def realistic_export(students: Sequence[Sequence[object]]) -> bytes:
+    """As a 学籍 system's export looks: a title and a date above the header, the grade in the
+    class label, full-width digits and brackets, phones with +86 and dashes."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["溪尾中心小学 2026学年 学生花名册"])
+    sheet.append(["导出日期:2026年9月1日"])
+    sheet.append(["序号", "班级", "学号", "学生姓名", "家长姓名", "家长电话", "关系"])
+    for number, row in enumerate(students, start=1):
+        sheet.append([number, *row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+ROSTER = [
+    ["三（2）班", "２０２６０３０１", "王小明", "王芳", "+86 138-0013-8001", "母亲"],
+    ["3年级2班", "20260302", "王小红", "王芳", "13800138001", "母亲"],  # a sibling: one guardian
+    ["四年级(1)班", "20260401", "李雷", "李强", "139 0013 9002", "父亲"],
+]
+
+
+async def test_a_realistic_export_imports_and_a_second_import_updates(
+    client: httpx.AsyncClient, app: FastAPI, world: World
+) -> None:
+    dry = await upload(client, world, "花名册.xlsx", realistic_export(ROSTER), dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["valid"], dry.json()["errors"]
+    first = (await upload(client, world, "花名册.xlsx", realistic_export(ROSTER), False)).json()
+    assert (first["students_created"], first["guardians_created"], first["bindings_created"]) == (
+        3, 2, 3,
+    )  # fmt: skip
+    # The next term's export: one renamed and moved, one new, one left out.
+    again = [
+        ["三(2)班", "20260301", "王小明", "王芳", "13800138001", "母亲"],
+        ["三(1)班", "20260302", "王晓红", "王芳", "+8613800138001", "母亲"],
+        ["四(1)班", "20260402", "韩梅梅", "韩军", "13700137003", "父亲"],
+    ]
+    preview = (await upload(client, world, "花名册.xlsx", realistic_export(again), True)).json()
+    counts = {k: preview[k] for k in ("students_created", "students_updated",
+                                      "students_unchanged", "students_not_in_file")}  # fmt: skip
+    assert counts["students_created"] == 1
+    assert counts["students_updated"] == 1
+    assert counts["students_unchanged"] == 1
+    assert preview["updated"] == ["20260302"]
+    assert "20260401" in preview["not_in_file"]
+    assert preview["bindings_created"] == 1  # the new child only: the others are bound already
+    done = await upload(client, world, "花名册.xlsx", realistic_export(again), False)
+    assert done.status_code == 200, done.text
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session:
+        renamed = await session.scalar(select(Student).where(Student.student_number == "20260302"))
+        assert renamed is not None
+        assert renamed.name == "王晓红"
+        moved_to = await session.get(SchoolClass, renamed.class_id)
+        assert moved_to is not None
+        assert (moved_to.grade, moved_to.number) == (3, 1)
+        kept = await session.scalar(select(Student).where(Student.student_number == "20260401"))
+        assert kept is not None  # not in the file: left as it was
+        phones = set(await session.scalars(select(User.phone).where(User.phone.like("+86%"))))
+        assert {"+8613800138001", "+8613900139002", "+8613700137003"} <= phones
+        mother = await session.scalar(select(User).where(User.phone == "+8613800138001"))
+        assert mother is not None
+        children = await session.scalars(
+            select(Guardianship.student_id).where(Guardianship.user_id == mother.id)
+        )
+        assert len(list(children)) == 2  # both siblings, under one account
+        logged = await session.scalar(
+            select(func.count()).where(
+                AuditEvent.school_id == world.school_a, AuditEvent.action == "roster-import"
+            )
+        )
+        assert logged == 2
+
+
+async def test_an_xls_file_is_answered_with_what_to_do(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await upload(client, world, "名单.xls", b"\xd0\xcf\x11\xe0 old excel", True)
+    assert response.status_code == 422
+    assert "另存为" in response.json()["detail"]
+    assert ".xlsx" in response.json()["detail"]
+
+
+async def test_the_template_downloads_and_imports_as_it_is(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.get(
+        f"/api/v1/schools/{world.school_a}/imports/template.xlsx", headers=world.auth("admin-a")
+    )
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]][:4] == ["年级", "班级", "学号", "姓名"]
+    assert len(sheet.data_validations.dataValidation) == 6
+    checked = await upload(client, world, "模板.xlsx", response.content, dry_run=True)
+    assert checked.json()["valid"], checked.json()["errors"]
+    assert checked.json()["students_created"] == 1

@@ -60,7 +60,7 @@ async def test_a_person_of_another_district_is_not_granted_by_id(
 async def test_a_person_of_another_district_is_not_granted_by_identity_either(
     app: FastAPI, client: httpx.AsyncClient, world: World
 ) -> None:
-    foreign = await _person(app, world, "foreign", phone="13711110000", elsewhere=True)
+    foreign = await _person(app, world, "foreign", phone="+8613711110000", elsewhere=True)
     for person in ({"dingtalk_user_id": "dt-foreign"}, {"phone": "13711110000"}):
         response = await _grant(client, world, **person)
         assert response.status_code == 404, response.text
@@ -79,10 +79,10 @@ async def test_a_newcomer_is_granted_by_their_dingtalk_account_or_phone(
     app: FastAPI, client: httpx.AsyncClient, world: World
 ) -> None:
     by_dingtalk = await _person(app, world, "newcomer-1")
-    by_phone = await _person(app, world, "newcomer-2", phone="13722220000")
+    by_phone = await _person(app, world, "newcomer-2", phone="+8613722220000")
 
     first = await _grant(client, world, dingtalk_user_id="dt-newcomer-1")
-    second = await _grant(client, world, phone="13722220000")
+    second = await _grant(client, world, phone="137-2222-0000")  # as typed: found all the same
 
     assert first.status_code == 201, first.text
     assert first.json()["user_id"] == by_dingtalk

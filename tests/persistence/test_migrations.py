@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
+from app.domain.phones import e164_phone
 from app.models.base import Base
 from app.persistence.migrations import (
     PROJECT_ROOT,
+    alembic_config,
     downgrade_to_base,
     head_revisions,
     known_revisions,
@@ -93,3 +95,25 @@ def test_a_database_a_newer_release_migrated_is_ahead_and_an_older_one_behind() 
     assert migration_state(frozenset(), heads, known) == "behind"  # never migrated
     assert migration_state(frozenset({"d"}), heads, known) == "ahead"  # not a revision it knows
     assert head_revisions() <= known_revisions()
+
+
+def test_phones_stored_as_typed_become_e164(empty_database: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_database), "0014auth")
+    typed = ["138-0013-8001", "+86 139 0013 9002", "008613700137003", "010-12345678", None]
+    database = create_engine(_sync(empty_database))
+    try:
+        with database.begin() as connection:
+            for n, phone in enumerate(typed):
+                connection.execute(
+                    text("INSERT INTO app_user (name, phone) VALUES (:name, :phone)"),
+                    {"name": f"家长{n}", "phone": phone},
+                )
+        upgrade_to_head(empty_database)
+        with database.connect() as connection:
+            stored = list(connection.scalars(text("SELECT phone FROM app_user ORDER BY id")))
+    finally:
+        database.dispose()
+    assert stored == ["+8613800138001", "+8613900139002", "+8613700137003", "010-12345678", None]
+    assert [e164_phone(p) for p in stored[:3]] == stored[:3]  # what the service writes now

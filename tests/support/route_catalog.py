@@ -172,6 +172,9 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/schools/{school_id}/bindings/pending"): lambda w: Call(
         f"/api/v1/schools/{w.school_a}/bindings/pending"
     ),
+    ("GET", "/api/v1/schools/{school_id}/imports/template.xlsx"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/imports/template.xlsx"
+    ),
     ("POST", "/api/v1/schools/{school_id}/imports"): lambda w: Call(
         f"/api/v1/schools/{w.school_a}/imports",
         files={

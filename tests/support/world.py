@@ -99,7 +99,9 @@ TERM_END = date(2027, 1, 20)
 async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
     world = World()
     async with sessionmaker() as session, session.begin():
-        users = {login: User(name=login, dev_login=login, phone="13900000000") for login in LOGINS}
+        users = {
+            login: User(name=login, dev_login=login, phone="+8613900000000") for login in LOGINS
+        }
         session.add_all(users.values())
         district = District(name="示范区", code="demo")
         other = District(name="邻区", code="other")

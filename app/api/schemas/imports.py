@@ -22,9 +22,18 @@ class ImportReportOut(ResponseBody):
     valid: bool = Field(description="No errors: committing this file would import every row")
     rows: int
     classes_created: int
-    students_created: int
+    students_created: int = Field(description="New to the school · 新增学生")
+    students_updated: int = Field(
+        description="In the school already (by 学号), and the file changes them · 更新学生"
+    )
+    students_unchanged: int = Field(description="In the school already, unchanged · 未变化")
+    students_not_in_file: int = Field(
+        description="In the school, not in the file: left as they are, never removed · 文件中未列出"
+    )
     guardians_created: int
     bindings_created: int
+    updated: list[str] = Field(description="The 学号 of the first 100 students updated")
+    not_in_file: list[str] = Field(description="The 学号 of the first 100 students not in the file")
     errors: list[RowErrorOut] = Field(
         description=f"The first {MAX_REPORTED_ERRORS} problems, by row and column"
     )

@@ -3,10 +3,11 @@ schools with these too)."""
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime, VersionedUpdate
 from app.domain.access import Role
+from app.domain.phones import e164_phone
 
 
 class SchoolIn(RequestBody):
@@ -75,11 +76,26 @@ class NewUser(RequestBody):
     )
 
     name: str = Field(min_length=1, max_length=100, examples=["李老师"])
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9-]{5,20}$", examples=["13800138000"])
+    phone: str | None = Field(
+        default=None,
+        pattern=r"^\+?[0-9 -]{5,20}$",
+        examples=["13800138000"],
+        description="Kept as E.164 (+8613800138000) · 存为 +86 格式",
+    )
     dingtalk_user_id: str | None = Field(default=None, min_length=1, max_length=64)
     dev_login: str | None = Field(
         default=None, min_length=1, max_length=64, description="Development login only"
     )
+
+    @field_validator("phone")
+    @classmethod
+    def _as_e164(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        phone = e164_phone(value)
+        if phone is None:
+            raise ValueError("not a valid phone number")
+        return phone
 
 
 class StaffIn(RequestBody):
