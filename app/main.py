@@ -15,6 +15,7 @@ from app.api import (
     audit,
     auth,
     bindings,
+    calendar_feeds,
     care,
     care_groups,
     courses,
@@ -76,7 +77,7 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
-    leave, policies, fees, workload, feedback, exports, opening,
+    leave, policies, fees, workload, feedback, exports, opening, calendar_feeds,
 )  # fmt: skip
 
 

@@ -18,7 +18,14 @@ from app.models.publications import Objection, Publication, PublicationKind
 from app.models.reconcile_runs import ReconcileRun
 from app.models.schools import District, School, SchoolClass
 from app.models.sessions import CareSession, session_roster
-from app.models.students import Agreement, BindingCode, Guardianship, Insurance, Student
+from app.models.students import (
+    Agreement,
+    BindingCode,
+    CalendarFeed,
+    Guardianship,
+    Insurance,
+    Student,
+)
 from app.models.terms import Term, UnderMinPolicy
 from app.models.users import RefreshToken, RoleGrant, User
 from app.models.waitlist import WaitlistEntry
@@ -31,6 +38,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BindingCode",
+    "CalendarFeed",
     "CalendarOverride",
     "CareApplication",
     "CareApplicationEvent",

@@ -1,8 +1,11 @@
-"""A student's sessions as iCalendar (RFC 5545), for a phone's calendar."""
+"""A student's sessions as iCalendar (RFC 5545), for a phone's calendar: times in Asia/Shanghai
+with the zone's definition inside (a phone shows them right wherever it is set), the room as the
+location and the teacher in the description, cancelled sessions marked CANCELLED."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
@@ -14,7 +17,19 @@ from app.models import CareSession
 PRODUCT = "-//Kehou//课后托管//ZH"
 
 
-def student_calendar(student_id: int, rows: Sequence[tuple[CareSession, str]]) -> bytes:
+@dataclass(frozen=True)
+class SessionDetails:
+    """What a course's sessions say beyond their name: where, and with whom."""
+
+    room: str
+    teacher: str | None
+
+
+def student_calendar(
+    student_id: int,
+    rows: Sequence[tuple[CareSession, str]],
+    details: Mapping[int, SessionDetails] | None = None,
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -26,13 +41,22 @@ def student_calendar(student_id: int, rows: Sequence[tuple[CareSession, str]]) -
         # Stable per session and student: a calendar that subscribes updates the same event.
         event.add("uid", f"session-{row.id}-student-{student_id}@kehou")
         event.add("dtstamp", stamp)
-        event.add("dtstart", row.starts_at)
-        event.add("dtend", row.ends_at)
+        event.add("dtstart", row.starts_at.astimezone(SCHOOL_ZONE))
+        event.add("dtend", row.ends_at.astimezone(SCHOOL_ZONE))
         event.add("summary", name)
+        about = (details or {}).get(row.course_id) if row.course_id is not None else None
+        lines = []
+        if about is not None and about.room:
+            event.add("location", about.room)
+        if about is not None and about.teacher:
+            lines.append(f"教师:{about.teacher}")
         if row.status is SessionStatus.CANCELLED:
             event.add("status", "CANCELLED")
-            event.add("description", f"停课:{row.cancel_reason}")
+            lines.insert(0, f"停课:{row.cancel_reason}")
         else:
             event.add("status", "CONFIRMED")
+        if lines:
+            event.add("description", "\n".join(lines))
         calendar.add_component(event)
+    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

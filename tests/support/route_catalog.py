@@ -214,6 +214,16 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/terms/{term_id}/seats/stream-tickets"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/seats/stream-tickets"
     ),
+    ("POST", "/api/v1/students/{student_id}/calendar-feeds"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/calendar-feeds"
+    ),
+    ("GET", "/api/v1/students/{student_id}/calendar-feeds"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/calendar-feeds"
+    ),
+    ("DELETE", "/api/v1/calendar-feeds/{feed_id}"): lambda w: Call(
+        f"/api/v1/calendar-feeds/{w.calendar_feed}"
+    ),
+    ("GET", "/calendar/{token}.ics"): lambda w: Call(f"/calendar/{w.calendar_token}.ics"),
     ("POST", "/api/v1/terms/{term_id}/override-enrollments"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/override-enrollments",
         {"student_id": w.student_1, "course_id": w.course_a, "reason": "补录"},

@@ -16,6 +16,7 @@ from app.domain.attendance import PolicyAction
 from app.domain.statuses import ApplicationState, BindingStatus, EnrollmentStatus
 from app.models import (
     Agreement,
+    CalendarFeed,
     CareApplication,
     CareGroup,
     CareGroupMember,
@@ -42,6 +43,7 @@ from app.models import (
     User,
     WaitlistEntry,
 )
+from app.services.calendar_feeds import token_hash as calendar_token_hash
 
 LOGINS = (
     "district-admin",
@@ -84,6 +86,8 @@ class World:
     leave_request: int = 0  # parent-1 asked leave for student_1, pending
     dismissal_step: int = 0  # a dismissal of student_1 proposed to school A, undecided
     feedback: int = 0  # parent-1's feedback to school A, unanswered
+    calendar_feed: int = 0  # parent-1's calendar address for student_1
+    calendar_token: str = "world-calendar-feed-token-0001"
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -256,9 +260,14 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
             term_id=terms[0].id, course_id=course.id, student_id=s1.id,
             user_id=users["parent-1"].id,
         )  # fmt: skip
-        session.add_all([removed, waiting])
+        feed = CalendarFeed(
+            student_id=s1.id, user_id=users["parent-1"].id,
+            token_hash=calendar_token_hash(world.calendar_token),
+        )  # fmt: skip
+        session.add_all([removed, waiting, feed])
         await session.flush()
         world.enrollment_removed, world.waitlist_entry = removed.id, waiting.id
+        world.calendar_feed = feed.id
         group = CareGroup(term_id=terms[0].id, number=1, grades=[3])
         publication = Publication(
             term_id=terms[0].id, kind=PublicationKind.COURSES, title="开班名单公示",
