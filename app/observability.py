@@ -136,6 +136,15 @@ class WorkerDeathsAsWarnings(logging.Filter):
 _WORKER_DIED = re.compile(r"^Child process \[\d+\] died$")
 
 UNMATCHED = "unmatched"
+# Routes whose path carries a secret (a calendar feed's token): logged by their template.
+SECRET_PATHS = frozenset({"/calendar/{token}.ics"})
+
+
+def logged_path(scope: Scope) -> str:
+    template = getattr(scope.get("route"), "path", None)
+    return str(template) if template in SECRET_PATHS else str(scope["path"])
+
+
 NOT_MEASURED = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
@@ -292,8 +301,9 @@ class RequestContextMiddleware:
                 self.metrics.observe(scope, status, seconds)
             if self.access_log is not None:
                 self.access_log.record(
-                    request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
-                )
+                    request_id, scope["method"], logged_path(scope), status,
+                    round(seconds * 1000, 2),
+                )  # fmt: skip
             structlog.contextvars.clear_contextvars()
 
 

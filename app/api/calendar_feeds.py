@@ -103,7 +103,7 @@ async def revoke_feed(feed_id: RowId, session: SessionDep, actor: CurrentUser) -
     },
 )
 async def calendar_feed_by_token(
-    token: Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")],
+    token: Annotated[str, Path(max_length=200)],
     session: SessionDep,
 ) -> Response:
     body = await calendar_feeds.feed_calendar(session, token)

@@ -75,10 +75,11 @@ class RosterRow:
     guardian_name: str | None
     guardian_phone: str | None
     relation: str
-    migrant_worker_child: bool
-    single_parent: bool
-    left_behind: bool
-    low_income: bool
+    # None when the file has no such column: a re-import leaves the student's flag as it is.
+    migrant_worker_child: bool | None
+    single_parent: bool | None
+    left_behind: bool | None
+    low_income: bool | None
 
 
 def clean(value: object) -> str:
@@ -153,7 +154,9 @@ class _RowReader:
     def text(self, field: str) -> str:
         return clean(self.values.get(field))
 
-    def flag(self, field: str) -> bool:
+    def flag(self, field: str) -> bool | None:
+        if field not in self.values:
+            return None  # the file has no such column
         raw = self.text(field).lower()
         if raw in YES:
             return True
@@ -179,6 +182,20 @@ def _grade_and_class(reader: _RowReader) -> tuple[int, int]:
         )
         return grade or 1, 1
     class_grade, number = label
+    if (
+        class_grade is None
+        and grade is not None
+        and 10 <= number <= 99
+        and class_text.replace(" ", "").removesuffix(".0").isdigit()
+        and str(number).startswith(str(grade))
+    ):
+        reader.fail(
+            "class_number",
+            f"班级“{class_text}”不明确:若指 {grade} 年级 {number % 10} 班,请写 {number % 10} 或 "
+            f"{grade}({number % 10})班",
+            f"class '{class_text}' is ambiguous: for grade {grade} class {number % 10}, write "
+            f"{number % 10} or {grade}({number % 10})班",
+        )
     if grade is not None and class_grade is not None and grade != class_grade:
         reader.fail(
             "class_number",

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.errors import NotFound, PermissionDenied
-from app.models import CalendarFeed, Course, Student, User
+from app.domain.errors import NotFound, NotYourChild
+from app.domain.statuses import BindingStatus
+from app.models import CalendarFeed, Course, Guardianship, User
 from app.services.calendar_feed import SessionDetails, student_calendar
-from app.services.common import get_or_404
 from app.services.sessions import sessions_of_student
 
 
@@ -30,15 +30,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _child_of(session: AsyncSession, principal: Principal, student_id: int) -> Student:
-    student = await get_or_404(session, Student, student_id, "student")
-    if not principal.acts_for(student.id):
-        raise PermissionDenied("only the child's guardians make or revoke its calendar feeds")
-    return student
+def _require_guardian(principal: Principal, student_id: int) -> None:
+    """Checked before anything is looked up: whether a child exists is not told to others."""
+    if not principal.acts_for(student_id):
+        raise NotYourChild("only the child's guardians make, see or revoke its calendar feeds")
 
 
 async def create_feed(session: AsyncSession, principal: Principal, student_id: int) -> NewFeed:
-    await _child_of(session, principal, student_id)
+    _require_guardian(principal, student_id)
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed(
         student_id=student_id, user_id=principal.user_id, token_hash=token_hash(token)
@@ -52,7 +51,7 @@ async def create_feed(session: AsyncSession, principal: Principal, student_id: i
 async def feeds_of(
     session: AsyncSession, principal: Principal, student_id: int
 ) -> list[CalendarFeed]:
-    await _child_of(session, principal, student_id)
+    _require_guardian(principal, student_id)
     rows = await session.scalars(
         select(CalendarFeed).where(CalendarFeed.student_id == student_id).order_by(CalendarFeed.id)
     )
@@ -60,20 +59,27 @@ async def feeds_of(
 
 
 async def revoke_feed(session: AsyncSession, principal: Principal, feed_id: int) -> None:
-    feed = await get_or_404(session, CalendarFeed, feed_id, "calendar feed")
-    await _child_of(session, principal, feed.student_id)
+    """A feed of a child the caller is not a guardian of is, to them, no feed at all (404)."""
+    feed = await session.get(CalendarFeed, feed_id)
+    if feed is None or not principal.acts_for(feed.student_id):
+        raise NotFound(f"no calendar feed {feed_id}")
     if feed.revoked_at is None:
         feed.revoked_at = datetime.now(UTC)
         await session.flush()
 
 
 async def feed_calendar(session: AsyncSession, token: str) -> bytes:
-    """The calendar behind a token: 404 for a token never made, or revoked (a subscription
-    that ended looks like one that never was)."""
+    """The calendar behind a token: 404 for a token never made, revoked, or made by a guardian
+    no longer bound to the child (a subscription that ended looks like one that never was)."""
     feed = await session.scalar(
-        select(CalendarFeed).where(
-            CalendarFeed.token_hash == token_hash(token), CalendarFeed.revoked_at.is_(None)
+        select(CalendarFeed)
+        .join(
+            Guardianship,
+            (Guardianship.student_id == CalendarFeed.student_id)
+            & (Guardianship.user_id == CalendarFeed.user_id)
+            & (Guardianship.status == BindingStatus.CONFIRMED),
         )
+        .where(CalendarFeed.token_hash == token_hash(token), CalendarFeed.revoked_at.is_(None))
     )
     if feed is None:
         raise NotFound("no such calendar feed")

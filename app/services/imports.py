@@ -12,14 +12,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.errors import ImportInvalid, ImportTooLarge, RuleViolation
+from app.domain.errors import ImportInvalid, ImportTooLarge, RuleViolation, StaleVersion
 from app.domain.roster import COLUMNS, MAX_ROWS, RosterRow, RowError, parse_roster
 from app.domain.statuses import BindingStatus
 from app.models import AuditEvent, Guardianship, SchoolClass, Student, User
@@ -63,14 +63,35 @@ class _Known:
     """A student of the school already, as the file's columns describe one."""
 
     id: int
+    version: int
     name: str
     grade: int
     class_number: int
-    flags: tuple[bool, bool, bool, bool]
+    flags: Flags
 
 
-def _flags(row: RosterRow | Student) -> tuple[bool, bool, bool, bool]:
-    return (row.migrant_worker_child, row.single_parent, row.left_behind, row.low_income)
+Flags = tuple[bool, bool, bool, bool]
+
+
+def _flags(student: Student) -> Flags:
+    return (
+        student.migrant_worker_child, student.single_parent, student.left_behind,
+        student.low_income,
+    )  # fmt: skip
+
+
+def _flags_after(record: RosterRow, before: Flags | None) -> Flags:
+    """The record's flags; one its file has no column for keeps the student's (no, when new)."""
+    given = (
+        record.migrant_worker_child,
+        record.single_parent,
+        record.left_behind,
+        record.low_income,
+    )
+    kept = before or (False, False, False, False)
+    return tuple(  # type: ignore[return-value]  # four in, four out
+        flag if flag is not None else old for flag, old in zip(given, kept, strict=True)
+    )
 
 
 def _cell(value: object) -> str:
@@ -205,7 +226,9 @@ async def _known_students(session: AsyncSession, school_id: int) -> dict[str, _K
         .where(Student.school_id == school_id)
     )
     return {
-        student.student_number: _Known(student.id, student.name, grade, number, _flags(student))
+        student.student_number: _Known(
+            student.id, student.version, student.name, grade, number, _flags(student)
+        )
         for student, grade, number in rows
     }
 
@@ -225,7 +248,7 @@ async def _write(
         r for r in records
         if (old := known.get(r.student_number)) is not None
         and (old.name, old.grade, old.class_number, old.flags)
-        != (r.name, r.grade, r.class_number, _flags(r))
+        != (r.name, r.grade, r.class_number, _flags_after(r, old.flags))
     ]  # fmt: skip
     in_file = {r.student_number for r in records}
     left_out = sorted(number for number in known if number not in in_file)
@@ -254,10 +277,10 @@ async def _write(
     bound = {
         (student_id, user_id)
         for student_id, user_id in await session.execute(
-            select(Guardianship.student_id, Guardianship.user_id).where(
-                Guardianship.student_id.in_([k.id for k in known.values()]),
-                Guardianship.user_id.in_(list(known_guardians.values())),
-            )
+            select(Guardianship.student_id, Guardianship.user_id)
+            .join(Student, Student.id == Guardianship.student_id)
+            .join(User, User.id == Guardianship.user_id)
+            .where(Student.school_id == school_id, User.phone.in_(phones))
         )
     }
     wanted_bindings = [
@@ -281,20 +304,26 @@ async def _write(
             insert(Student).returning(Student.id, Student.student_number),
             [
                 {"school_id": school_id, "student_number": r.student_number,
-                 **_student_columns(r, classes)}
+                 **_student_columns(r, classes, None)}
                 for r in new
             ],
         )  # fmt: skip
         student_ids |= {number: student_id for student_id, number in inserted}
-    if changed:  # one statement for them all; each row's version moves, as an edit's would
-        await session.execute(
+    if changed:  # one statement for them all; each row's version checked and moved
+        updated = await session.execute(  # a CursorResult: an UPDATE's
             _UPDATE_STUDENT,
             [
-                {"student": known[r.student_number].id,
-                 **{f"new_{k}": v for k, v in _student_columns(r, classes).items()}}
+                {"student": known[r.student_number].id, "seen": known[r.student_number].version,
+                 **{f"new_{k}": v for k, v in
+                    _student_columns(r, classes, known[r.student_number].flags).items()}}
                 for r in changed
             ],
         )  # fmt: skip
+        if cast(CursorResult[Any], updated).rowcount != len(changed):
+            raise StaleVersion(
+                "a student of the file was edited meanwhile: run the import again",
+                current_version=None,
+            )
     guardian_names = {r.guardian_phone: r.guardian_name for r in records if r.guardian_phone}
     if new_phones:
         created_users = await session.execute(
@@ -331,7 +360,7 @@ _UPDATED_COLUMNS = (
 )  # fmt: skip
 _UPDATE_STUDENT = (
     update(_STUDENT_TABLE)
-    .where(_STUDENTS.id == bindparam("student"))
+    .where(_STUDENTS.id == bindparam("student"), _STUDENTS.version == bindparam("seen"))
     .values(
         {
             **{name: bindparam(f"new_{name}") for name in _UPDATED_COLUMNS},
@@ -341,14 +370,17 @@ _UPDATE_STUDENT = (
 )
 
 
-def _student_columns(record: RosterRow, classes: dict[tuple[int, int], int]) -> dict[str, object]:
+def _student_columns(
+    record: RosterRow, classes: dict[tuple[int, int], int], before: Flags | None
+) -> dict[str, object]:
+    migrant, single, left_behind, low_income = _flags_after(record, before)
     return {
         "class_id": classes[(record.grade, record.class_number)],
         "name": record.name,
-        "migrant_worker_child": record.migrant_worker_child,
-        "single_parent": record.single_parent,
-        "left_behind": record.left_behind,
-        "low_income": record.low_income,
+        "migrant_worker_child": migrant,
+        "single_parent": single,
+        "left_behind": left_behind,
+        "low_income": low_income,
     }
 
 
@@ -364,8 +396,8 @@ TEMPLATE_CHOICES = {
 
 
 async def roster_template(session: AsyncSession, principal: Principal, school_id: int) -> bytes:
-    """The import's template: its columns (as `parse_roster` reads them), an example row, and a
-    list to choose from in every column that takes only some values."""
+    """The import's template: its columns (as `parse_roster` reads them), a list to choose from
+    in every column that takes only some values, and an example row on a second sheet."""
     await require_admin_of(session, principal, school_id)
     return await asyncio.to_thread(_template)
 
@@ -381,8 +413,12 @@ def _template() -> bytes:
     assert sheet is not None
     sheet.title = "学生名单"
     sheet.append(headers)
-    sheet.append(TEMPLATE_EXAMPLE)
     sheet.freeze_panes = "A2"
+    # The example on a sheet of its own: the import reads the first sheet, and an example row
+    # left in it would become a student.
+    example = workbook.create_sheet("示例")
+    example.append(headers)
+    example.append(TEMPLATE_EXAMPLE)
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, len(header) * 3)

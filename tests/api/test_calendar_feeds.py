@@ -5,15 +5,19 @@ and the teacher, cancelled sessions marked."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
 from icalendar import Calendar
+from sqlalchemy import update
 
+from app.api.calendar_feeds import FEED_PATH
 from app.domain.sessions import CancelCause
-from app.domain.statuses import EnrollmentStatus, SessionStatus
-from app.models import CareSession, Course, Enrollment, User
+from app.domain.statuses import BindingStatus, EnrollmentStatus, SessionStatus
+from app.models import CareSession, Course, Enrollment, Guardianship, User
+from app.observability import logged_path
 from app.resources import Resources
 from tests.support.world import World
 
@@ -100,3 +104,38 @@ async def test_only_the_childs_guardians_make_its_feed(
         assert refused.status_code == 403, caller
     unknown = await client.get("/calendar/an-address-nobody-made-0000.ics")
     assert unknown.status_code == 404
+
+
+async def test_a_feed_ends_with_the_binding_and_is_no_one_elses_to_revoke(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    made = (
+        await client.post(
+            f"/api/v1/students/{world.student_1}/calendar-feeds", headers=world.auth("parent-1")
+        )
+    ).json()
+    path = "/" + made["url"].split("://", 1)[1].split("/", 1)[1]
+    assert (await client.get(path)).status_code == 200
+    # Another family cannot revoke it, nor learn that it exists.
+    other = await client.delete(
+        f"/api/v1/calendar-feeds/{made['id']}", headers=world.auth("parent-2")
+    )
+    assert other.status_code == 404
+    assert (await client.get(path)).status_code == 200
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Guardianship)
+            .where(
+                Guardianship.student_id == world.student_1,
+                Guardianship.user_id == world.users["parent-1"],
+            )
+            .values(status=BindingStatus.REVOKED)
+        )
+    assert (await client.get(path)).status_code == 404  # the guardian no longer is one
+
+
+def test_the_access_log_keeps_no_feed_token() -> None:
+    scope = {"path": "/calendar/s3cr3t-t0ken.ics", "route": SimpleNamespace(path=FEED_PATH)}
+    assert logged_path(scope) == "/calendar/{token}.ics"
+    assert logged_path({"path": "/api/v1/terms/1", "route": None}) == "/api/v1/terms/1"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 import httpx
 from fastapi import FastAPI
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.api.body_limit import MAX_BODY_BYTES
 from app.domain.roster import MAX_ROWS
@@ -249,6 +249,12 @@ async def test_a_realistic_export_imports_and_a_second_import_updates(
     assert (first["students_created"], first["guardians_created"], first["bindings_created"]) == (
         3, 2, 3,
     )  # fmt: skip
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session, session.begin():
+        # A flag the school set since: the export has no such column, so it must stay.
+        await session.execute(
+            update(Student).where(Student.student_number == "20260301").values(left_behind=True)
+        )
     # The next term's export: one renamed and moved, one new, one left out.
     again = [
         ["三(2)班", "20260301", "王小明", "王芳", "13800138001", "母亲"],
@@ -266,8 +272,12 @@ async def test_a_realistic_export_imports_and_a_second_import_updates(
     assert preview["bindings_created"] == 1  # the new child only: the others are bound already
     done = await upload(client, world, "花名册.xlsx", realistic_export(again), False)
     assert done.status_code == 200, done.text
-    resources: Resources = app.state.resources
     async with resources.sessionmaker() as session:
+        unchanged = await session.scalar(
+            select(Student).where(Student.student_number == "20260301")
+        )
+        assert unchanged is not None
+        assert unchanged.left_behind is True
         renamed = await session.scalar(select(Student).where(Student.student_number == "20260302"))
         assert renamed is not None
         assert renamed.name == "王晓红"
@@ -309,10 +319,12 @@ async def test_the_template_downloads_and_imports_as_it_is(
     )
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert sheet is not None
     assert [c.value for c in sheet[1]][:4] == ["年级", "班级", "学号", "姓名"]
     assert len(sheet.data_validations.dataValidation) == 6
+    example = load_workbook(io.BytesIO(response.content))["示例"]
+    assert [c.value for c in example[2]][:4] == ["三年级", "三(2)班", "20230201", "王小明"]
     checked = await upload(client, world, "模板.xlsx", response.content, dry_run=True)
     assert checked.json()["valid"], checked.json()["errors"]
-    assert checked.json()["students_created"] == 1
+    assert checked.json()["students_created"] == 0  # the example is never imported

@@ -101,7 +101,10 @@ def test_phones_stored_as_typed_become_e164(empty_database: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(empty_database), "0014auth")
-    typed = ["138-0013-8001", "+86 139 0013 9002", "008613700137003", "010-12345678", None]
+    typed = [
+        "138-0013-8001", "+86 139 0013 9002", "008613700137003", "010-12345678",
+        "+1 415 555 0132", "12345", None,
+    ]  # fmt: skip
     database = create_engine(_sync(empty_database))
     try:
         with database.begin() as connection:
@@ -115,5 +118,10 @@ def test_phones_stored_as_typed_become_e164(empty_database: str) -> None:
             stored = list(connection.scalars(text("SELECT phone FROM app_user ORDER BY id")))
     finally:
         database.dispose()
-    assert stored == ["+8613800138001", "+8613900139002", "+8613700137003", "010-12345678", None]
-    assert [e164_phone(p) for p in stored[:3]] == stored[:3]  # what the service writes now
+    assert stored == [
+        "+8613800138001", "+8613900139002", "+8613700137003", "+861012345678",
+        "+14155550132",  # a foreign number stays foreign
+        "12345",  # not a number: left as it was
+        None,
+    ]  # fmt: skip
+    assert [e164_phone(p) for p in stored[:5]] == stored[:5]  # what the service writes now
