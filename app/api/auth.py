@@ -12,7 +12,7 @@ from app.api.deps import ResourcesDep, SessionDep
 from app.api.problems import domain_problem, problem_responses
 from app.api.schemas.auth import DingTalkLogin, RefreshRequest, TokenResponse
 from app.domain.errors import AuthenticationFailed, RefreshTokenReused
-from app.identity.accounts import rotate_refresh_token, sign_in
+from app.identity.accounts import link_imported_guardian, rotate_refresh_token, sign_in
 from app.identity.providers import DEV_PREFIX, DevProvider, DingTalkProvider, IdentityProvider
 from app.resources import Resources
 
@@ -34,8 +34,13 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
     summary="Sign in with DingTalk · 钉钉免登",
     description=(
         "Exchange the mini-app's `authCode` for a Kehou access token (a JWT, 15 minutes) and a "
-        "refresh token. A DingTalk user seen for the first time gets an account.\n\n"
-        "用钉钉小程序 `dd.getAuthCode` 取得的授权码换取本系统的访问令牌和刷新令牌。"
+        "refresh token. A DingTalk user seen for the first time is given the account a school's "
+        "roster import made for their mobile number, with its children (when DingTalk gives the "
+        "app the number: the contact's personal-information permission), else a new account; a "
+        "family can also bind with a code the school hands out.\n\n"
+        "用钉钉小程序 `dd.getAuthCode` 取得的授权码换取本系统的访问令牌和刷新令牌。首次登录时,"
+        "按钉钉提供的手机号关联学校导入名单中的监护人账号(需应用具备通讯录个人信息读权限),"
+        "否则新建账号;也可使用学校发放的绑定码绑定孩子。"
     ),
     response_model=TokenResponse,
     responses=problem_responses(401, 422, 503, "identity-unavailable"),
@@ -43,7 +48,9 @@ def _provider_for(code: str, resources: Resources) -> IdentityProvider:
 async def sign_in_with_dingtalk(
     body: DingTalkLogin, resources: ResourcesDep, session: SessionDep
 ) -> TokenResponse:
-    identity = await _provider_for(body.auth_code, resources).identify(body.auth_code)
+    provider = _provider_for(body.auth_code, resources)
+    identity = await provider.identify(body.auth_code)
+    await link_imported_guardian(session, identity, provider.mobile_of)
     pair = await sign_in(session, identity, resources.signer, _refresh_ttl(resources))
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token

@@ -14,14 +14,25 @@ from pydantic import SecretStr
 
 from app.identity.tokens import TokenSigner
 from app.main import create_app
+from app.models import User
 from app.settings import Settings
 from tests.support.world import World
 
 DINGTALK = "https://oapi.dingtalk.com"
 
 
-def _fake_dingtalk(router: respx.Router, token: str = "app-token-1") -> dict[str, respx.Route]:
+def _fake_dingtalk(
+    router: respx.Router, token: str = "app-token-1", mobile: str | None = None
+) -> dict[str, respx.Route]:
+    """DingTalk as its documentation answers: `user/get` gives `mobile` and `state_code` only to
+    an app granted the contact's personal information (`mobile=None`: not granted)."""
+    detail = {"userid": "dt-user-42", "name": "张妈妈", "unionid": "u-42"}
+    if mobile is not None:
+        detail |= {"mobile": mobile, "state_code": "86"}
     return {
+        "user detail": router.post(f"{DINGTALK}/topapi/v2/user/get").mock(
+            return_value=httpx.Response(200, json={"errcode": 0, "result": detail})
+        ),
         "gettoken": router.get(f"{DINGTALK}/gettoken").mock(
             return_value=httpx.Response(
                 200, json={"errcode": 0, "access_token": token, "expires_in": 7200}
@@ -81,6 +92,9 @@ async def test_a_stale_app_token_is_fetched_again_once(client: httpx.AsyncClient
                 if request.url.params["access_token"] == "fresh"
                 else {"errcode": 40014, "errmsg": "invalid access_token"},
             )
+        )
+        router.post(f"{DINGTALK}/topapi/v2/user/get").mock(  # no mobile permission
+            return_value=httpx.Response(200, json={"errcode": 0, "result": {"userid": "dt-7"}})
         )
         response = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "code"})
     assert response.status_code == 200, response.text
@@ -192,3 +206,60 @@ async def test_bad_access_tokens_are_401(
 async def test_no_token_is_401(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/me")
     assert response.status_code == 401
+
+
+async def _import_guardian(client: httpx.AsyncClient, world: World, *phones: str) -> None:
+    """A school's roster: one child per phone given, each with a guardian of that number."""
+    rows = [f"3,1,G{n:03d},导入学生{n},导入家长{n},{phone},母亲" for n, phone in enumerate(phones)]
+    content = "\n".join(["年级,班级,学号,姓名,监护人姓名,监护人电话,关系", *rows]).encode()
+    imported = await client.post(
+        f"/api/v1/schools/{world.school_a}/imports",
+        params={"dry_run": "false"},
+        files={"file": ("roster.csv", content, "text/csv")},
+        headers=world.auth("admin-a"),
+    )
+    assert imported.status_code == 200, imported.text
+
+
+async def _children(client: httpx.AsyncClient, token: str) -> list[str]:
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return sorted(child["name"] for child in me.json()["children"])
+
+
+async def test_an_imported_guardian_signs_in_and_sees_the_child(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await _import_guardian(client, world, "138-0013-8001")
+    with respx.mock(assert_all_called=False) as router:
+        routes = _fake_dingtalk(router, mobile="13800138001")
+        first = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "good-code"})
+        again = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "good-code"})
+    assert first.status_code == 200, first.text
+    assert await _children(client, first.json()["access_token"]) == ["导入学生0"]
+    assert await _children(client, again.json()["access_token"]) == ["导入学生0"]
+    assert routes["user detail"].call_count == 1  # asked once, at the first sign-in
+
+
+async def test_without_the_mobile_permission_a_new_account_has_no_children(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await _import_guardian(client, world, "13800138001")
+    with respx.mock(assert_all_called=False) as router:
+        _fake_dingtalk(router, mobile=None)
+        signed = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "good-code"})
+    assert signed.status_code == 200, signed.text
+    assert await _children(client, signed.json()["access_token"]) == []
+
+
+async def test_a_number_two_imported_families_share_links_neither(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    await _import_guardian(client, world, "13800138001")
+    resources = app.state.resources
+    async with resources.sessionmaker() as session, session.begin():
+        session.add(User(name="另一位家长", phone="+8613800138001"))  # typed for another family
+    with respx.mock(assert_all_called=False) as router:
+        _fake_dingtalk(router, mobile="13800138001")
+        signed = await client.post("/api/v1/auth/dingtalk", json={"auth_code": "good-code"})
+    assert signed.status_code == 200, signed.text
+    assert await _children(client, signed.json()["access_token"]) == []
