@@ -79,6 +79,7 @@ async def import_students(
         students_updated=report.students_updated,
         students_unchanged=report.students_unchanged,
         students_not_in_file=report.students_not_in_file,
+        new_classes=report.new_classes,
         updated=report.updated,
         not_in_file=report.not_in_file,
         errors=[RowErrorOut.model_validate(e, from_attributes=True) for e in report.errors],

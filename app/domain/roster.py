@@ -182,20 +182,6 @@ def _grade_and_class(reader: _RowReader) -> tuple[int, int]:
         )
         return grade or 1, 1
     class_grade, number = label
-    if (
-        class_grade is None
-        and grade is not None
-        and 10 <= number <= 99
-        and class_text.replace(" ", "").removesuffix(".0").isdigit()
-        and str(number).startswith(str(grade))
-    ):
-        reader.fail(
-            "class_number",
-            f"班级“{class_text}”不明确:若指 {grade} 年级 {number % 10} 班,请写 {number % 10} 或 "
-            f"{grade}({number % 10})班",
-            f"class '{class_text}' is ambiguous: for grade {grade} class {number % 10}, write "
-            f"{number % 10} or {grade}({number % 10})班",
-        )
     if grade is not None and class_grade is not None and grade != class_grade:
         reader.fail(
             "class_number",

@@ -52,6 +52,9 @@ class ImportReport:
     students_not_in_file: int = 0  # in the school, not in the file: left as they are
     guardians_created: int = 0
     bindings_created: int = 0
+    # Classes the file would add, as a school names them ("3年级32班"): a dry run shows them, so
+    # that a class number typed as grade and class (32 for 3(2)) is seen before it is made.
+    new_classes: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # student numbers, the first 100
     not_in_file: list[str] = field(default_factory=list)  # student numbers, the first 100
     errors: list[RowError] = field(default_factory=list)  # the first MAX_REPORTED_ERRORS
@@ -265,6 +268,7 @@ async def _write(
     }
     wanted = sorted({(r.grade, r.class_number) for r in [*new, *changed]} - set(classes))
     report.classes_created = len(wanted)
+    report.new_classes = [f"{g}年级{n}班" for g, n in wanted][:MAX_REPORTED_ERRORS]
     phones = {r.guardian_phone for r in records if r.guardian_phone}
     known_guardians = {
         phone: user_id

@@ -69,7 +69,8 @@ async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: 
     assert dry.json() | {"errors": []} == {
         "dry_run": True, "valid": True, "rows": 4, "classes_created": 2, "students_created": 4,
         "students_updated": 0, "students_unchanged": 0, "students_not_in_file": 2,
-        "guardians_created": 2, "bindings_created": 3, "updated": [],
+        "guardians_created": 2, "bindings_created": 3, "new_classes": ["4年级1班", "4年级2班"],
+        "updated": [],
         "not_in_file": ["A0001", "A0002"], "errors": [], "error_count": 0,
     }  # fmt: skip
     assert await _student_count(client, world) == 2
@@ -268,6 +269,7 @@ async def test_a_realistic_export_imports_and_a_second_import_updates(
     assert counts["students_updated"] == 1
     assert counts["students_unchanged"] == 1
     assert preview["updated"] == ["20260302"]
+    assert preview["new_classes"] == []  # 3(1) is a class of the school already
     assert "20260401" in preview["not_in_file"]
     assert preview["bindings_created"] == 1  # the new child only: the others are bound already
     done = await upload(client, world, "花名册.xlsx", realistic_export(again), False)

@@ -198,21 +198,6 @@ def test_chinese_numbers(text: str, number: int | None) -> None:
     assert chinese_number(text) == number
 
 
-@pytest.mark.parametrize(
-    ("grade", "label", "ambiguous"),
-    [("3", "32", True), ("三年级", "31", True), ("1", "12", True), ("3", "12", False),
-     ("3", "32班", False), ("3", "(32)班", False), ("3", "2", False)],
-)  # fmt: skip
-def test_a_bare_number_that_reads_as_grade_and_class_is_questioned(
-    grade: str, label: str, ambiguous: bool
-) -> None:
-    """班级 "32" in grade 3 is as likely 3(2) as a 32nd class: the school is asked, not guessed."""
-    _, errors = parse(HEADERS, rows([grade, label, "S1", "甲", "", "", "", ""]))
-    assert bool(errors) is ambiguous
-    if ambiguous:
-        assert errors[0].column == "班级"
-
-
 def test_a_flag_column_the_file_lacks_is_unknown_not_no() -> None:
     (record,), errors = parse(["班级", "学号", "姓名", "年级"], rows(["2", "S1", "甲", "3"]))
     assert errors == []

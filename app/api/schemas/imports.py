@@ -32,6 +32,11 @@ class ImportReportOut(ResponseBody):
     )
     guardians_created: int
     bindings_created: int
+    new_classes: list[str] = Field(
+        description="The classes the file adds (the first 100), as 3年级2班: check them in the dry "
+        "run, a class number typed as grade and class (32 for 3(2)) shows here · 将新建的班级",
+        examples=[["3年级2班"]],
+    )
     updated: list[str] = Field(description="The 学号 of the first 100 students updated")
     not_in_file: list[str] = Field(description="The 学号 of the first 100 students not in the file")
     errors: list[RowErrorOut] = Field(
