@@ -30,7 +30,7 @@ from app.main import create_app
 from app.persistence.migrations import upgrade_to_head
 from app.settings import Settings
 from tests.support.clock import CHOSEN_DAY, school_clock
-from tests.support.server import ServerProcess, free_port, start_server
+from tests.support.server import ServerProcess, free_port, serving
 from tests.support.servers import (
     ServerUrls,
     create_database,
@@ -188,12 +188,8 @@ async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
 @pytest.fixture
 def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
     """`kehou serve` as a real process on this test's database, ready to answer."""
-    process = start_server(server_env, tmp_path / "server.log")
-    try:
-        process.wait_ready()
+    with serving(server_env, tmp_path / "server.log") as process:
         yield process
-    finally:
-        process.terminate()
 
 
 @pytest.fixture

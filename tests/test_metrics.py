@@ -22,7 +22,7 @@ from app.metrics import LiveFigures, forget_dead_workers
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.grabbing import add_families, grab, open_and_arm
-from tests.support.server import start_server
+from tests.support.server import serving
 from tests.support.waiting import eventually
 from tests.support.world import World
 
@@ -150,9 +150,7 @@ async def test_two_workers_answer_every_scrape_with_the_same_sums(
     await open_and_arm(resources, world.term_a)
     folder = tmp_path / "metrics"
     env = {**server_env, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    server = start_server(env, tmp_path / "server.log", workers=2)
-    try:
-        server.wait_ready()
+    with serving(env, tmp_path / "server.log", workers=2) as server:
         attempts = 40
 
         async def attempt(n: int) -> int:
@@ -175,8 +173,6 @@ async def test_two_workers_answer_every_scrape_with_the_same_sums(
             }
             assert sum(grabs.values()) == attempts, grabs
             assert grabs["confirmed"] == len(families)
-    finally:
-        server.terminate()
 
 
 def test_a_dead_workers_pool_gauges_leave_the_sums(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from app.api.deps import CurrentUser, ResourcesDep, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.opening import OpeningCourseOut, OpeningOut
-from app.domain.window import Window, opening_phase
 from app.services.opening import opening_of
 
 router = APIRouter(tags=["enrollments"])
@@ -76,19 +74,15 @@ async def opening_page() -> HTMLResponse:
 async def opening_figures(
     term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
 ) -> OpeningOut:
-    term, courses = await opening_of(session, actor.principal, term_id)
+    opening = await opening_of(session, actor.principal, term_id)
+    term = opening.term
     engine = await resources.engine_sync.figures_of(term_id)
-    now = datetime.now(UTC)
-    window = Window(
-        term.opens_at, term.closes_at, term.grab_opens_at, term.round2_opens_at,
-        term.round2_closes_at,
-    )  # fmt: skip
     live = engine.seats_left if engine is not None else {}
     return OpeningOut(
         term_id=term.id,
         term_name=term.name,
-        now=now,
-        phase=opening_phase(window, now),
+        now=opening.now,
+        phase=opening.phase,
         grab_opens_at=term.grab_opens_at,
         closes_at=term.closes_at,
         round2_opens_at=term.round2_opens_at,
@@ -102,7 +96,7 @@ async def opening_figures(
                 min_size=course.min_size,
                 seats_left=live.get(course.id, course.capacity - course.seats_taken),
             )
-            for course in courses
+            for course in opening.courses
         ],
         outcomes=await resources.tally.read(term_id),
         stream_length=engine.stream_length if engine is not None else 0,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from app.domain.errors import AuthenticationFailed, PermissionDenied
-from app.identity.tokens import ALGORITHM, MAX_USER_ID
+from app.identity.tokens import ALGORITHM, MAX_USER_ID, verified_claims
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,7 @@ class StreamTicketSigner:
     def check(self, ticket: str, term_id: int) -> int:
         """The user the ticket was issued to, if it is valid for `term_id`'s seat stream."""
         try:
-            claims = jwt.decode(
-                ticket,
-                self.secret,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud", "term"]},
-            )
+            claims = verified_claims(ticket, self.secret, self.issuer, self.audience, "term")
             user_id, ticket_term = int(claims["sub"]), int(claims["term"])
         except (jwt.InvalidTokenError, ValueError, TypeError) as error:
             raise AuthenticationFailed(

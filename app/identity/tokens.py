@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -17,6 +18,25 @@ ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are refused
 
 VERIFIED_CACHE_SIZE = 20_000
 MAX_USER_ID = 2**31 - 1  # users.id is a Postgres integer
+
+
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
+
+
+def verified_claims(
+    token: str, secret: str, issuer: str, audience: str, *extra_required: str
+) -> dict[str, Any]:
+    """The claims of a token this service signed for `audience`, checked: the algorithm pinned,
+    the signature, the expiry, and every claim required present. Raises jwt.InvalidTokenError."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=[ALGORITHM],
+        audience=audience,
+        issuer=issuer,
+        options={"require": [*REQUIRED_CLAIMS, *extra_required]},
+    )
+    return claims
 
 
 @dataclass(frozen=True)
@@ -45,14 +65,7 @@ class TokenSigner:
         if known is not None and known[1] > time.time():
             return known[0]
         try:
-            claims = jwt.decode(
-                token,
-                self.secret,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
+            claims = verified_claims(token, self.secret, self.issuer, self.audience)
             user_id = int(claims["sub"])
         except (jwt.InvalidTokenError, ValueError) as error:
             raise AuthenticationFailed("the access token is invalid or expired") from error

@@ -92,9 +92,10 @@ def _flags_after(record: RosterRow, before: Flags | None) -> Flags:
         record.low_income,
     )
     kept = before or (False, False, False, False)
-    return tuple(  # type: ignore[return-value]  # four in, four out
+    migrant, single, left_behind, low_income = (
         flag if flag is not None else old for flag, old in zip(given, kept, strict=True)
     )
+    return migrant, single, left_behind, low_income
 
 
 def _cell(value: object) -> str:

@@ -4,31 +4,22 @@ fall as families grab. It saves screenshots, a laptop's and a phone's, to `test-
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import async_playwright, expect
 
 from app.resources import Resources
+from tests.support.browser import ARGS, CHROMIUM, browser_marks
 from tests.support.grabbing import add_families, grab, open_and_arm
 from tests.support.server import ServerProcess
 from tests.support.world import World
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.timeout(180),
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="Debian's chromium is not installed (.ci/run installs it)",
-    ),
-]
+pytestmark = browser_marks(180)
 
 
 async def test_the_numbers_fall_as_families_grab(
@@ -41,9 +32,7 @@ async def test_the_numbers_fall_as_families_grab(
     address = f"{server.base_url}/admin/opening?term_id={world.term_a}#token={token}"
     seats = f"#seats-{world.course_a}"
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 800})
             refused: list[str] = []
@@ -97,9 +86,7 @@ async def test_a_doctored_term_id_sends_nothing_with_the_token(
     token = world.auth("admin-a")["Authorization"].removeprefix("Bearer ")
     address = f"{server.base_url}/admin/opening?term_id={world.term_a}%2Farm%3F#token={token}"
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = await browser.new_page()
             sent: list[str] = []

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from app.resources import Resources
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
-from tests.support.server import ServerProcess, free_port, start_server
+from tests.support.server import ServerProcess, free_port, serving
 from tests.support.waiting import eventually
 from tests.support.world import World
 
@@ -39,12 +39,8 @@ def kehou(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]
         "KEHOU_GRAB_LIMIT_PER_IP": PER_ADDRESS,
         "KEHOU_GRAB_LIMIT_PER_PARENT": "100/minute",
     }
-    process = start_server(env, tmp_path / "server.log")
-    try:
-        process.wait_ready()
+    with serving(env, tmp_path / "server.log") as process:
         yield process
-    finally:
-        process.terminate()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from app.settings import Settings
 from tests.support import redis_cluster
 from tests.support.grabbing import Family, add_course, add_families, open_and_arm
 from tests.support.redis_cluster import ThrowawayCluster
-from tests.support.server import ServerProcess, start_server
+from tests.support.server import ServerProcess, serving
 from tests.support.world import World, build_world
 
 STUDENTS = 500
@@ -38,12 +38,8 @@ SLOTS = [
 
 @pytest.fixture
 def two_workers(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess]:
-    process = start_server(server_env, tmp_path / "race-server.log", workers=2)
-    try:
-        process.wait_ready()
+    with serving(server_env, tmp_path / "race-server.log", workers=2) as process:
         yield process
-    finally:
-        process.terminate()
 
 
 async def _grab(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -21,6 +22,31 @@ async def _events(response: httpx.Response) -> AsyncIterator[dict[str, int]]:
             yield {k: int(v) for k, v in json.loads(line.removeprefix("data:").strip()).items()}
 
 
+async def _counts_fall(
+    client: httpx.AsyncClient,
+    world: World,
+    server: ServerProcess,
+    path: str,
+    headers: dict[str, str],
+) -> None:
+    """Follow the stream at `path` on the real server: 30 seats left, a grab, then 29."""
+    async with (
+        httpx.AsyncClient(base_url=server.base_url, timeout=None) as watcher,
+        watcher.stream("GET", path, headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = _events(stream)
+        assert await anext(events) == {str(world.course_a): 30}
+        grabbed = await client.post(
+            f"/api/v1/terms/{world.term_a}/enrollments",
+            json={"student_id": world.student_1, "course_id": world.course_a},
+            headers={**world.auth("parent-1"), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert grabbed.status_code == 201, grabbed.text
+        assert await anext(events) == {str(world.course_a): 29}
+
+
 @pytest.mark.timeout(300)
 async def test_watchers_see_the_counts_fall(
     app: FastAPI, client: httpx.AsyncClient, world: World, server: ServerProcess
@@ -28,22 +54,7 @@ async def test_watchers_see_the_counts_fall(
     resources: Resources = app.state.resources
     await open_and_arm(resources, world.term_a)
     path = f"/api/v1/terms/{world.term_a}/seats/stream"
-    async with (
-        httpx.AsyncClient(base_url=server.base_url, timeout=None) as watcher,
-        watcher.stream("GET", path, headers=world.auth("parent-2")) as stream,
-    ):
-        assert stream.status_code == 200
-        assert stream.headers["content-type"].startswith("text/event-stream")
-        events = _events(stream)
-        first = await anext(events)
-        assert first == {str(world.course_a): 30}
-        grabbed = await client.post(
-            f"/api/v1/terms/{world.term_a}/enrollments",
-            json={"student_id": world.student_1, "course_id": world.course_a},
-            headers={**world.auth("parent-1"), "Idempotency-Key": "watch-1"},
-        )
-        assert grabbed.status_code == 201, grabbed.text
-        assert await anext(events) == {str(world.course_a): 29}
+    await _counts_fall(client, world, server, path, world.auth("parent-2"))
 
 
 async def test_another_schools_admin_may_not_watch(client: httpx.AsyncClient, world: World) -> None:
@@ -68,20 +79,7 @@ async def test_a_browser_follows_the_stream_with_a_ticket_and_no_header(
     assert ticket["stream_url"] == (
         f"/api/v1/terms/{world.term_a}/seats/stream?ticket={ticket['ticket']}"
     )
-    async with (
-        httpx.AsyncClient(base_url=server.base_url, timeout=None) as browser,
-        browser.stream("GET", ticket["stream_url"]) as stream,
-    ):
-        assert stream.status_code == 200
-        events = _events(stream)
-        assert await anext(events) == {str(world.course_a): 30}
-        grabbed = await client.post(
-            f"/api/v1/terms/{world.term_a}/enrollments",
-            json={"student_id": world.student_1, "course_id": world.course_a},
-            headers={**world.auth("parent-1"), "Idempotency-Key": "watch-ticket"},
-        )
-        assert grabbed.status_code == 201, grabbed.text
-        assert await anext(events) == {str(world.course_a): 29}
+    await _counts_fall(client, world, server, ticket["stream_url"], {})  # no header
 
 
 async def test_a_ticket_opens_only_its_own_terms_stream(

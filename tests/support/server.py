@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +82,14 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     return ServerProcess(process, port, log_path)
+
+
+@contextmanager
+def serving(env: dict[str, str], log_path: Path, *, workers: int = 1) -> Iterator[ServerProcess]:
+    """`kehou serve` started, ready to answer, and stopped by PID at the end."""
+    process = start_server(env, log_path, workers=workers)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.terminate()
