@@ -115,11 +115,18 @@ def tagged_answer(if_none_match: str | None, gzip_ok: bool, answer: TaggedBody) 
 
 
 def catalogue_key(
-    term_id: int, student_named: bool, grade: int | None, kind: str | None, page: int, size: int
+    term_id: int,
+    student_named: bool,
+    grade: int | None,
+    held: tuple[int, ...],
+    kind: str | None,
+    page: int,
+    size: int,
 ) -> tuple[Hashable, ...]:
-    """One course list answer for every student of a grade: eligibility is decided by the grade
-    alone."""
-    return ("catalogue", term_id, student_named, grade, kind, page, size)
+    """One course list answer for every student of a grade holding the same courses:
+    eligibility is decided by the grade, clashes by what is held (at the opening, mostly
+    nothing yet)."""
+    return ("catalogue", term_id, student_named, grade, held, kind, page, size)
 
 
 def seats_key(term_id: int) -> tuple[Hashable, ...]:

@@ -29,11 +29,14 @@ CATALOGUE_TTL_S = 1.0
     summary="Courses of a term · 课程列表",
     description=(
         "The term's catalogue. With `student_id` (your own child, or any student for staff) each "
-        "course says whether that student may take it and, if not, why (`grade`, `weekday`). "
+        "course says whether that student may take it and, if not, why (`grade`, `weekday`), "
+        "whether they hold it, and which of their courses it clashes with (`clashes_with`: a "
+        "grab of it would be refused as `time-conflict`). "
         "Seat counts are at most a second old (the seat stream is live); every answer carries "
         "an `ETag`: send it back as `If-None-Match` and an unchanged list answers `304` with no "
         "body.\n\n"
-        "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因。剩余名额至多延迟一秒;"
+        "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因、是否已报,以及与已报课程的时间冲突"
+        "(`clashes_with`)。剩余名额至多延迟一秒;"
         "回传 `ETag`(`If-None-Match`)时,未变化的列表返回 `304`。"
     ),
     response_model=Page[CourseOut],
@@ -49,6 +52,10 @@ async def list_courses(
     kind: CourseKind | None = None,
 ) -> Response:
     access = await courses.catalogue_access(resources.reads, reader, term_id, student_id)
+    if student_id is not None:
+        access = await courses.with_held_courses(
+            access, student_id, resources.engine_sync, resources.reads
+        )
 
     async def render(session: AsyncSession) -> Page[CourseOut]:
         live = await resources.engine_sync.live_seats(term_id)
@@ -60,7 +67,7 @@ async def list_courses(
         )
 
     key = catalogue_key(
-        term_id, student_id is not None, access.grade, kind, paging.page, paging.size
+        term_id, student_id is not None, access.grade, access.held, kind, paging.page, paging.size
     )
     tags = (term_tag(term_id),)
     return await cached_answer(request, resources.reads, key, CATALOGUE_TTL_S, render, tags)

@@ -102,7 +102,9 @@ class ReadEntry:
         if access is None:
             return None  # a part not cached, or a refusal: the route gives it its answer
         if key is None:
-            key = catalogue_key(term_id, student_id is not None, access.grade, kind, page, size)
+            key = catalogue_key(
+                term_id, student_id is not None, access.grade, access.held, kind, page, size
+            )
         found: TaggedBody | None = reads.get(key)
         if found is None:
             return None

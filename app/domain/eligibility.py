@@ -62,6 +62,18 @@ def ineligibility(
     return None
 
 
+def clashes(course_id: int, slot: TimeSlot, held: Mapping[int, TimeSlot]) -> tuple[int, ...]:
+    """The courses a student holds (`held`, by id) that meet at the same time as this one, in id
+    order: a grab of it would be refused as a time conflict. The course itself is not a clash."""
+    return tuple(
+        sorted(
+            other
+            for other, taken in held.items()
+            if other != course_id and slot.conflicts_with(taken)
+        )
+    )
+
+
 def course_slot(
     grades: Iterable[int],
     weekdays: frozenset[int],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, SchoolScope
-from app.domain.eligibility import Ineligibility, course_slot, ineligibility
+from app.domain.eligibility import Ineligibility, clashes, course_slot, ineligibility
 from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
 from app.domain.statuses import EnrollmentStatus
@@ -31,6 +32,9 @@ from app.services.read_cache import STUDENTS, ReadCache, term_tag
 SCHEDULE_FIELDS = ("grades", "weekdays", "start_time", "end_time")
 # Who reaches a term's catalogue (its school) and a student's grade change rarely: kept this long.
 ACCESS_TTL_S = 30.0
+# What a student holds, read from Postgres while the seat engine does not hold the term: as long
+# as a catalogue answer is kept.
+HELD_TTL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class CourseView:
     ineligible: Ineligibility | None = None
     checked_for_student: bool = False
     seats_left: int = 0
+    held: bool = False  # by the student asked about
+    clashes_with: tuple[int, ...] = ()  # courses that student holds at the same time
 
 
 def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]) -> TimeSlot:
@@ -170,6 +176,7 @@ class CatalogueAccess:
     term_id: int
     scope: SchoolScope
     grade: int | None
+    held: tuple[int, ...] = ()  # the courses that student holds, in id order
 
 
 def require_catalogue_reader(
@@ -244,7 +251,10 @@ def cached_catalogue_access(
         return access
     grades: dict[int, int] | None = reads.get(school_grades_key(scope.school_id))
     grade = grades.get(student_id) if grades is not None else None
-    return None if grade is None else CatalogueAccess(term_id, scope, grade)
+    held: tuple[int, ...] | None = reads.get(held_key(term_id, student_id))
+    if grade is None or held is None:
+        return None
+    return CatalogueAccess(term_id, scope, grade, held)
 
 
 async def list_courses(
@@ -267,6 +277,7 @@ async def list_courses(
     courses, total = await paginate(session, statement.order_by(Course.id), page, size)
     rules = await grade_rules(session, term_id)
     calendar = await term_calendar(session, term)
+    held = await _held_slots(session, term_id, access.held, rules)
     views = []
     for course in courses:
         view = _view(course, rules, calendar, live_seats)
@@ -274,9 +285,63 @@ async def list_courses(
             reason = ineligibility(
                 grade, frozenset(course.grades), frozenset(course.weekdays), rules[grade]
             )
-            view = replace(view, ineligible=reason, checked_for_student=True)
+            view = replace(
+                view,
+                ineligible=reason,
+                checked_for_student=True,
+                held=course.id in held,
+                clashes_with=clashes(course.id, view.slot, held),
+            )
         views.append(view)
     return views, total
+
+
+async def _held_slots(
+    session: AsyncSession, term_id: int, held: tuple[int, ...], rules: dict[int, GradeRule]
+) -> dict[int, TimeSlot]:
+    if not held:
+        return {}
+    rows = await session.scalars(
+        select(Course).where(Course.term_id == term_id, Course.id.in_(held))
+    )
+    return {course.id: _slot(course, rules) for course in rows}
+
+
+class HeldSeats(Protocol):
+    async def held_if_armed(self, term_id: int, student_id: int) -> list[int] | None: ...
+
+
+async def with_held_courses(
+    access: CatalogueAccess, student_id: int, engine: HeldSeats, reads: ReadCache
+) -> CatalogueAccess:
+    """`access` with the courses its student holds: the seat engine's word while it holds the
+    term (seats taken a moment ago included), else Postgres's; kept as long as a catalogue answer
+    is (a clash shows at most that long after the grab that made it)."""
+
+    async def written(session: AsyncSession) -> list[int]:
+        rows = await session.scalars(
+            select(Enrollment.course_id).where(
+                Enrollment.term_id == access.term_id,
+                Enrollment.student_id == student_id,
+                Enrollment.status == EnrollmentStatus.CONFIRMED,
+            )
+        )
+        return list(rows)
+
+    async def load() -> tuple[int, ...]:
+        held = await engine.held_if_armed(access.term_id, student_id)
+        if held is None:
+            held = await reads.query(written)
+        return tuple(sorted(set(held)))
+
+    held: tuple[int, ...] = await reads.get_or_load(
+        held_key(access.term_id, student_id), HELD_TTL_S, load, (term_tag(access.term_id),)
+    )
+    return replace(access, held=held)
+
+
+def held_key(term_id: int, student_id: int) -> tuple[str, int, int]:
+    return ("held", term_id, student_id)
 
 
 async def seats_left(

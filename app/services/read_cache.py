@@ -111,13 +111,14 @@ class ReadCache:
         session it would stay out until the request ends, while the request waits for another
         slot: a storm of first requests would hold the pool and wait for each other.)"""
 
-        async def load() -> Any:
-            if self.sessionmaker is None:
-                raise RuntimeError("this read cache has no database to query")
-            async with self.sessionmaker() as session:
-                return await query(session)
+        return await self.get_or_load(key, ttl_s, lambda: self.query(query), tags)
 
-        return await self.get_or_load(key, ttl_s, load, tags)
+    async def query(self, query: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """`query`'s answer, on a session of its own."""
+        if self.sessionmaker is None:
+            raise RuntimeError("this read cache has no database to query")
+        async with self.sessionmaker() as session:
+            return await query(session)
 
     def forget_tagged(self, tag: Hashable) -> None:
         for key in self.tagged.pop(tag, ()):

@@ -8,12 +8,21 @@ from app.domain.eligibility import (
     Ineligibility,
     Prerequisite,
     Readiness,
+    clashes,
     course_slot,
     ineligibility,
     insurance_covers,
     missing_prerequisites,
 )
-from app.domain.schedule import FRIDAY, MONDAY, SCHOOL_WEEK, TUESDAY, DateRange, default_grade_rules
+from app.domain.schedule import (
+    FRIDAY,
+    MONDAY,
+    SCHOOL_WEEK,
+    TUESDAY,
+    DateRange,
+    TimeSlot,
+    default_grade_rules,
+)
 
 RULES = default_grade_rules()
 TERM = DateRange(date(2026, 9, 1), date(2027, 1, 20))
@@ -86,3 +95,23 @@ def test_course_slot_outside_the_grades_hours_contradicts_the_term() -> None:
         course_slot([3, 4], frozenset({MONDAY}), RULES, time(15, 5), time(15, 45))
     with pytest.raises(ValueError, match="at least one grade"):
         course_slot([], frozenset({MONDAY}), RULES)
+
+
+def test_clashes_name_the_held_courses_meeting_at_the_same_time_in_id_order() -> None:
+    def slot(days: set[int], start: int, end: int) -> TimeSlot:
+        return TimeSlot(frozenset(days), time(16, start), time(17, end))
+
+    held = {
+        9: slot({MONDAY, TUESDAY}, 0, 0),
+        3: slot({TUESDAY}, 30, 10),
+        5: slot({FRIDAY}, 0, 0),
+        7: slot({TUESDAY}, 0, 0),
+    }
+    candidate = slot({TUESDAY}, 20, 0)
+    assert clashes(11, candidate, held) == (3, 7, 9)
+    assert clashes(7, held[7], held) == (3, 9)  # a held course does not clash with itself
+    assert (
+        clashes(11, slot({TUESDAY}, 0, 0), {4: TimeSlot(frozenset({TUESDAY}), time(17), time(18))})
+        == ()
+    )
+    assert clashes(11, candidate, {}) == ()

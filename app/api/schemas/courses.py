@@ -148,6 +148,17 @@ class CourseOut(ResponseBody):
         default=None, description="With `student_id`: may this student take it"
     )
     ineligible_reason: Ineligibility | None = None
+    held: bool | None = Field(
+        default=None, description="With `student_id`: the student holds this course · 已报此课"
+    )
+    clashes_with: list[int] | None = Field(
+        default=None,
+        description=(
+            "With `student_id`: the courses the student holds at the same time; a grab of this "
+            "one is refused as `time-conflict` · 与已报课程时间冲突的课程"
+        ),
+        examples=[[12]],
+    )
     version: int
 
 
@@ -174,5 +185,7 @@ def course_out(view: CourseView) -> CourseOut:
         sessions=view.sessions,
         eligible=(view.ineligible is None) if view.checked_for_student else None,
         ineligible_reason=view.ineligible,
+        held=view.held if view.checked_for_student else None,
+        clashes_with=list(view.clashes_with) if view.checked_for_student else None,
         version=course.version,
     )
