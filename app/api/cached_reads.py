@@ -78,11 +78,23 @@ async def cached_answer(
 ) -> Response:
     """The JSON answer kept under `key` (rendered by `render`, on a session of its own, when it
     is not), or 304."""
+    return await kept_answer(request, cache, key, ttl_s, lambda: cache.query(render), tags)
 
-    async def rendered(session: AsyncSession) -> TaggedBody:
-        return TaggedBody.of((await render(session)).model_dump_json().encode())
 
-    answer: TaggedBody = await cache.get_or_query(key, ttl_s, rendered, tags)
+async def kept_answer(
+    request: Request,
+    cache: ReadCache,
+    key: tuple[Hashable, ...],
+    ttl_s: float,
+    make: Callable[[], Awaitable[BaseModel]],
+    tags: tuple[Hashable, ...] = (),
+) -> Response:
+    """The JSON answer kept under `key` (made by `make` when it is not), or 304."""
+
+    async def made() -> TaggedBody:
+        return TaggedBody.of((await make()).model_dump_json().encode())
+
+    answer: TaggedBody = await cache.get_or_load(key, ttl_s, made, tags)
     headers = request.headers
     return tagged_answer(
         headers.get("if-none-match"), accepts_gzip(headers.get("accept-encoding")), answer
@@ -118,14 +130,14 @@ def catalogue_key(
     term_id: int,
     student_named: bool,
     grade: int | None,
-    held: tuple[int, ...],
+    held: tuple[int, ...] | None,
     kind: str | None,
     page: int,
     size: int,
 ) -> tuple[Hashable, ...]:
     """One course list answer for every student of a grade holding the same courses:
     eligibility is decided by the grade, clashes by what is held (at the opening, mostly
-    nothing yet)."""
+    nothing yet). `held` None: the page the answers are made from."""
     return ("catalogue", term_id, student_named, grade, held, kind, page, size)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import API_PREFIX
-from app.api.cached_reads import cached_answer, catalogue_key, tagged_responses
+from app.api.cached_reads import catalogue_key, kept_answer, tagged_responses
 from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
@@ -57,20 +57,26 @@ async def list_courses(
             access, student_id, resources.engine_sync, resources.reads
         )
 
-    async def render(session: AsyncSession) -> Page[CourseOut]:
+    async def render(session: AsyncSession) -> courses.CataloguePage:
         live = await resources.engine_sync.live_seats(term_id)
-        views, total = await courses.list_courses(
-            session, access, kind, paging.page, paging.size, live
-        )
-        return Page(
-            items=[course_out(v) for v in views], total=total, page=paging.page, size=paging.size
-        )
+        return await courses.list_courses(session, access, kind, paging.page, paging.size, live)
 
-    key = catalogue_key(
-        term_id, student_id is not None, access.grade, access.held, kind, paging.page, paging.size
-    )
     tags = (term_tag(term_id),)
-    return await cached_answer(request, resources.reads, key, CATALOGUE_TTL_S, render, tags)
+    named = student_id is not None
+
+    async def answer() -> Page[CourseOut]:
+        # The page as every student of the grade sees it, then what this one holds laid over it:
+        # a thousand children holding different courses cost one read of the database.
+        base = catalogue_key(term_id, named, access.grade, None, kind, paging.page, paging.size)
+        catalogue: courses.CataloguePage = await resources.reads.get_or_query(
+            base, CATALOGUE_TTL_S, render, tags
+        )
+        views = catalogue.for_student(access.held) if named else catalogue.views
+        items = [course_out(view) for view in views]
+        return Page(items=items, total=catalogue.total, page=paging.page, size=paging.size)
+
+    key = catalogue_key(term_id, named, access.grade, access.held, kind, paging.page, paging.size)
+    return await kept_answer(request, resources.reads, key, CATALOGUE_TTL_S, answer, tags)
 
 
 @router.post(

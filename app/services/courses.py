@@ -251,10 +251,7 @@ def cached_catalogue_access(
         return access
     grades: dict[int, int] | None = reads.get(school_grades_key(scope.school_id))
     grade = grades.get(student_id) if grades is not None else None
-    held: tuple[int, ...] | None = reads.get(held_key(term_id, student_id))
-    if grade is None or held is None:
-        return None
-    return CatalogueAccess(term_id, scope, grade, held)
+    return None if grade is None else CatalogueAccess(term_id, scope, grade)
 
 
 async def list_courses(
@@ -264,7 +261,7 @@ async def list_courses(
     page: int,
     size: int,
     live_seats: dict[int, int] | None = None,
-) -> tuple[list[CourseView], int]:
+) -> CataloguePage:
     """The catalogue, for a caller found to reach it (`access`, from `catalogue_access`); with a
     student named there, each course says whether that student may take it. `live_seats` (from
     the seat engine while the term is armed) override the database's count."""
@@ -277,7 +274,6 @@ async def list_courses(
     courses, total = await paginate(session, statement.order_by(Course.id), page, size)
     rules = await grade_rules(session, term_id)
     calendar = await term_calendar(session, term)
-    held = await _held_slots(session, term_id, access.held, rules)
     views = []
     for course in courses:
         view = _view(course, rules, calendar, live_seats)
@@ -285,25 +281,38 @@ async def list_courses(
             reason = ineligibility(
                 grade, frozenset(course.grades), frozenset(course.weekdays), rules[grade]
             )
-            view = replace(
-                view,
-                ineligible=reason,
-                checked_for_student=True,
-                held=course.id in held,
-                clashes_with=clashes(course.id, view.slot, held),
-            )
+            view = replace(view, ineligible=reason, checked_for_student=True)
         views.append(view)
-    return views, total
+    slots = {} if grade is None else await _term_slots(session, term_id, rules)
+    return CataloguePage(views, total, slots)
 
 
-async def _held_slots(
-    session: AsyncSession, term_id: int, held: tuple[int, ...], rules: dict[int, GradeRule]
+@dataclass(frozen=True)
+class CataloguePage:
+    """A page of the catalogue as every student of a grade sees it, with the weekly slot of every
+    course of the term (when a student is named): what a student holds, on this page or not, is
+    laid over it by `for_student`, with no database."""
+
+    views: list[CourseView]
+    total: int
+    slots: dict[int, TimeSlot]
+
+    def for_student(self, held: tuple[int, ...]) -> list[CourseView]:
+        taken = {course_id: self.slots[course_id] for course_id in held if course_id in self.slots}
+        return [
+            replace(
+                view,
+                held=view.course.id in taken,
+                clashes_with=clashes(view.course.id, view.slot, taken),
+            )
+            for view in self.views
+        ]
+
+
+async def _term_slots(
+    session: AsyncSession, term_id: int, rules: dict[int, GradeRule]
 ) -> dict[int, TimeSlot]:
-    if not held:
-        return {}
-    rows = await session.scalars(
-        select(Course).where(Course.term_id == term_id, Course.id.in_(held))
-    )
+    rows = await session.scalars(select(Course).where(Course.term_id == term_id))
     return {course.id: _slot(course, rules) for course in rows}
 
 
@@ -311,32 +320,39 @@ class HeldSeats(Protocol):
     async def held_if_armed(self, term_id: int, student_id: int) -> list[int] | None: ...
 
 
+async def held_courses(
+    engine: HeldSeats, reads: ReadCache, term_id: int, student_id: int
+) -> tuple[int, ...] | None:
+    """The courses a student holds, in id order, without asking Postgres: the seat engine's word
+    while it holds the term (read each time: a seat taken a moment ago shows at once), else what
+    Postgres said in the last `HELD_TTL_S`; None when neither knows."""
+    held = await engine.held_if_armed(term_id, student_id)
+    if held is None:
+        held = reads.get(held_key(term_id, student_id))
+    return None if held is None else tuple(sorted(set(held)))
+
+
 async def with_held_courses(
     access: CatalogueAccess, student_id: int, engine: HeldSeats, reads: ReadCache
 ) -> CatalogueAccess:
-    """`access` with the courses its student holds: the seat engine's word while it holds the
-    term (seats taken a moment ago included), else Postgres's; kept as long as a catalogue answer
-    is (a clash shows at most that long after the grab that made it)."""
+    """`access` with the courses its student holds (`held_courses`), asking Postgres when the
+    engine does not hold the term."""
+    held = await held_courses(engine, reads, access.term_id, student_id)
+    if held is None:
 
-    async def written(session: AsyncSession) -> list[int]:
-        rows = await session.scalars(
-            select(Enrollment.course_id).where(
-                Enrollment.term_id == access.term_id,
-                Enrollment.student_id == student_id,
-                Enrollment.status == EnrollmentStatus.CONFIRMED,
+        async def written(session: AsyncSession) -> tuple[int, ...]:
+            rows = await session.scalars(
+                select(Enrollment.course_id).where(
+                    Enrollment.term_id == access.term_id,
+                    Enrollment.student_id == student_id,
+                    Enrollment.status == EnrollmentStatus.CONFIRMED,
+                )
             )
+            return tuple(sorted(set(rows)))
+
+        held = await reads.get_or_query(
+            held_key(access.term_id, student_id), HELD_TTL_S, written, (term_tag(access.term_id),)
         )
-        return list(rows)
-
-    async def load() -> tuple[int, ...]:
-        held = await engine.held_if_armed(access.term_id, student_id)
-        if held is None:
-            held = await reads.query(written)
-        return tuple(sorted(set(held)))
-
-    held: tuple[int, ...] = await reads.get_or_load(
-        held_key(access.term_id, student_id), HELD_TTL_S, load, (term_tag(access.term_id),)
-    )
     return replace(access, held=held)
 
 
