@@ -78,7 +78,12 @@ async def cached_answer(
 ) -> Response:
     """The JSON answer kept under `key` (rendered by `render`, on a session of its own, when it
     is not), or 304."""
-    return await kept_answer(request, cache, key, ttl_s, lambda: cache.query(render), tags)
+
+    async def make() -> bytes:
+        rendered: BaseModel = await cache.query(render)
+        return rendered.model_dump_json().encode()
+
+    return await kept_answer(request, cache, key, ttl_s, make, tags)
 
 
 async def kept_answer(
@@ -86,13 +91,13 @@ async def kept_answer(
     cache: ReadCache,
     key: tuple[Hashable, ...],
     ttl_s: float,
-    make: Callable[[], Awaitable[BaseModel]],
+    make: Callable[[], Awaitable[bytes]],
     tags: tuple[Hashable, ...] = (),
 ) -> Response:
     """The JSON answer kept under `key` (made by `make` when it is not), or 304."""
 
     async def made() -> TaggedBody:
-        return TaggedBody.of((await make()).model_dump_json().encode())
+        return TaggedBody.of(await make())
 
     answer: TaggedBody = await cache.get_or_load(key, ttl_s, made, tags)
     headers = request.headers

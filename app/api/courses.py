@@ -13,7 +13,13 @@ from app.api.deps import CachedReader, CurrentUser, ResourcesDep, SessionDep
 from app.api.pagination import PageDep
 from app.api.problems import WRITE_ERRORS, problem_responses
 from app.api.schemas.base import Page, RowId
-from app.api.schemas.courses import CourseIn, CourseOut, CourseUpdate, course_out
+from app.api.schemas.courses import (
+    CatalogueJson,
+    CourseIn,
+    CourseOut,
+    CourseUpdate,
+    course_out,
+)
 from app.models import CourseKind
 from app.services import courses
 from app.services.read_cache import term_tag
@@ -57,23 +63,25 @@ async def list_courses(
             access, student_id, resources.engine_sync, resources.reads
         )
 
-    async def render(session: AsyncSession) -> courses.CataloguePage:
+    async def render(session: AsyncSession) -> CatalogueJson:
         live = await resources.engine_sync.live_seats(term_id)
-        return await courses.list_courses(session, access, kind, paging.page, paging.size, live)
+        return CatalogueJson.of(
+            await courses.list_courses(session, access, kind, paging.page, paging.size, live),
+            paging.page,
+            paging.size,
+        )
 
     tags = (term_tag(term_id),)
     named = student_id is not None
 
-    async def answer() -> Page[CourseOut]:
+    async def answer() -> bytes:
         # The page as every student of the grade sees it, then what this one holds laid over it:
         # a thousand children holding different courses cost one read of the database.
         base = catalogue_key(term_id, named, access.grade, None, kind, paging.page, paging.size)
-        catalogue: courses.CataloguePage = await resources.reads.get_or_query(
+        catalogue: CatalogueJson = await resources.reads.get_or_query(
             base, CATALOGUE_TTL_S, render, tags
         )
-        views = catalogue.for_student(access.held) if named else catalogue.views
-        items = [course_out(view) for view in views]
-        return Page(items=items, total=catalogue.total, page=paging.page, size=paging.size)
+        return catalogue.for_student(access.held) if named else catalogue.for_anyone()
 
     key = catalogue_key(term_id, named, access.grade, access.held, kind, paging.page, paging.size)
     return await kept_answer(request, resources.reads, key, CATALOGUE_TTL_S, answer, tags)

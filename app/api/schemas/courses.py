@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 from pydantic import ConfigDict, Field, model_validator
@@ -18,7 +19,7 @@ from app.api.schemas.base import (
 from app.domain.eligibility import Ineligibility
 from app.domain.statuses import CourseStatus
 from app.models import CourseKind
-from app.services.courses import CourseView
+from app.services.courses import CataloguePage, CourseView
 
 DEFAULT_MIN_SIZE = 15  # 原则上报名人数达到15人将开设课程
 DEFAULT_GROUP_SIZE = 40  # basic care: about 40 students a group
@@ -189,3 +190,36 @@ def course_out(view: CourseView) -> CourseOut:
         clashes_with=list(view.clashes_with) if view.checked_for_student else None,
         version=course.version,
     )
+
+
+@dataclass(frozen=True)
+class CatalogueJson:
+    """A catalogue page as the JSON of `Page[CourseOut]`, each course rendered once: a student's
+    answer renders again only the courses they hold or that clash with one, and joins the rest
+    as they are."""
+
+    page: CataloguePage
+    items: list[bytes]  # each course's JSON as a student holding nothing sees it
+    number: int
+    size: int
+
+    @classmethod
+    def of(cls, page: CataloguePage, number: int, size: int) -> CatalogueJson:
+        items = [course_out(view).model_dump_json().encode() for view in page.views]
+        return cls(page, items, number, size)
+
+    def for_anyone(self) -> bytes:
+        return self._join(self.items)
+
+    def for_student(self, held: tuple[int, ...]) -> bytes:
+        if not held:
+            return self._join(self.items)
+        items = [
+            course_out(view).model_dump_json().encode() if view.held or view.clashes_with else item
+            for view, item in zip(self.page.for_student(held), self.items, strict=True)
+        ]
+        return self._join(items)
+
+    def _join(self, items: list[bytes]) -> bytes:
+        tail = f'],"total":{self.page.total},"page":{self.number},"size":{self.size}}}'
+        return b'{"items":[' + b",".join(items) + tail.encode()
