@@ -57,11 +57,9 @@ async def list_courses(
     student_id: Annotated[RowId | None, Query(ge=1)] = None,
     kind: CourseKind | None = None,
 ) -> Response:
-    access = await courses.catalogue_access(resources.reads, reader, term_id, student_id)
-    if student_id is not None:
-        access = await courses.with_held_courses(
-            access, student_id, resources.engine_sync, resources.reads
-        )
+    access = await courses.catalogue_access(
+        resources.reads, resources.engine_sync, reader, term_id, student_id
+    )
 
     async def render(session: AsyncSession) -> CatalogueJson:
         live = await resources.engine_sync.live_seats(term_id)

@@ -9,7 +9,6 @@ missing or expired, goes on to the route, which answers and fills the cache."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
@@ -29,7 +28,7 @@ from app.domain.access import Principal
 from app.domain.errors import DomainError
 from app.models import CourseKind
 from app.resources import Resources
-from app.services.courses import cached_catalogue_access, held_courses
+from app.services.courses import cached_catalogue_access
 from app.services.read_cache import reader_key
 
 READ_PATH = re.compile(r"^/api/v1/terms/([1-9][0-9]{0,9})/(courses|seats)$")
@@ -70,14 +69,14 @@ class ReadEntry:
         answer = read = None
         if match is not None and scope["method"] == "GET":
             read = match.group(2)
-            answer = await self._cached(scope, int(match.group(1)), read)
+            answer = self._cached(scope, int(match.group(1)), read)
         if answer is None or read is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = ROUTES[read]
         await answer(scope, receive, send)
 
-    async def _cached(self, scope: Scope, term_id: int, read: str) -> Response | None:
+    def _cached(self, scope: Scope, term_id: int, read: str) -> Response | None:
         authorization, if_none_match, accept_encoding = _headers(scope)
         scheme, _, token = (authorization or "").partition(" ")
         if term_id > INT4_MAX or scheme.lower() != "bearer" or not token:
@@ -102,11 +101,6 @@ class ReadEntry:
         access = cached_catalogue_access(reads, principal, term_id, student_id)
         if access is None:
             return None  # a part not cached, or a refusal: the route gives it its answer
-        if student_id is not None:
-            held = await held_courses(resources.engine_sync, reads, term_id, student_id)
-            if held is None:
-                return None
-            access = replace(access, held=held)
         if key is None:
             key = catalogue_key(
                 term_id, student_id is not None, access.grade, access.held, kind, page, size

@@ -49,7 +49,7 @@ SNAPSHOT_TTL_S = 0.25
 async def seat_snapshot(
     term_id: RowId, request: Request, reader: CachedReader, resources: ResourcesDep
 ) -> Response:
-    await courses.catalogue_access(resources.reads, reader, term_id, None)
+    await courses.catalogue_access(resources.reads, resources.engine_sync, reader, term_id, None)
 
     async def render(session: AsyncSession) -> SeatsOut:
         live = await resources.engine_sync.live_seats(term_id)

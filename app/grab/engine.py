@@ -306,17 +306,17 @@ class SeatEngine:
         raw = await self.redis.hget(self.keys(term_id).held, str(student_id))
         return _course_ids(raw)
 
-    async def held_if_armed(self, term_id: int, student_id: int) -> list[int] | None:
-        """`held_by`, read in the same round trip as whether the engine holds the term: None
-        when it does not (what the student holds is then Postgres's to say)."""
+    async def held_if_armed(self, term_id: int) -> dict[int, list[int]] | None:
+        """`held`, read in the same round trip as whether the engine holds the term: None when
+        it does not (what the students hold is then Postgres's to say)."""
         keys = self.keys(term_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(keys.armed, ["db", "grab_opens"])
-            pipe.hget(keys.held, str(student_id))
+            pipe.hgetall(keys.held)
             (database_id, grab_opens), raw = await pipe.execute()
         if grab_opens is None or str(database_id or "") != self.database_id:
             return None
-        return _course_ids(raw)
+        return {int(student_id): _course_ids(courses) for student_id, courses in raw.items()}
 
     async def held(self, term_id: int) -> dict[int, list[int]]:
         """What every student of the term holds, as `held_by` reads it for one."""

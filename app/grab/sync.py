@@ -221,9 +221,9 @@ class EngineSync:
         """The courses the engine says the student holds, written to Postgres or not yet."""
         return await self.engine.held_by(term_id, student_id)
 
-    async def held_if_armed(self, term_id: int, student_id: int) -> list[int] | None:
-        """What the engine says the student holds, or None while it does not hold the term."""
-        return await self.engine.held_if_armed(term_id, student_id)
+    async def held_if_armed(self, term_id: int) -> dict[int, list[int]] | None:
+        """What the engine says each student holds, or None while it does not hold the term."""
+        return await self.engine.held_if_armed(term_id)
 
     async def settle_owed(self) -> None:
         """Re-arm the terms whose engine missed a change, now that Redis may answer again."""

@@ -32,8 +32,8 @@ from app.services.read_cache import STUDENTS, ReadCache, term_tag
 SCHEDULE_FIELDS = ("grades", "weekdays", "start_time", "end_time")
 # Who reaches a term's catalogue (its school) and a student's grade change rarely: kept this long.
 ACCESS_TTL_S = 30.0
-# What a student holds, read from Postgres while the seat engine does not hold the term: as long
-# as a catalogue answer is kept.
+# What the students of a term hold (for the course list's clashes): kept as long as a catalogue
+# answer is.
 HELD_TTL_S = 1.0
 
 
@@ -192,7 +192,11 @@ def require_catalogue_reader(
 
 
 async def catalogue_access(
-    reads: ReadCache, principal: Principal, term_id: int, student_id: int | None
+    reads: ReadCache,
+    engine: HeldSeats,
+    principal: Principal,
+    term_id: int,
+    student_id: int | None,
 ) -> CatalogueAccess:
     """Whether the caller reaches the term's catalogue (as `student_id`, when named). The term's
     school and the school's grades come from the process's read cache when they were looked up in
@@ -223,7 +227,8 @@ async def catalogue_access(
     grade = by_student.get(student_id)
     if grade is None:
         raise RuleViolation(f"student {student_id} is not at this term's school")
-    return CatalogueAccess(term_id, scope, grade)
+    holdings = await term_holdings(engine, reads, term_id)
+    return CatalogueAccess(term_id, scope, grade, holdings.get(student_id, ()))
 
 
 def term_school_key(term_id: int) -> tuple[str, int]:
@@ -251,7 +256,10 @@ def cached_catalogue_access(
         return access
     grades: dict[int, int] | None = reads.get(school_grades_key(scope.school_id))
     grade = grades.get(student_id) if grades is not None else None
-    return None if grade is None else CatalogueAccess(term_id, scope, grade)
+    holdings: Holdings | None = reads.get(holdings_key(term_id))
+    if grade is None or holdings is None:
+        return None
+    return CatalogueAccess(term_id, scope, grade, holdings.get(student_id, ()))
 
 
 async def list_courses(
@@ -317,47 +325,46 @@ async def _term_slots(
 
 
 class HeldSeats(Protocol):
-    async def held_if_armed(self, term_id: int, student_id: int) -> list[int] | None: ...
+    async def held_if_armed(self, term_id: int) -> dict[int, list[int]] | None: ...
 
 
-async def held_courses(
-    engine: HeldSeats, reads: ReadCache, term_id: int, student_id: int
-) -> tuple[int, ...] | None:
-    """The courses a student holds, in id order, without asking Postgres: the seat engine's word
-    while it holds the term (read each time: a seat taken a moment ago shows at once), else what
-    Postgres said in the last `HELD_TTL_S`; None when neither knows."""
-    held = await engine.held_if_armed(term_id, student_id)
-    if held is None:
-        held = reads.get(held_key(term_id, student_id))
-    return None if held is None else tuple(sorted(set(held)))
+Holdings = dict[int, tuple[int, ...]]
+"""Student id → the courses of the term they hold, in id order (students holding none left out)."""
 
 
-async def with_held_courses(
-    access: CatalogueAccess, student_id: int, engine: HeldSeats, reads: ReadCache
-) -> CatalogueAccess:
-    """`access` with the courses its student holds (`held_courses`), asking Postgres when the
-    engine does not hold the term."""
-    held = await held_courses(engine, reads, access.term_id, student_id)
-    if held is None:
+async def term_holdings(engine: HeldSeats, reads: ReadCache, term_id: int) -> Holdings:
+    """What every student of the term holds: the seat engine's word while it holds the term
+    (seats taken but not yet written included), else Postgres's. Read for the whole term at once
+    and kept as long as a catalogue answer is, so that a child's course list costs no round trip
+    of its own: a clash shows at most that long after the grab that made it, as the seats do."""
 
-        async def written(session: AsyncSession) -> tuple[int, ...]:
-            rows = await session.scalars(
-                select(Enrollment.course_id).where(
-                    Enrollment.term_id == access.term_id,
-                    Enrollment.student_id == student_id,
-                    Enrollment.status == EnrollmentStatus.CONFIRMED,
-                )
+    async def written(session: AsyncSession) -> dict[int, list[int]]:
+        rows = await session.execute(
+            select(Enrollment.student_id, Enrollment.course_id).where(
+                Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.CONFIRMED
             )
-            return tuple(sorted(set(rows)))
-
-        held = await reads.get_or_query(
-            held_key(access.term_id, student_id), HELD_TTL_S, written, (term_tag(access.term_id),)
         )
-    return replace(access, held=held)
+        held: dict[int, list[int]] = {}
+        for student_id, course_id in rows:
+            held.setdefault(student_id, []).append(course_id)
+        return held
+
+    async def load() -> Holdings:
+        held = await engine.held_if_armed(term_id)
+        if held is None:
+            held = await reads.query(written)
+        return {
+            student: tuple(sorted(set(courses))) for student, courses in held.items() if courses
+        }
+
+    holdings: Holdings = await reads.get_or_load(
+        holdings_key(term_id), HELD_TTL_S, load, (term_tag(term_id),)
+    )
+    return holdings
 
 
-def held_key(term_id: int, student_id: int) -> tuple[str, int, int]:
-    return ("held", term_id, student_id)
+def holdings_key(term_id: int) -> tuple[str, int]:
+    return ("holdings", term_id)
 
 
 async def seats_left(

@@ -223,16 +223,16 @@ async def test_a_warm_read_is_answered_in_front_of_the_routes(
                 "headers": headers, "app": app}  # fmt: skip
 
     query = f"student_id={world.student_1}"
-    assert await entry._cached(scope(courses, query), world.term_a, "courses") is None  # cold
+    assert entry._cached(scope(courses, query), world.term_a, "courses") is None  # cold
     routed = await client.get(f"{courses}?{query}", headers=auth)
-    answered = await entry._cached(scope(courses, query), world.term_a, "courses")
+    answered = entry._cached(scope(courses, query), world.term_a, "courses")
     assert answered is not None
     assert answered.body == routed.content
     assert answered.headers["etag"] == routed.headers["etag"]
     seats = f"{API}/terms/{world.term_a}/seats"
     assert (await client.get(seats, headers=auth)).status_code == 200
-    assert await entry._cached(scope(seats), world.term_a, "seats") is not None
-    other = await entry._cached(
+    assert entry._cached(scope(seats), world.term_a, "seats") is not None
+    other = entry._cached(
         {**scope(courses, query), "headers": [(b"authorization", b"Bearer not-a-token")]},
         world.term_a,
         "courses",
