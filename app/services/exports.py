@@ -17,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatus
 from app.domain.zone import SCHOOL_ZONE
-from app.models import CareGroup, CareSession, Course, Enrollment, Term, session_roster
+from app.models import (
+    CareGroup,
+    CareSession,
+    Course,
+    Enrollment,
+    School,
+    Term,
+    User,
+    session_roster,
+)
 from app.services import fees, workload
 from app.services.attendance import students_on_leave
 from app.services.common import (
@@ -35,6 +44,9 @@ MARKS = {
     AttendanceStatus.LATE: "迟",
 }
 CANCELLED = "停"
+WEEKDAYS = "一二三四五六日"
+BLANK = "________"  # written in by hand on the printed sheet
+LEGEND = "√出勤 ×缺勤 假请假 迟迟到 停停课"
 FORBIDDEN_IN_TITLES = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -51,6 +63,28 @@ def yuan(fen: int) -> Decimal:
 
 def local(moment: datetime | None) -> str:
     return moment.astimezone(SCHOOL_ZONE).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def clock(moment: datetime) -> str:
+    return moment.astimezone(SCHOOL_ZONE).strftime("%H:%M")
+
+
+def details(*parts: tuple[str, object]) -> str:
+    """The second line of a title block: `label:value` pairs, a blank line to write on where the
+    value is missing."""
+    return "  ".join(
+        f"{label}:{value if value not in (None, '') else BLANK}" for label, value in parts
+    )
+
+
+async def school_name(session: AsyncSession, term: Term) -> str:
+    return str(await session.scalar(select(School.name).where(School.id == term.school_id)))
+
+
+async def user_name(session: AsyncSession, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return await session.scalar(select(User.name).where(User.id == user_id))
 
 
 _STUDENTS = text(
@@ -71,7 +105,7 @@ async def _students(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int
 
 async def course_roster(session: AsyncSession, principal: Principal, course_id: int) -> Export:
     course = await get_or_404(session, Course, course_id, "course")
-    await term_in_reach(session, principal, course.term_id, Reach.STAFF)
+    term = (await term_in_reach(session, principal, course.term_id, Reach.STAFF)).term
     seats = {
         student_id: round_
         for student_id, round_ in await session.execute(
@@ -85,13 +119,25 @@ async def course_roster(session: AsyncSession, principal: Principal, course_id: 
         (n, number, name, klass, f"第{seats[sid]}轮")
         for n, (sid, number, name, klass) in enumerate(students, start=1)
     ]
-    sheet = Sheet(course.name, ["序号", "学号", "姓名", "班级", "报名轮次"], rows, {3: 12, 4: 14})
+    heading = [
+        f"{await school_name(session, term)} {course.name} 学生名单",
+        details(
+            ("学期", term.name),
+            ("教师", await user_name(session, course.teacher_id)),
+            ("每周", "、".join(WEEKDAYS[d - 1] for d in sorted(course.weekdays))),
+            ("地点", course.room),
+            ("人数", len(rows)),
+        ),
+    ]
+    sheet = Sheet(
+        course.name, ["序号", "学号", "姓名", "班级", "报名轮次"], rows, {3: 12, 4: 14}, heading
+    )
     return Export(f"{course.name}-学生名单.xlsx", f"course-{course_id}-roster.xlsx", [sheet])
 
 
 async def care_group_roster(session: AsyncSession, principal: Principal, group_id: int) -> Export:
     group = await get_or_404(session, CareGroup, group_id, "care group")
-    await term_in_reach(session, principal, group.term_id, Reach.STAFF)
+    term = (await term_in_reach(session, principal, group.term_id, Reach.STAFF)).term
     ids = (
         await session.scalars(
             text("SELECT student_id FROM care_group_member WHERE group_id = :g").bindparams(
@@ -102,7 +148,15 @@ async def care_group_roster(session: AsyncSession, principal: Principal, group_i
     students = await _students(session, ids)
     rows = [(n, *student[1:]) for n, student in enumerate(students, start=1)]
     title = f"基础托管{group.number}组"
-    sheet = Sheet(title, ["序号", "学号", "姓名", "班级"], rows, {3: 12, 4: 14})
+    heading = [
+        f"{await school_name(session, term)} {title} 学生名单",
+        details(
+            ("学期", term.name),
+            ("年级", "、".join(str(g) for g in sorted(group.grades))),
+            ("人数", len(rows)),
+        ),
+    ]
+    sheet = Sheet(title, ["序号", "学号", "姓名", "班级"], rows, {3: 12, 4: 14}, heading)
     return Export(f"{title}-学生名单.xlsx", f"care-group-{group_id}-roster.xlsx", [sheet])
 
 
@@ -133,8 +187,22 @@ async def sign_in_sheet(
         for n, (sid, _, name, klass) in enumerate(students, start=1)
     ]  # fmt: skip
     name = await offering_name(session, row)
+    course = await session.get(Course, row.course_id) if row.course_id else None
+    teacher = course.teacher_id if course else row.roll_call_by_id
+    heading = [
+        f"{await school_name(session, term)} {name} 签到表",
+        details(
+            ("日期", f"{row.on_date:%Y-%m-%d}(周{WEEKDAYS[row.on_date.weekday()]})"),
+            ("时间", f"{clock(row.starts_at)}–{clock(row.ends_at)}"),
+            ("教师", await user_name(session, teacher)),
+            ("地点", course.room if course else None),
+            ("应到", f"{len(rows)}人"),
+        ),
+    ]
     headers = ["序号", "姓名", "班级", "签到", "接走时间", "家长签字"]
-    sheet = Sheet(f"{row.on_date:%m-%d}签到表", headers, rows, {2: 12, 3: 14, 6: 16})
+    sheet = Sheet(
+        f"{row.on_date:%m-%d}签到表", headers, rows, {2: 12, 3: 14, 5: 10, 6: 18}, heading
+    )
     return Export(
         f"{name}-{row.on_date:%Y%m%d}-签到表.xlsx",
         f"session-{care_session_id}-sign-in.xlsx",
@@ -169,10 +237,12 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
     for row in sessions:
         key = ("course", row.course_id) if row.course_id else ("group", row.care_group_id or 0)
         offerings.setdefault(key, []).append(row)
-    course_names = {
-        course_id: name
-        for course_id, name in await session.execute(
-            select(Course.id, Course.name).where(Course.term_id == term_id)
+    courses = {
+        course_id: (name, teacher)
+        for course_id, name, teacher in await session.execute(
+            select(Course.id, Course.name, User.name)
+            .outerjoin(User, User.id == Course.teacher_id)
+            .where(Course.term_id == term_id)
         )
     }
     group_numbers = {
@@ -195,16 +265,25 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
         for row in rows:
             rosters[key] |= marks.get(row.id, {}).keys()
     everyone = await _students(session, sorted(set().union(*rosters.values())))
+    school = await school_name(session, term)
     sheets = []
     for (kind, offering_id), rows in sorted(offerings.items()):
         roster = rosters[(kind, offering_id)]
         students = [student for student in everyone if student[0] in roster]
-        title = (
-            course_names.get(offering_id, "")
-            if kind == "course"
-            else f"基础托管{group_numbers.get(offering_id, offering_id)}组"
-        )
-        sheets.append(_attendance_sheet(title, rows, students, marks))
+        if kind == "course":
+            title, teacher = courses.get(offering_id, ("", None))
+        else:
+            title, teacher = f"基础托管{group_numbers.get(offering_id, offering_id)}组", None
+        heading = [
+            f"{school} {title} 考勤表",
+            details(
+                ("学期", term.name),
+                ("日期", f"{rows[0].on_date:%Y-%m-%d} 至 {rows[-1].on_date:%Y-%m-%d}"),
+                ("教师", teacher),
+            )
+            + f"  {LEGEND}",
+        ]
+        sheets.append(_attendance_sheet(title, heading, rows, students, marks))
     _unique_titles(sheets)
     return Export(
         f"{term.name}-考勤汇总.xlsx", f"term-{term_id}-attendance.xlsx", sheets or [_empty()]
@@ -213,6 +292,7 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
 
 def _attendance_sheet(
     title: str,
+    heading: list[str],
     rows: list[CareSession],
     students: list[tuple[int, str, str, str]],
     marks: dict[int, dict[int, tuple[str, bool]]],
@@ -245,7 +325,19 @@ def _attendance_sheet(
             ]  # fmt: skip
             yield cells
 
-    return Sheet(title.translate(FORBIDDEN_IN_TITLES), headers, lines(), {2: 10, 3: 12})
+    # Printed a month to a page, each page with the student's number, name and class again.
+    months = [row.on_date.month for row in rows]
+    breaks = tuple(3 + n for n in range(1, len(months)) if months[n] != months[n - 1])
+    widths = {1: 10.0, 2: 10.0, 3: 12.0} | {3 + n: 5.5 for n in range(1, len(rows) + 1)}
+    return Sheet(
+        title.translate(FORBIDDEN_IN_TITLES),
+        headers,
+        lines(),
+        widths,
+        heading,
+        frozen_columns=3,
+        column_breaks=breaks,
+    )
 
 
 def _unique_titles(sheets: list[Sheet]) -> None:
@@ -257,12 +349,12 @@ def _unique_titles(sheets: list[Sheet]) -> None:
 
 
 def _empty() -> Sheet:
-    return Sheet("考勤", ["暂无课次"], [])
+    return Sheet("考勤", ["暂无课次"], [], heading=["本学期暂无课次"])
 
 
 async def term_statements(session: AsyncSession, principal: Principal, term_id: int) -> Export:
     term = await get_or_404(session, Term, term_id, "term")
-    rows_out = []
+    rows_out: list[tuple[Any, ...]] = []
     for current in await fees.term_statements(session, principal, term_id):
         totals = current.totals
         courses = "、".join(
@@ -281,7 +373,23 @@ async def term_statements(session: AsyncSession, principal: Principal, term_id: 
         "姓名", "班级", "课程(实际课次)", "应收(元)", "退费(元)", "实收费用(元)", "已缴(元)",
         "应补(元)", "应退(元)", "结算状态",
     ]  # fmt: skip
-    sheet = Sheet("费用明细", headers, rows_out, {1: 10, 2: 12, 3: 40})
+    heading = [
+        f"{await school_name(session, term)} {term.name} 费用结算单",
+        details(
+            ("学期", f"{term.starts_on:%Y-%m-%d} 至 {term.ends_on:%Y-%m-%d}"),
+            ("学生", f"{len(rows_out)}人"),
+            ("金额单位", "元"),
+        ),
+    ]
+    sheet = Sheet(
+        "费用明细",
+        headers,
+        rows_out,
+        {1: 10, 2: 12, 3: 36, 10: 10},
+        heading,
+        money=frozenset(range(4, 10)),
+        frozen_columns=1,
+    )
     return Export(f"{term.name}-费用结算单.xlsx", f"term-{term_id}-statements.xlsx", [sheet])
 
 
@@ -298,5 +406,11 @@ async def term_workload(
     ]  # fmt: skip
     headers = ["教师", "看护课次", "生均课时", "活动次数", "巡查次数", "补贴(元)", "积分"]
     period = month or "全学期"
-    sheet = Sheet(f"工作量{period}", headers, rows, {1: 12})
+    heading = [
+        f"{await school_name(session, term)} {term.name} 教师工作量统计表",
+        details(("期间", period), ("教师", f"{len(rows)}人"), ("补贴单位", "元")),
+    ]
+    sheet = Sheet(
+        f"工作量{period}", headers, rows, {1: 12}, heading, money=frozenset({6}), frozen_columns=1
+    )
     return Export(f"{term.name}-教师工作量-{period}.xlsx", f"term-{term_id}-workload.xlsx", [sheet])

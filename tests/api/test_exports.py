@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 
 from app.services.common import school_today
+from tests.support.printing import NEEDS_LIBREOFFICE, printed
 from tests.support.term import Api, RunningTerm, take_roll_call
 
 
 def workbook_rows(response: httpx.Response) -> dict[str, list[tuple[Any, ...]]]:
+    """Each sheet's table, from its header down (below the title block, where the sheet's panes
+    are frozen)."""
+    return {title: table for title, (_, table) in workbook_sheets(response).items()}
+
+
+def workbook_sheets(
+    response: httpx.Response,
+) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Each sheet's title block (its lines) and its table."""
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    book = load_workbook(io.BytesIO(response.content), read_only=True)
-    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    book = load_workbook(io.BytesIO(response.content))
+    sheets = {}
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes is not None
+        header = sheet[sheet.freeze_panes].row - 1
+        rows = list(sheet.iter_rows(values_only=True))
+        heading = [str(row[0]) for row in rows[: header - 1]]
+        sheets[sheet.title] = (heading, [_trimmed(row) for row in rows[header - 1 :]])
+    return sheets
+
+
+def _trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The row without the empty cells past its last value (the title block is wider)."""
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row[:end]
 
 
 def saved_name(response: httpx.Response) -> str:
@@ -99,3 +127,54 @@ async def test_workload_statement_matches_the_workload_answer(running_term: Runn
         params={"month": school_today().strftime("%Y-%m")},
     )  # fmt: skip
     assert saved_name(month).endswith(f"{school_today():%Y-%m}.xlsx")
+
+
+@NEEDS_LIBREOFFICE
+@pytest.mark.timeout(300)
+async def test_every_export_prints_as_a_titled_a4_sheet(
+    running_term: RunningTerm, tmp_path: Path
+) -> None:
+    """All six, printed by LibreOffice: A4, the school and what the sheet is on the first page,
+    the sign-in sheet's course, date, time, teacher and room, money in yuan."""
+    _, world, api, _ = running_term
+    course = await api.call("GET", f"/courses/{world.course_a}", "admin-a")
+    await api.call(
+        "PATCH", f"/courses/{world.course_a}", "admin-a",
+        json={"version": course["version"], "teacher_id": world.users["teacher-a302"],
+              "room": "科技楼201"},
+    )  # fmt: skip
+    row = await today_session(api, world.term_a, course_id=world.course_a)
+    await take_roll_call(api, int(row["id"]))
+    await api.call("POST", f"/terms/{world.term_a}/billing", "admin-a")
+    term = f"/terms/{world.term_a}"
+    calls = {
+        "sign_in": (f"/sessions/{row['id']}/sign-in-sheet.xlsx", "care-a"),
+        "course_roster": (f"/courses/{world.course_a}/roster.xlsx", "teacher-a302"),
+        "group_roster": (f"/care-groups/{world.care_group}/roster.xlsx", "care-a"),
+        "attendance": (f"{term}/attendance.xlsx", "admin-a"),
+        "statements": (f"{term}/statements.xlsx", "admin-a"),
+        "workload": (f"{term}/workload.xlsx", "admin-a"),
+    }
+    files = {name: (await api.call("GET", url, who)).content for name, (url, who) in calls.items()}
+    pages = printed(files, tmp_path)
+    for name, sheet in pages.items():
+        assert sheet, name
+        assert all(page.is_a4 for page in sheet), name
+        assert "溪尾中心小学" in sheet[0].words, name
+        assert f"第1页,共{len(sheet)}页" in sheet[0].words, name
+    (sign_in,) = pages["sign_in"]
+    assert "溪尾中心小学少儿编程签到表" in sign_in.words
+    for detail in (f"日期:{school_today():%Y-%m-%d}", "时间:16:00–16:40", "教师:teacher-a302",
+                   "地点:科技楼201", "应到:6人", "家长签字"):  # fmt: skip
+        assert detail in sign_in.words, detail
+    assert "教师:teacher-a302" in pages["course_roster"][0].words
+    assert "基础托管1组学生名单" in pages["group_roster"][0].words
+    attendance = pages["attendance"][0]
+    assert "少儿编程考勤表" in attendance.words
+    assert attendance.landscape
+    statements = pages["statements"][0]
+    assert "2026秋费用结算单" in statements.words
+    assert "姓名" in statements.words
+    assert "应退(元)" in statements.words  # the money columns on the names' page
+    assert re.search(r"\b\d+\.\d\d\b", statements.text)  # yuan, two decimals
+    assert "教师工作量统计表" in pages["workload"][0].words
