@@ -21,6 +21,7 @@ from app.api import (
     courses,
     districts,
     enrollments,
+    export_jobs,
     exports,
     feedback,
     fees,
@@ -77,7 +78,7 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
-    leave, policies, fees, workload, feedback, exports, opening, calendar_feeds,
+    leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
 )  # fmt: skip
 
 

@@ -44,6 +44,7 @@ from app.persistence.migrations import (
     migration_state,
     upgrade_to_head,
 )
+from app.services.export_jobs import ExportWorker
 from app.services.read_cache import ReadCache
 from app.settings import Settings, mask_url_password
 
@@ -229,11 +230,19 @@ class Resources:
         )
         self.tasks.append(asyncio.create_task(persister.run(), name="persister"))
         self.tasks.append(asyncio.create_task(self.tally.run(), name="tally"))
+        self.tasks.append(asyncio.create_task(self.export_worker().run(poll), name="exports"))
         lead = timedelta(seconds=self.settings.arm_lead_s)
         self.tasks.append(
             asyncio.create_task(
                 keep_armed(self.sessionmaker, self.engine, self.grabs, lead, poll), name="arming"
             )
+        )
+
+    def export_worker(self) -> ExportWorker:
+        return ExportWorker(
+            self.sessionmaker,
+            lease=timedelta(seconds=self.settings.export_lease_s),
+            kept=timedelta(seconds=self.settings.export_kept_s),
         )
 
     def notice_worker(self) -> NoticeWorker:

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     background_tasks: bool = True
     arm_lead_s: int = Field(default=600, ge=0, description="Arm a term this long before its grab")
     background_poll_s: float = Field(default=1.0, gt=0)
+    # A term's attendance or statements export past this many cells (students × sessions, or
+    # students × columns) is made by a background job (202 and a job to follow), not in the
+    # request: a 2,000-pupil school's term attendance is about 230,000.
+    export_inline_max_cells: int = Field(default=50_000, ge=0)
+    export_lease_s: float = Field(
+        default=60.0, gt=0
+    )  # a worker's hold on a job, renewed as it runs
+    export_kept_s: int = Field(default=86_400, gt=0)  # how long a finished file can be downloaded
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -7,13 +7,17 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import API_PREFIX
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import Actor, CurrentUser, ResourcesDep, SessionDep
+from app.api.export_jobs import ACCEPTED_RESPONSE, accepted
 from app.api.problems import problem_responses
 from app.api.schemas.base import CareSessionId, RowId
-from app.services import exports
+from app.domain.statuses import ExportKind
+from app.resources import Resources
+from app.services import export_jobs, exports
 from app.services.exports import Export
 from app.services.workbook import XLSX_MEDIA_TYPE, chunks, content_disposition, write_workbook
 
@@ -33,6 +37,22 @@ async def _stream(export: Export) -> StreamingResponse:
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": content_disposition(export.filename, export.fallback)},
     )
+
+
+async def _inline_or_job(
+    session: AsyncSession,
+    actor: Actor,
+    resources: Resources,
+    kind: ExportKind,
+    term_id: RowId,
+) -> Response:
+    """The workbook in the answer, or past the size a request should make, a job (202)."""
+    export = await export_jobs.inline_export(
+        session, actor.principal, kind, term_id, resources.settings.export_inline_max_cells
+    )
+    if isinstance(export, Export):
+        return await _stream(export)
+    return accepted(export)
 
 
 @router.get(
@@ -90,16 +110,18 @@ async def sign_in_sheet(
     summary="The term's attendance · 学期考勤汇总",
     description=(
         "One sheet per course and care group, students × session dates (√ present, × absent, "
-        "假 leave, 迟 late, 停 cancelled), with totals.\n\n每个课程/托管组一张表,"
-        "学生×日期(√出勤 ×缺勤 假请假 迟迟到 停停课),附合计。"
+        "假 leave, 迟 late, 停 cancelled), with totals, printed a month to a page. A large term "
+        "(more cells than the service's `KEHOU_EXPORT_INLINE_MAX_CELLS`) answers `202` with an "
+        "export job instead.\n\n每个课程/托管组一张表,学生×日期(√出勤 ×缺勤 假请假 迟迟到 停停课),"
+        "附合计,每月一页打印。数据量较大时返回 `202` 与后台导出任务。"
     ),
     response_class=StreamingResponse,
-    responses=XLSX_RESPONSES,
+    responses={**XLSX_RESPONSES, 202: ACCEPTED_RESPONSE},
 )
 async def term_attendance(
-    term_id: RowId, session: SessionDep, actor: CurrentUser
-) -> StreamingResponse:
-    return await _stream(await exports.term_attendance(session, actor.principal, term_id))
+    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> Response:
+    return await _inline_or_job(session, actor, resources, ExportKind.ATTENDANCE, term_id)
 
 
 @router.get(
@@ -107,16 +129,17 @@ async def term_attendance(
     operation_id="exportTermStatements",
     summary="Fee statements · 费用结算单",
     description=(
-        "Every student's fee statement for the term as an .xlsx workbook.\n\n本学期全部学生费用"
-        "结算单(.xlsx)。"
+        "Every student's fee statement for the term as an .xlsx workbook, money in yuan. A large "
+        "term answers `202` with an export job instead.\n\n本学期全部学生费用结算单(.xlsx,金额"
+        "单位元)。数据量较大时返回 `202` 与后台导出任务。"
     ),
     response_class=StreamingResponse,
-    responses=XLSX_RESPONSES,
+    responses={**XLSX_RESPONSES, 202: ACCEPTED_RESPONSE},
 )
 async def term_statements(
-    term_id: RowId, session: SessionDep, actor: CurrentUser
-) -> StreamingResponse:
-    return await _stream(await exports.term_statements(session, actor.principal, term_id))
+    term_id: RowId, session: SessionDep, actor: CurrentUser, resources: ResourcesDep
+) -> Response:
+    return await _inline_or_job(session, actor, resources, ExportKind.STATEMENTS, term_id)
 
 
 @router.get(

@@ -88,6 +88,9 @@ DOMAIN_STATUS: dict[str, int] = {
     "idempotency-key-reused": 422,
     "rate-limited": 429,
     "too-many-pending-bindings": 409,
+    "export-not-ready": 409,
+    "export-gone": 410,
+    "too-many-exports": 409,
 }
 
 

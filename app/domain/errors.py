@@ -94,3 +94,21 @@ class IdentityServiceUnavailable(DomainError):
     slug = "identity-unavailable"
     title_zh = "钉钉登录服务暂时不可用,请稍后再试"
     title_en = "The DingTalk sign-in service is unavailable; try again shortly"
+
+
+class ExportNotReady(Conflict):
+    slug = "export-not-ready"
+    title_zh = "导出文件尚未生成,请稍后再试"
+    title_en = "The file is not made yet; try again shortly"
+
+
+class ExportGone(DomainError):
+    slug = "export-gone"
+    title_zh = "导出文件已过期或生成失败,请重新导出"
+    title_en = "The file has expired or could not be made; export again"
+
+
+class TooManyExports(Conflict):
+    slug = "too-many-exports"
+    title_zh = "进行中的导出过多,请等待完成"
+    title_en = "Too many of your exports are waiting or running"

@@ -66,3 +66,19 @@ class NoticeState(StrEnum):
     SENT = "sent"  # DingTalk accepted it (asynchronous: `receipt` says whether it arrived)
     NO_CHANNEL = "no_channel"  # the user has no DingTalk account linked
     FAILED = "failed"  # refused, or out of attempts
+
+
+class ExportState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"  # a worker holds it (its lease says until when)
+    DONE = "done"  # the file is there to download until the job expires
+    FAILED = "failed"
+    EXPIRED = "expired"  # the file was dropped
+
+
+class ExportKind(StrEnum):
+    """The term-wide exports, the ones that grow with the school."""
+
+    ATTENDANCE = "attendance"
+    STATEMENTS = "statements"
+    WORKLOAD = "workload"

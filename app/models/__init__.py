@@ -10,6 +10,7 @@ from app.models.care_groups import CareGroup, CareGroupMember
 from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
 from app.models.enrollments import Enrollment
+from app.models.export_jobs import ExportJob
 from app.models.feedback import Feedback
 from app.models.fees import LedgerEntry
 from app.models.leave import LeaveRequest, PolicyStep
@@ -52,6 +53,7 @@ __all__ = [
     "DutyKind",
     "DutyRecord",
     "Enrollment",
+    "ExportJob",
     "Feedback",
     "GradeSchedule",
     "Guardianship",

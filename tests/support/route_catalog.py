@@ -394,4 +394,11 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/terms/{term_id}/workload.xlsx"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/workload.xlsx"
     ),
+    ("POST", "/api/v1/terms/{term_id}/export-jobs"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/export-jobs", {"kind": "statements"}
+    ),
+    ("GET", "/api/v1/export-jobs/{job_id}"): lambda w: Call(f"/api/v1/export-jobs/{w.export_job}"),
+    ("GET", "/api/v1/export-jobs/{job_id}/file"): lambda w: Call(
+        f"/api/v1/export-jobs/{w.export_job}/file"
+    ),
 }

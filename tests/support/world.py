@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.access import Role
 from app.domain.attendance import PolicyAction
-from app.domain.statuses import ApplicationState, BindingStatus, EnrollmentStatus
+from app.domain.statuses import (
+    ApplicationState,
+    BindingStatus,
+    EnrollmentStatus,
+    ExportKind,
+    ExportState,
+)
 from app.models import (
     Agreement,
     CalendarFeed,
@@ -25,6 +31,7 @@ from app.models import (
     CourseKind,
     District,
     Enrollment,
+    ExportJob,
     Feedback,
     GradeSchedule,
     Guardianship,
@@ -88,6 +95,7 @@ class World:
     feedback: int = 0  # parent-1's feedback to school A, unanswered
     calendar_feed: int = 0  # parent-1's calendar address for student_1
     calendar_token: str = "world-calendar-feed-token-0001"
+    export_job: int = 0  # the district administrator's finished attendance export of term A
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -264,10 +272,17 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
             student_id=s1.id, user_id=users["parent-1"].id,
             token_hash=calendar_token_hash(world.calendar_token),
         )  # fmt: skip
-        session.add_all([removed, waiting, feed])
+        export_job = ExportJob(
+            kind=ExportKind.ATTENDANCE, term_id=terms[0].id,
+            requested_by_id=users["district-admin"].id, state=ExportState.DONE,
+            content=b"PK", size_bytes=2, filename="2026秋-考勤汇总.xlsx",
+            fallback_filename="term-attendance.xlsx", sheets_done=1, sheets_total=1,
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )  # fmt: skip
+        session.add_all([removed, waiting, feed, export_job])
         await session.flush()
         world.enrollment_removed, world.waitlist_entry = removed.id, waiting.id
-        world.calendar_feed = feed.id
+        world.calendar_feed, world.export_job = feed.id, export_job.id
         group = CareGroup(term_id=terms[0].id, number=1, grades=[3])
         publication = Publication(
             term_id=terms[0].id, kind=PublicationKind.COURSES, title="开班名单公示",
