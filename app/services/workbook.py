@@ -144,10 +144,21 @@ def _write_sheet(book: Workbook, styles: _Styles, sheet: Sheet) -> None:
     target.append([cell(header, styles.header) for header in sheet.headers])
     columns = len(sheet.headers)
     kinds = [styles.money if n in sheet.money else styles.cell for n in range(1, columns + 1)]
+    # One cell per column, given each row's value in turn: openpyxl writes a row's cells one by
+    # one as a generator hands them over, so a cell is written before it is given its next
+    # value, and the table's hundreds of thousands of cells need no object each.
+    column_cells = [cell(None, kind) for kind in kinds]
+
+    def filled(values: Sequence[Any]) -> Iterator[Cell]:
+        for column, value in zip(column_cells, values, strict=False):
+            column.value = value
+            yield column
+        for column in column_cells[len(values) :]:
+            column.value = None
+            yield column
+
     for row in sheet.rows:
-        values = list(row)
-        values += [None] * (columns - len(values))
-        target.append([cell(value, kind) for value, kind in zip(values, kinds, strict=False)])
+        target.append(filled(row))
 
 
 def _lay_out(layout: Worksheet, sheet: Sheet, widths: list[float]) -> None:
