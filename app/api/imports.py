@@ -76,6 +76,8 @@ async def import_students(
         students_created=report.students_created,
         guardians_created=report.guardians_created,
         bindings_created=report.bindings_created,
+        guardians_added_beside=report.guardians_added_beside,
+        added_beside=report.added_beside,
         students_updated=report.students_updated,
         students_unchanged=report.students_unchanged,
         students_not_in_file=report.students_not_in_file,

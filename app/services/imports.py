@@ -52,6 +52,10 @@ class ImportReport:
     students_not_in_file: int = 0  # in the school, not in the file: left as they are
     guardians_created: int = 0
     bindings_created: int = 0
+    # Students of the school with a guardian already, to whom the file gives another (a new
+    # number, say): both are kept, never one taken away unasked; the school sees which.
+    guardians_added_beside: int = 0
+    added_beside: list[str] = field(default_factory=list)  # student numbers, the first 100
     # Classes the file would add, as a school names them ("3年级32班"): a dry run shows them, so
     # that a class number typed as grade and class (32 for 3(2)) is seen before it is made.
     new_classes: list[str] = field(default_factory=list)
@@ -295,6 +299,21 @@ async def _write(
              or (known[r.student_number].id, known_guardians[r.guardian_phone]) not in bound)
     ]  # fmt: skip
     report.bindings_created = len(wanted_bindings)
+    guarded = set(
+        await session.scalars(
+            select(Guardianship.student_id).where(
+                Guardianship.student_id.in_([k.id for k in known.values()]),
+                Guardianship.status == BindingStatus.CONFIRMED,
+            )
+        )
+    )
+    beside = [
+        r.student_number
+        for r in wanted_bindings
+        if r.student_number in known and known[r.student_number].id in guarded
+    ]
+    report.guardians_added_beside = len(beside)
+    report.added_beside = beside[:MAX_REPORTED_ERRORS]
     if dry_run:
         return
     if wanted:

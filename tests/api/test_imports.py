@@ -69,8 +69,8 @@ async def test_dry_run_then_commit_of_an_xlsx(client: httpx.AsyncClient, world: 
     assert dry.json() | {"errors": []} == {
         "dry_run": True, "valid": True, "rows": 4, "classes_created": 2, "students_created": 4,
         "students_updated": 0, "students_unchanged": 0, "students_not_in_file": 2,
-        "guardians_created": 2, "bindings_created": 3, "new_classes": ["4年级1班", "4年级2班"],
-        "updated": [],
+        "guardians_created": 2, "bindings_created": 3, "guardians_added_beside": 0,
+        "added_beside": [], "new_classes": ["4年级1班", "4年级2班"], "updated": [],
         "not_in_file": ["A0001", "A0002"], "errors": [], "error_count": 0,
     }  # fmt: skip
     assert await _student_count(client, world) == 2
@@ -302,6 +302,32 @@ async def test_a_realistic_export_imports_and_a_second_import_updates(
             )
         )
         assert logged == 2
+
+
+async def test_a_new_number_for_a_bound_child_adds_a_guardian_and_says_so(
+    client: httpx.AsyncClient, app: FastAPI, world: World
+) -> None:
+    """The next export gives 李雷 his mother's number instead of his father's: the school is
+    told (a number typed wrong, or a second guardian), and neither guardian is taken away."""
+    assert (await upload(client, world, "r.xlsx", realistic_export(ROSTER), False)).is_success
+    again = [*ROSTER[:2], ["四年级(1)班", "20260401", "李雷", "韩丽", "13600136004", "母亲"]]
+    preview = (await upload(client, world, "r.xlsx", realistic_export(again), True)).json()
+    assert (preview["bindings_created"], preview["guardians_added_beside"]) == (1, 1)
+    assert preview["added_beside"] == ["20260401"]
+    assert preview["students_unchanged"] == 3
+    done = (await upload(client, world, "r.xlsx", realistic_export(again), False)).json()
+    assert done["added_beside"] == ["20260401"]
+    resources: Resources = app.state.resources
+    async with resources.sessionmaker() as session:
+        phones = await session.scalars(
+            select(User.phone)
+            .join(Guardianship, Guardianship.user_id == User.id)
+            .join(Student, Student.id == Guardianship.student_id)
+            .where(Student.student_number == "20260401")
+        )
+        assert set(phones) == {"+8613900139002", "+8613600136004"}
+    third = (await upload(client, world, "r.xlsx", realistic_export(again), True)).json()
+    assert (third["bindings_created"], third["guardians_added_beside"]) == (0, 0)
 
 
 async def test_an_xls_file_is_answered_with_what_to_do(

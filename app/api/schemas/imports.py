@@ -32,6 +32,15 @@ class ImportReportOut(ResponseBody):
     )
     guardians_created: int
     bindings_created: int
+    guardians_added_beside: int = Field(
+        description="Students with a guardian already to whom the file gives another (a new "
+        "phone number, say): both are kept; remove the old one on the student's page if it is "
+        "wrong · 已有监护人的学生新增了监护人(原监护人保留)",
+        examples=[1],
+    )
+    added_beside: list[str] = Field(
+        description="The 学号 of the first 100 of them", examples=[["20260301"]]
+    )
     new_classes: list[str] = Field(
         description="The classes the file adds (the first 100), as 3年级2班: check them in the dry "
         "run, a class number typed as grade and class (32 for 3(2)) shows here · 将新建的班级",
