@@ -21,6 +21,7 @@ from app.api import (
     courses,
     districts,
     enrollments,
+    exits,
     export_jobs,
     exports,
     feedback,
@@ -79,6 +80,7 @@ RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
     leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
+    exits,
 )  # fmt: skip
 
 

@@ -82,3 +82,12 @@ class ExportKind(StrEnum):
     ATTENDANCE = "attendance"
     STATEMENTS = "statements"
     WORKLOAD = "workload"
+
+
+class ExitState(StrEnum):
+    """A written request to leave a place (退出申请)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"  # the place ended; sessions still to come refunded
+    REFUSED = "refused"  # with the school's reason
+    WITHDRAWN = "withdrawn"  # by the family, before the school decided

@@ -10,6 +10,7 @@ from app.models.care_groups import CareGroup, CareGroupMember
 from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
 from app.models.enrollments import Enrollment
+from app.models.exits import ExitRequest
 from app.models.export_jobs import ExportJob
 from app.models.feedback import Feedback
 from app.models.fees import LedgerEntry
@@ -53,6 +54,7 @@ __all__ = [
     "DutyKind",
     "DutyRecord",
     "Enrollment",
+    "ExitRequest",
     "ExportJob",
     "Feedback",
     "GradeSchedule",

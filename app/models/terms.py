@@ -70,7 +70,12 @@ class Term(Versioned, Base):
     round2_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     round2_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     max_extension_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    # A parent may ask to leave a paid course mid-term (退报; the school decides, the sessions
+    # still to come are refunded). Off: 一旦报名不允许中途退出. A basic-care place can always be
+    # asked to be left.
     withdrawal_allowed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Basic care applied for after the window, until the term's last day (篇四).
+    care_applications_midterm: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # Grab rate limits in `limits` notation ("20/minute"); None keeps the deployment's.
     grab_limit_per_parent: Mapped[str | None] = mapped_column(String(40))
     grab_limit_per_ip: Mapped[str | None] = mapped_column(String(40))

@@ -134,3 +134,22 @@ def feedback_answered(author_id: int, feedback_id: int, answer: str) -> NewNotic
         body=answer,
         dedupe_key=f"feedback:{feedback_id}:{author_id}",
     )
+
+
+def exit_decided(
+    guardian_id: int, request_id: int, student_name: str, place: str, approved: bool, reason: str
+) -> NewNotice:
+    if approved:
+        body = (
+            f"学校已同意{student_name}退出{place}，今天为最后一天。"
+            "此后未上的课时费用将在期末结算时退还。"
+        )
+    else:
+        body = f"学校未同意{student_name}退出{place}。原因：{reason}。"
+    return NewNotice(
+        user_id=guardian_id,
+        kind="exit_decided",
+        title="退出申请结果",
+        body=body + (f"说明：{reason}" if approved and reason else ""),
+        dedupe_key=f"exit:{request_id}:{guardian_id}",
+    )

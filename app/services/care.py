@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal, Role, SchoolScope
 from app.domain.applications import TRANSITIONS, Action, transition
 from app.domain.errors import Conflict, PermissionDenied, RuleViolation
-from app.domain.grab_errors import WindowClosed, WindowNotOpen
+from app.domain.leaving import CareWindow, require_care_applications_open
 from app.domain.statuses import ApplicationState
+from app.domain.zone import school_day
 from app.models import CareApplication, CareApplicationEvent, Student, Term
-from app.services.care_groups import approved_count
+from app.services.care_groups import approved_count, place_late_joiner
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -54,10 +55,7 @@ async def apply(
     if term.school_id != student.school_id:
         raise RuleViolation(f"term {term_id} is not a term of the student's school")
     moment = now or datetime.now(UTC)
-    if moment < term.opens_at:
-        raise WindowNotOpen()
-    if moment >= term.closes_at:
-        raise WindowClosed()
+    require_care_applications_open(care_window(term), moment, school_day(moment))
     application = CareApplication(
         term_id=term_id,
         student_id=student_id,
@@ -106,14 +104,24 @@ async def act(
     )
     role = next(iter(sorted(roles & allowed) or sorted(roles)))
     before = application.state.value
+    term = await get_or_404(session, Term, application.term_id, "term")
+    if action is Action.WITHDRAW and role is Role.PARENT:
+        now = datetime.now(UTC)
+        require_care_applications_open(care_window(term), now, school_day(now))
     if action is Action.APPROVE:
         await _require_a_place(session, application.term_id)
     application.state = transition(application.state, action, role, reason)
     if application.state in DECIDED:
         application.decided_at = datetime.now(UTC)
     session.add(_log(application, principal.user_id, action.value, before, reason))
+    if application.state is ApplicationState.APPROVED:
+        await place_late_joiner(session, term, application.student_id)
     await session.flush()
     return application
+
+
+def care_window(term: Term) -> CareWindow:
+    return CareWindow(term.opens_at, term.closes_at, term.ends_on, term.care_applications_midterm)
 
 
 async def of_term(

@@ -12,6 +12,7 @@ from app.domain.access import Principal
 from app.domain.applications import Candidate, allocate
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.grouping import Applicant, group_students
+from app.domain.leaving import GroupRoom, group_for_late_joiner
 from app.domain.overrides import require_reason
 from app.domain.statuses import ApplicationState
 from app.models import (
@@ -22,6 +23,7 @@ from app.models import (
     CareGroupMember,
     SchoolClass,
     Student,
+    Term,
 )
 from app.services.common import Reach, get_or_404, term_in_reach
 
@@ -215,3 +217,57 @@ async def assign(
     if not left_behind:  # as few groups as possible: an emptied group goes
         await session.execute(delete(CareGroup).where(CareGroup.id == from_group))
     return await _views(session, term.id)
+
+
+async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) -> int | None:
+    """A child approved after the term's groups were formed (mid-term, 篇四) joins one: a group
+    with room of their grade, else of an adjacent one, else a new group. None while the term has
+    no groups yet (they will be formed with everyone)."""
+    # The term's groups locked first: two children approved at once do not both take a group's
+    # last place.
+    locked = (
+        await session.scalars(
+            select(CareGroup.id).where(CareGroup.term_id == term.id).with_for_update()
+        )
+    ).all()
+    if not locked:
+        return None
+    placed = await session.scalar(
+        select(CareGroupMember.group_id).where(
+            CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id
+        )
+    )
+    if placed is not None:  # grouped by hand before the approval
+        return placed
+    groups = (
+        await session.execute(
+            select(CareGroup.id, CareGroup.grades, func.count(CareGroupMember.id))
+            .outerjoin(CareGroupMember, CareGroupMember.group_id == CareGroup.id)
+            .where(CareGroup.term_id == term.id)
+            .group_by(CareGroup.id)
+        )
+    ).all()
+    grade = await session.scalar(
+        select(SchoolClass.grade)
+        .join(Student, Student.class_id == SchoolClass.id)
+        .where(Student.id == student_id)
+    )
+    assert grade is not None
+    rooms = [GroupRoom(gid, frozenset(grades), size) for gid, grades, size in groups]
+    chosen = group_for_late_joiner(rooms, grade, term.care_group_limit)
+    if chosen is None:
+        number = await session.scalar(
+            select(func.max(CareGroup.number)).where(CareGroup.term_id == term.id)
+        )
+        group = CareGroup(term_id=term.id, number=(number or 0) + 1, grades=[grade])
+        session.add(group)
+        await session.flush()
+        chosen = group.id
+    else:
+        joined = await session.get(CareGroup, chosen)
+        assert joined is not None
+        if grade not in joined.grades:
+            joined.grades = sorted({*joined.grades, grade})
+    session.add(CareGroupMember(group_id=chosen, term_id=term.id, student_id=student_id))
+    await session.flush()
+    return chosen

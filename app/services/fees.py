@@ -162,25 +162,45 @@ async def refund_sessions(
 ) -> set[int]:
     """Refund paid sessions the school did not hold to the students charged for them; the
     students refunded now."""
+    return set(await _refund_rows(session, term_id, care_session_ids, actor_id, student_id, note))
+
+
+async def _refund_rows(
+    session: AsyncSession,
+    term_id: int,
+    care_session_ids: Sequence[int],
+    actor_id: int,
+    student_id: int | None,
+    note: str,
+) -> list[int]:
+    """The student of each refund written (one per session and student)."""
     books = await lock_books(session, term_id)
     if books.billed_at is None or not care_session_ids:
-        return set()  # nothing was charged: a session cancelled now is never billed
+        return []  # nothing was charged: a session cancelled now is never billed
     books.require_open()
     params = {
-        "sessions": list(care_session_ids), "student": student_id, "actor": actor_id, "note": note,
-        "zone": SCHOOL_ZONE.key,
+        "sessions": list(care_session_ids), "student": student_id, "actor": actor_id,
+        "note": note, "zone": SCHOOL_ZONE.key,
     }  # fmt: skip
-    rows = await session.execute(_REFUNDS, params)
-    return {student for (student,) in rows}
+    return [student for (student,) in await session.execute(_REFUNDS, params)]
 
 
 async def refund_from(
-    session: AsyncSession, term: Term, student_id: int, first_day: date, actor_id: int
+    session: AsyncSession,
+    term: Term,
+    student_id: int,
+    first_day: date,
+    actor_id: int,
+    course_ids: Sequence[int] | None = None,
+    note: str = "劝退",
 ) -> int:
-    """A student the school ended early (劝退): refund their paid sessions not yet held."""
+    """A student whose places the school ended early (劝退; or a place left by request, only
+    `course_ids`): refund their paid sessions not yet held. The number refunded."""
     courses = select(Enrollment.course_id).where(
         Enrollment.student_id == student_id, Enrollment.term_id == term.id
     )
+    if course_ids is not None:
+        courses = courses.where(Enrollment.course_id.in_(course_ids))
     ids = (
         await session.scalars(
             select(CareSession.id).where(
@@ -190,8 +210,7 @@ async def refund_from(
             )
         )
     ).all()
-    refunded = await refund_sessions(session, term.id, ids, actor_id, student_id, "劝退")
-    return len(refunded)
+    return len(await _refund_rows(session, term.id, ids, actor_id, student_id, note))
 
 
 async def record_payment(

@@ -162,10 +162,10 @@ async def _give_up(session: AsyncSession, term: Term, row: CareSession, student_
             )
         )
         return
-    await _release_seats(session, term, student_id, [row.course_id])
+    await release_seats(session, term, student_id, [row.course_id])
 
 
-async def _release_seats(
+async def release_seats(
     session: AsyncSession, term: Term, student_id: int, course_ids: Sequence[int] | None
 ) -> None:
     """The student's confirmed seats (in the courses named, or all of the term) → dismissed."""
@@ -254,7 +254,7 @@ async def decide_dismissal(
     step.decided_by_id, step.decided_at = principal.user_id, datetime.now(UTC)
     step.decision_reason = reason
     if dismiss:
-        await _release_seats(session, term, step.student_id, None)
+        await release_seats(session, term, step.student_id, None)
         await session.execute(
             delete(CareGroupMember).where(
                 CareGroupMember.term_id == term.id, CareGroupMember.student_id == step.student_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,15 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from openpyxl import load_workbook
 
 from app.services.common import school_today
 from tests.support.printing import NEEDS_LIBREOFFICE, printed
 from tests.support.term import Api, RunningTerm, take_roll_call
+from tests.support.workbooks import sheet_tables
 
 
 def workbook_rows(response: httpx.Response) -> dict[str, list[tuple[Any, ...]]]:
-    """Each sheet's table, from its header down (below the title block, where the sheet's panes
-    are frozen)."""
+    """Each sheet's table, from its header down."""
     return {title: table for title, (_, table) in workbook_sheets(response).items()}
 
 
@@ -30,23 +28,7 @@ def workbook_sheets(
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    book = load_workbook(io.BytesIO(response.content))
-    sheets = {}
-    for sheet in book.worksheets:
-        assert sheet.freeze_panes is not None
-        header = sheet[sheet.freeze_panes].row - 1
-        rows = list(sheet.iter_rows(values_only=True))
-        heading = [str(row[0]) for row in rows[: header - 1]]
-        sheets[sheet.title] = (heading, [_trimmed(row) for row in rows[header - 1 :]])
-    return sheets
-
-
-def _trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The row without the empty cells past its last value (the title block is wider)."""
-    end = len(row)
-    while end and row[end - 1] is None:
-        end -= 1
-    return row[:end]
+    return sheet_tables(response.content)
 
 
 def saved_name(response: httpx.Response) -> str:

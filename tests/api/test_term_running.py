@@ -7,7 +7,6 @@ in order within one test, on each school day of `SCHOOL_DAYS`."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +16,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from icalendar import Calendar
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.domain.statuses import EnrollmentStatus
@@ -28,6 +26,7 @@ from app.services.common import school_today
 from tests.support.clock import SCHOOL_DAYS, SUMMER_DAY, day_id
 from tests.support.grabbing import Family, add_families
 from tests.support.term import Api, a_term_around_today, notices, take_roll_call
+from tests.support.workbooks import sheet_tables
 from tests.support.world import World, build_world, sign_in_everyone
 
 API = "/api/v1"
@@ -44,10 +43,10 @@ async def ready(
     return resources, world
 
 
-def _sheet_rows(content: bytes, min_row: int = 1, read_only: bool = False) -> list[tuple[Any, ...]]:
-    """The rows of the one sheet of an exported workbook, as values."""
-    [sheet] = load_workbook(io.BytesIO(content), read_only=read_only).worksheets
-    return list(sheet.iter_rows(min_row=min_row, values_only=True))
+def _sheet_rows(content: bytes) -> list[tuple[Any, ...]]:
+    """The table (header, then rows) of the one sheet of an exported workbook, as values."""
+    [(_, table)] = sheet_tables(content).values()
+    return table
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,7 @@ async def a_leave_is_asked_ahead_and_approved(run: Run, sessions: Sessions) -> N
     assert ahead[on_leave.student_id] == (None, True)  # the roll-call screen shows the leave
     assert ahead[run.payer.student_id] == (None, False)
     sign_in = await api.call("GET", f"/sessions/{today_course['id']}/sign-in-sheet.xlsx", "care-a")
-    sheet_marks = {r[1]: r[3] for r in _sheet_rows(sign_in.content, min_row=2)}
+    sheet_marks = {r[1]: r[3] for r in _sheet_rows(sign_in.content)[1:]}
     assert sorted(sheet_marks.values(), key=str).count("假") == 1
 
 
@@ -466,8 +465,7 @@ async def the_exports_open_again(run: Run, statements: list[Row], suspended: Row
     disposition = attendance.headers["content-disposition"]
     assert "filename*=UTF-8''" in disposition
     assert unquote(disposition.split("''")[1]).endswith("考勤汇总.xlsx")
-    book = load_workbook(io.BytesIO(attendance.content), read_only=True)
-    sheet_rows = list(book["少儿编程"].iter_rows(values_only=True))
+    _, sheet_rows = sheet_tables(attendance.content)["少儿编程"]
     header = sheet_rows[0]
     column = header.index(f"{today.month}/{today.day}")
     by_number = {r[1]: r for r in sheet_rows[1:]}
@@ -479,7 +477,7 @@ async def the_exports_open_again(run: Run, statements: list[Row], suspended: Row
     assert len(by_number) == 16
 
     statements_book = await api.call("GET", f"/terms/{world.term_a}/statements.xlsx", "admin-a")
-    rows = _sheet_rows(statements_book.content, read_only=True)
+    rows = _sheet_rows(statements_book.content)
     assert rows[0][:4] == ("姓名", "班级", "课程(实际课次)", "应收(元)")
     assert sum(float(r[3]) for r in rows[1:]) == sum(s["charged_fen"] for s in statements) / 100
     assert {r[9] for r in rows[1:]} == {"已结算"}

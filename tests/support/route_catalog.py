@@ -394,6 +394,22 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/terms/{term_id}/workload.xlsx"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/workload.xlsx"
     ),
+    ("POST", "/api/v1/students/{student_id}/exit-requests"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/exit-requests",
+        {"term_id": w.term_a, "reason": "不再需要托管"},
+    ),
+    ("GET", "/api/v1/students/{student_id}/exit-requests"): lambda w: Call(
+        f"/api/v1/students/{w.student_1}/exit-requests"
+    ),
+    ("GET", "/api/v1/terms/{term_id}/exit-requests"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/exit-requests"
+    ),
+    ("POST", "/api/v1/exit-requests/{request_id}/decision"): lambda w: Call(
+        f"/api/v1/exit-requests/{w.exit_request}/decision", {"approve": False, "reason": "请坚持"}
+    ),
+    ("POST", "/api/v1/exit-requests/{request_id}/withdraw"): lambda w: Call(
+        f"/api/v1/exit-requests/{w.exit_request}/withdraw"
+    ),
     ("POST", "/api/v1/terms/{term_id}/export-jobs"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/export-jobs", {"kind": "statements"}
     ),

@@ -7,7 +7,10 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
+
+from openpyxl import load_workbook
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -106,3 +109,19 @@ def roster(rows: int) -> bytes:
 def million_bad_rows() -> bytes:
     """A few hundred KB that unpack to a million rows (26 MB), every one of them bad."""
     return xlsx_of_rows([row_xml(ROSTER_HEADERS[:4]), *repeated_rows(row_xml([9]), 1_000_000)])
+
+
+def sheet_tables(content: bytes) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """An exported workbook read back: each sheet's title block (its lines, above the header) and
+    its table (the header and the rows, as wide as the header). The header is the row above the
+    one the sheet's panes are frozen at."""
+    book = load_workbook(io.BytesIO(content))
+    sheets = {}
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes is not None
+        header = sheet[sheet.freeze_panes].row - 1
+        rows = list(sheet.iter_rows(values_only=True))
+        heading = [str(row[0]) for row in rows[: header - 1]]
+        width = sum(1 for value in rows[header - 1] if value is not None)
+        sheets[sheet.title] = (heading, [row[:width] for row in rows[header - 1 :]])
+    return sheets

@@ -31,6 +31,7 @@ from app.models import (
     CourseKind,
     District,
     Enrollment,
+    ExitRequest,
     ExportJob,
     Feedback,
     GradeSchedule,
@@ -96,6 +97,7 @@ class World:
     calendar_feed: int = 0  # parent-1's calendar address for student_1
     calendar_token: str = "world-calendar-feed-token-0001"
     export_job: int = 0  # the district administrator's finished attendance export of term A
+    exit_request: int = 0  # parent-1 asks for student 1 to leave basic care in term A
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -279,10 +281,15 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
             fallback_filename="term-attendance.xlsx", sheets_done=1, sheets_total=1,
             expires_at=datetime.now(UTC) + timedelta(days=1),
         )  # fmt: skip
-        session.add_all([removed, waiting, feed, export_job])
+        leaving = ExitRequest(
+            term_id=terms[0].id, student_id=s1.id, requested_by_id=users["parent-1"].id,
+            reason="家中老人可以接送",
+        )  # fmt: skip
+        session.add_all([removed, waiting, feed, export_job, leaving])
         await session.flush()
         world.enrollment_removed, world.waitlist_entry = removed.id, waiting.id
         world.calendar_feed, world.export_job = feed.id, export_job.id
+        world.exit_request = leaving.id
         group = CareGroup(term_id=terms[0].id, number=1, grades=[3])
         publication = Publication(
             term_id=terms[0].id, kind=PublicationKind.COURSES, title="开班名单公示",

@@ -68,7 +68,16 @@ class TermIn(RequestBody):
         default=None, description="Default: as long as round one · 默认与第一轮等长"
     )
     max_extension_courses: int = Field(default=3, ge=0, le=20, description="Per student · 每生上限")
-    withdrawal_allowed: bool = Field(default=False, description="Default no (不得退报)")
+    withdrawal_allowed: bool = Field(
+        default=False,
+        description="A family may ask to leave a paid course mid-term (the school decides; the "
+        "sessions still to come are refunded). Default no: 一旦报名不允许中途退出 · 允许申请退出拓展课",
+    )
+    care_applications_midterm: bool = Field(
+        default=False,
+        description="Basic care may be applied for after the window, until the term's last day "
+        "(篇四: 学期中间,家长可以随时申请参加托管) · 学期中可申请基础托管",
+    )
     grab_limit_per_parent: RateLimit | None = Field(
         default=None, description="e.g. 20/minute; default: the deployment's · 每位家长抢课频率上限"
     )
@@ -146,6 +155,7 @@ class TermUpdate(VersionedUpdate):
     round2_closes_at: AwareDatetime | None = None
     max_extension_courses: int | None = Field(default=None, ge=0, le=20)
     withdrawal_allowed: bool | None = None
+    care_applications_midterm: bool | None = None
     grab_limit_per_parent: RateLimit | None = None
     grab_limit_per_ip: RateLimit | None = None
     summer_starts_on: date | None = None
@@ -204,6 +214,7 @@ class TermOut(ResponseBody):
     round2_closes_at: SchoolTime
     max_extension_courses: int
     withdrawal_allowed: bool
+    care_applications_midterm: bool
     grab_limit_per_parent: str | None
     grab_limit_per_ip: str | None
     summer_starts_on: date | None
