@@ -18,6 +18,7 @@ from app.api import (
     calendar_feeds,
     care,
     care_groups,
+    clearing,
     courses,
     districts,
     enrollments,
@@ -80,7 +81,7 @@ RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
     leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
-    exits,
+    exits, clearing,
 )  # fmt: skip
 
 

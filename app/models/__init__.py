@@ -7,6 +7,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.care_groups import CareGroup, CareGroupMember
+from app.models.clearing import ClearingCheck
 from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
 from app.models.enrollments import Enrollment
@@ -47,6 +48,7 @@ __all__ = [
     "CareGroup",
     "CareGroupMember",
     "CareSession",
+    "ClearingCheck",
     "Course",
     "CourseKind",
     "DatabaseIdentity",

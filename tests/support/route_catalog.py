@@ -410,6 +410,14 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/exit-requests/{request_id}/withdraw"): lambda w: Call(
         f"/api/v1/exit-requests/{w.exit_request}/withdraw"
     ),
+    ("POST", "/api/v1/schools/{school_id}/clearing-checks"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/clearing-checks",
+        {"on_date": "2026-11-23", "all_groups_dismissed": True, "rooms_checked": True},
+    ),
+    ("GET", "/api/v1/schools/{school_id}/duty-report"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/duty-report",
+        params={"from": "2026-11-01", "to": "2026-11-30"},
+    ),
     ("POST", "/api/v1/terms/{term_id}/export-jobs"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/export-jobs", {"kind": "statements"}
     ),
