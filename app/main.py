@@ -19,6 +19,7 @@ from app.api import (
     care,
     care_groups,
     clearing,
+    conduct,
     courses,
     districts,
     enrollments,
@@ -81,7 +82,7 @@ RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
     leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
-    exits, clearing,
+    exits, clearing, conduct,
 )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ class PolicyAction(StrEnum):
     PLACE_GIVEN_UP = "place_given_up"
     LATE_PICKUP_WARNING = "late_pickup_warning"
     DISMISSAL_PROPOSED = "dismissal_proposed"
+    CONDUCT_WARNING = "conduct_warning"
 
 
 def mark(recorded: AttendanceStatus, on_leave: bool) -> AttendanceStatus:
@@ -50,9 +51,12 @@ def is_late_pickup(ends_at: datetime, picked_up_at: datetime, grace_minutes: int
 class PolicyLimits:
     absences: int = 3  # N unexcused absences of one place in a term: the place is given up
     late_pickups: int = 3  # M late pickups in a term: warning; one more: dismissal proposed
+    # K conduct incidents in a term (篇十: 多次由于个人行为习惯未能适应群体性管理而影响他人):
+    # warning; one more: dismissal proposed
+    conduct: int = 3
 
     def __post_init__(self) -> None:
-        if self.absences < 1 or self.late_pickups < 1:
+        if self.absences < 1 or self.late_pickups < 1 or self.conduct < 1:
             raise ValueError("policy limits are at least 1")
 
 
@@ -67,10 +71,20 @@ def absence_actions(unexcused: int, limits: PolicyLimits) -> list[PolicyAction]:
 
 
 def late_pickup_actions(late_pickups: int, limits: PolicyLimits) -> list[PolicyAction]:
+    return _warn_then_propose(late_pickups, limits.late_pickups, PolicyAction.LATE_PICKUP_WARNING)
+
+
+def conduct_actions(incidents: int, limits: PolicyLimits) -> list[PolicyAction]:
+    """The steps due after `incidents` conduct incidents in the term: at the limit the family is
+    warned; past it a dismissal is proposed to the school (each taken once)."""
+    return _warn_then_propose(incidents, limits.conduct, PolicyAction.CONDUCT_WARNING)
+
+
+def _warn_then_propose(count: int, limit: int, warning: PolicyAction) -> list[PolicyAction]:
     actions = []
-    if late_pickups >= limits.late_pickups:
-        actions.append(PolicyAction.LATE_PICKUP_WARNING)
-    if late_pickups > limits.late_pickups:
+    if count >= limit:
+        actions.append(warning)
+    if count > limit:
         actions.append(PolicyAction.DISMISSAL_PROPOSED)
     return actions
 

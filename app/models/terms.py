@@ -46,6 +46,7 @@ class Term(Versioned, Base):
         CheckConstraint(
             "absence_limit >= 1 AND late_pickup_limit >= 1", name="policy_limits_positive"
         ),
+        CheckConstraint("conduct_limit >= 1", name="conduct_limit_positive"),
         CheckConstraint("late_pickup_grace_minutes >= 0", name="grace_not_negative"),
         CheckConstraint(
             "subsidy_fen_per_student_hour >= 0 AND points_per_supervision >= 0"
@@ -95,6 +96,8 @@ class Term(Versioned, Base):
     # proposes a dismissal. A pickup more than the grace after the session's end is late.
     absence_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
     late_pickup_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    # Conduct incidents a term: at the limit the family is warned, one more proposes a dismissal.
+    conduct_limit: Mapped[int] = mapped_column(SmallInteger, server_default="3")
     late_pickup_grace_minutes: Mapped[int] = mapped_column(SmallInteger, server_default="10")
     # Workload rates (seed defaults: 2 yuan per student-hour; 50, 50 and 40 points).
     subsidy_fen_per_student_hour: Mapped[int] = mapped_column(Integer, server_default="200")

@@ -88,6 +88,11 @@ def policy_step(
             f"{student_name}在「{place}」本学期无故缺勤已达{count}次，按托管规定视作自动放弃该"
             "名额，已缴费用不予退还。如有异议请联系班主任。",
         ),
+        "conduct_warning": (
+            "行为习惯提醒",
+            f"{student_name}本学期已有{count}次因个人行为习惯影响他人、未能适应集体管理的记录。"
+            "再次发生，学校将考虑劝退。请与孩子沟通，如有疑问请联系班主任。",
+        ),
         "late_pickup_warning": (
             "延迟接孩子提醒",
             f"{student_name}本学期已有{count}次托管结束后延迟接回。再次延迟，学校将考虑劝退。",
@@ -103,12 +108,14 @@ def policy_step(
     )
 
 
-def dismissal_proposed(admin_id: int, step_id: int, student_name: str, count: int) -> NewNotice:
+def dismissal_proposed(
+    admin_id: int, step_id: int, student_name: str, count: int, cause: str = "延迟接回"
+) -> NewNotice:
     return NewNotice(
         user_id=admin_id,
         kind="dismissal_proposed",
         title="劝退建议待处理",
-        body=f"{student_name}本学期已{count}次延迟接回，按托管规定提请学校决定是否劝退。",
+        body=f"{student_name}本学期已{count}次{cause}，按托管规定提请学校决定是否劝退。",
         dedupe_key=f"policy:{step_id}:{admin_id}",
     )
 

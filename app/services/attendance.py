@@ -44,7 +44,7 @@ class RollCall:
     steps: Sequence[policies.StepTaken]
 
 
-async def _session_for_roll_caller(
+async def session_for_roll_caller(
     session: AsyncSession, principal: Principal, care_session_id: int
 ) -> tuple[CareSession, Term]:
     row = await session.get(CareSession, care_session_id, with_for_update=True)
@@ -84,7 +84,7 @@ async def roll_call(
     """The marks of every student of the session, all at once; sent again, it replaces them
     (the same request twice leaves one roll call). A child with approved leave marked absent
     is excused."""
-    row, term = await _session_for_roll_caller(session, principal, care_session_id)
+    row, term = await session_for_roll_caller(session, principal, care_session_id)
     roster = set((await session.scalars(roster_of(row))).all())
     # A student marked in this session before leaving it (the place given up by this very roll
     # call) may be marked again: a resent roll call must not fail.
@@ -155,7 +155,7 @@ async def record_pickups(
 ) -> RollCall:
     """When each child was picked up (接走); later than the session's end plus the term's grace
     counts as a late pickup."""
-    row, term = await _session_for_roll_caller(session, principal, care_session_id)
+    row, term = await session_for_roll_caller(session, principal, care_session_id)
     marks = {a.student_id: a for a in await marks_of(session, row.id)}
     unknown = sorted({s for s, _ in pickups} - set(marks))
     if unknown:
@@ -180,7 +180,7 @@ async def record_handover(
     children: int,
     handed_over_at: datetime,
 ) -> Handover:
-    row, _ = await _session_for_roll_caller(session, principal, care_session_id)
+    row, _ = await session_for_roll_caller(session, principal, care_session_id)
     handover = Handover(
         session_id=row.id,
         from_teacher=from_teacher,

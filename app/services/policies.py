@@ -17,6 +17,7 @@ from app.domain.attendance import (
     PolicyAction,
     PolicyLimits,
     absence_actions,
+    conduct_actions,
     late_pickup_actions,
 )
 from app.domain.errors import Conflict, RuleViolation
@@ -68,7 +69,11 @@ _LATE_PICKUPS = text(
 
 
 def limits_of(term: Term) -> PolicyLimits:
-    return PolicyLimits(absences=term.absence_limit, late_pickups=term.late_pickup_limit)
+    return PolicyLimits(
+        absences=term.absence_limit,
+        late_pickups=term.late_pickup_limit,
+        conduct=term.conduct_limit,
+    )
 
 
 def place_of(row: CareSession) -> str:
@@ -195,7 +200,43 @@ async def after_pickups(
         for student, count in counts
         for action in late_pickup_actions(count, limits)
     ]
-    taken = await _take(session, term, due)
+    return await _warn_or_propose(
+        session, term, actor_id, await _take(session, term, due), limits.late_pickups, "延迟接回",
+        "late pickups",
+    )  # fmt: skip
+
+
+_CONDUCT = text(
+    "SELECT count(*) FROM conduct_incident WHERE term_id = :term AND student_id = :student"
+)
+CONDUCT_PLACE = "conduct"  # a dismissal proposed for conduct, apart from one for late pickups
+
+
+async def after_conduct(
+    session: AsyncSession, term: Term, actor_id: int, student_id: int
+) -> list[StepTaken]:
+    """The steps a conduct incident brings: at the term's limit the family is warned, past it a
+    dismissal is proposed to the school's administrators (each once)."""
+    count = int(await session.scalar(_CONDUCT, {"term": term.id, "student": student_id}) or 0)
+    limits = limits_of(term)
+    due = [(student_id, action, CONDUCT_PLACE, count) for action in conduct_actions(count, limits)]
+    return await _warn_or_propose(
+        session, term, actor_id, await _take(session, term, due), limits.conduct, "违纪",
+        "conduct incidents",
+    )  # fmt: skip
+
+
+async def _warn_or_propose(
+    session: AsyncSession,
+    term: Term,
+    actor_id: int,
+    taken: list[StepTaken],
+    limit: int,
+    cause: str,
+    counted: str,
+) -> list[StepTaken]:
+    """Tell of the steps taken: a warning to the family, a proposed dismissal to the school's
+    administrators; each in the audit log."""
     admins = (
         await session.scalars(
             select(RoleGrant.user_id).where(
@@ -206,8 +247,7 @@ async def after_pickups(
     notices: list[NewNotice] = []
     for step in taken:
         record_audit(
-            session, actor_id, term, step.action.value,
-            f"{step.count} late pickups (limit {limits.late_pickups})",
+            session, actor_id, term, step.action.value, f"{step.count} {counted} (limit {limit})",
             student_id=step.student_id, step_id=step.id,
         )  # fmt: skip
         guardians = await guardians_of(session, [step.student_id])
@@ -215,15 +255,14 @@ async def after_pickups(
             name = str(
                 await session.scalar(select(Student.name).where(Student.id == step.student_id))
             )
-            notices += [dismissal_proposed(a, step.id, name, step.count) for a in admins]
+            notices += [dismissal_proposed(a, step.id, name, step.count, cause) for a in admins]
             continue
         for guardian, _, student_name in guardians:
             notices.append(
                 policy_step(
-                    guardian, step.id, student_name, step.action.value, step.count, "",
-                    limits.late_pickups,
+                    guardian, step.id, student_name, step.action.value, step.count, "", limit
                 )
-            )  # fmt: skip
+            )
     await enqueue(session, notices)
     return taken
 

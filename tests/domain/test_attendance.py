@@ -13,6 +13,7 @@ from app.domain.attendance import (
     PolicyAction,
     PolicyLimits,
     absence_actions,
+    conduct_actions,
     is_late_pickup,
     late_pickup_actions,
     leave_covers,
@@ -105,3 +106,15 @@ def test_the_place_is_given_up_exactly_from_the_limit_on(absences: int, limit: i
     assert (P.PLACE_GIVEN_UP in actions) == (absences >= limit)
     if P.PLACE_GIVEN_UP in actions and limit > 1:
         assert P.ABSENCE_WARNING in actions
+
+
+def test_conduct_incidents_warn_at_the_limit_and_propose_a_dismissal_past_it() -> None:
+    limits = PolicyLimits(conduct=3)
+    assert [conduct_actions(n, limits) for n in (1, 2)] == [[], []]
+    assert conduct_actions(3, limits) == [PolicyAction.CONDUCT_WARNING]
+    assert conduct_actions(4, limits) == [
+        PolicyAction.CONDUCT_WARNING,
+        PolicyAction.DISMISSAL_PROPOSED,
+    ]
+    with pytest.raises(ValueError, match="at least 1"):
+        PolicyLimits(conduct=0)

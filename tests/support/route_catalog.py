@@ -309,6 +309,13 @@ CATALOG: dict[tuple[str, str], Spec] = {
         f"/api/v1/sessions/{w.care_session}/pickups",
         {"pickups": [{"student_id": w.student_1, "picked_up_at": "2026-11-23T17:35:00+08:00"}]},
     ),
+    ("POST", "/api/v1/sessions/{session_id}/conduct-incidents"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/conduct-incidents",
+        {"student_id": w.student_1, "note": "推搡同学"},
+    ),
+    ("GET", "/api/v1/sessions/{session_id}/conduct-incidents"): lambda w: Call(
+        f"/api/v1/sessions/{w.care_session}/conduct-incidents"
+    ),
     ("POST", "/api/v1/sessions/{session_id}/handovers"): lambda w: Call(
         f"/api/v1/sessions/{w.care_session}/handovers",
         {"from_teacher": "王老师", "children": 1, "handed_over_at": "2026-11-23T15:05:00+08:00"},

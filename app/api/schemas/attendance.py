@@ -96,7 +96,9 @@ class StepOut(ResponseBody):
     id: int
     student_id: RowId
     action: PolicyAction
-    place: str = Field(description='"course:<id>", "care" or "" (the student as a whole)')
+    place: str = Field(
+        description='"course:<id>", "care", "conduct" or "" (late pickups: the student as a whole)'
+    )
     count: int
 
 

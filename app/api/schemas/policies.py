@@ -22,7 +22,9 @@ class PolicyStepOut(ResponseBody):
     term_id: RowId
     student_id: RowId
     action: PolicyAction
-    place: str = Field(description='"course:<id>", "care" or "" (the student as a whole)')
+    place: str = Field(
+        description='"course:<id>", "care", "conduct" or "" (late pickups: the student as a whole)'
+    )
     count: int
     decision: str | None = Field(description="For a proposed dismissal: dismissed / kept")
     decided_at: SchoolTime | None

@@ -117,6 +117,12 @@ class TermIn(RequestBody):
         le=100,
         description="Late pickups that warn; one more proposes 劝退 · 延迟接回上限",
     )
+    conduct_limit: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Conduct incidents that warn; one more proposes 劝退 (篇十) · 违纪记录上限",
+    )
     late_pickup_grace_minutes: int = Field(
         default=10, ge=0, le=120, description="Minutes after the end before a pickup is late"
     )
@@ -166,6 +172,7 @@ class TermUpdate(VersionedUpdate):
     care_group_limit: int | None = Field(default=None, ge=1, le=100)
     absence_limit: int | None = Field(default=None, ge=1, le=100)
     late_pickup_limit: int | None = Field(default=None, ge=1, le=100)
+    conduct_limit: int | None = Field(default=None, ge=1, le=100)
     late_pickup_grace_minutes: int | None = Field(default=None, ge=0, le=120)
     subsidy_fen_per_student_hour: int | None = Field(default=None, ge=0, le=100_000)
     points_per_supervision: int | None = Field(default=None, ge=0, le=1000)
@@ -225,6 +232,7 @@ class TermOut(ResponseBody):
     care_group_limit: int
     absence_limit: int
     late_pickup_limit: int
+    conduct_limit: int
     late_pickup_grace_minutes: int
     subsidy_fen_per_student_hour: int
     points_per_supervision: int
