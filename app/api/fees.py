@@ -10,7 +10,10 @@ from app.api.pagination import PageDep
 from app.api.problems import READ_ERRORS, WRITE_ERRORS
 from app.api.schemas.base import Page, RowId
 from app.api.schemas.fees import (
+    AllocationOut,
     BillingOut,
+    CoSignIn,
+    CoSignOut,
     LedgerEntryOut,
     PaymentIn,
     SettleIn,
@@ -127,10 +130,39 @@ async def statements(
     responses=READ_ERRORS,
 )
 async def summary(term_id: RowId, session: SessionDep, actor: CurrentUser) -> SummaryOut:
-    term, totals = await settlement.summary(session, actor.principal, term_id)
+    found = await settlement.summary(session, actor.principal, term_id)
+    term, totals = found.term, found.totals
     return SummaryOut(
         term_id=term.id, settled_at=term.settled_at, students=totals.students,
         charged_fen=totals.charged, refunded_fen=totals.refunded, income_fen=totals.income,
         paid_fen=totals.paid, returned_fen=totals.returned, collected_fen=totals.collected,
         spending_fen=totals.spending, surplus_fen=totals.surplus,
+        allocation=[
+            AllocationOut(category=share.category, percent=share.percent, amount_fen=amount)
+            for share, amount in found.allocation
+        ],
+        has_committee=found.has_committee, co_signed_by=found.co_signed_by,
+        published=found.published,
     )  # fmt: skip
+
+
+@router.post(
+    "/terms/{term_id}/fee-summary/co-signatures",
+    operation_id="coSignSettlement",
+    summary="Co-sign the settled books · 家委会签字",
+    description=(
+        "A member of the school's parent committee (家委会) co-signs the term's settled income "
+        "and spending; once one has, the families see it. Once the term is settled (409 "
+        "before), once per member (409).\n\n"
+        "家委会成员在学期结算后对收支情况签字确认;签字后向家长公示。"
+    ),
+    status_code=201,
+    response_model=CoSignOut,
+    responses=WRITE_ERRORS,
+)
+async def co_sign(
+    term_id: RowId, body: CoSignIn, session: SessionDep, actor: CurrentUser
+) -> CoSignOut:
+    return CoSignOut.model_validate(
+        await settlement.co_sign(session, actor.principal, term_id, body.note)
+    )

@@ -18,6 +18,7 @@ class Role(StrEnum):
     DUTY_LEADER = "duty_leader"
     SCHOOL_ADMIN = "school_admin"
     DISTRICT_ADMIN = "district_admin"
+    PARENT_COMMITTEE = "parent_committee"  # 家委会: fees and their publication, not rosters
 
 
 STAFF_ROLES = frozenset(
@@ -29,7 +30,7 @@ STAFF_ROLES = frozenset(
         Role.SCHOOL_ADMIN,
     }
 )
-SCHOOL_SCOPED_ROLES = STAFF_ROLES
+SCHOOL_SCOPED_ROLES = STAFF_ROLES | {Role.PARENT_COMMITTEE}
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,16 @@ class Principal:
         return self.administers_school(scope) or any(
             g.role in STAFF_ROLES and g.school_id == scope.school_id for g in self.grants
         )
+
+    def sits_on_committee(self, scope: SchoolScope) -> bool:
+        """A member of the school's parent committee (家委会)."""
+        return any(
+            g.role is Role.PARENT_COMMITTEE and g.school_id == scope.school_id for g in self.grants
+        )
+
+    def may_read_fees(self, scope: SchoolScope) -> bool:
+        """Every family's fee statement: the school's administrators and its parent committee."""
+        return self.administers_school(scope) or self.sits_on_committee(scope)
 
     def is_staff_of_any(self) -> bool:
         return any(g.role in STAFF_ROLES or g.role is Role.DISTRICT_ADMIN for g in self.grants)

@@ -8,6 +8,7 @@ from app.models.calendar import CalendarOverride, GradeSchedule, Suspension
 from app.models.care import CareApplication, CareApplicationEvent
 from app.models.care_groups import CareGroup, CareGroupMember
 from app.models.clearing import ClearingCheck
+from app.models.committee import SettlementCosign
 from app.models.conduct import ConductIncident
 from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
@@ -77,6 +78,7 @@ __all__ = [
     "RoleGrant",
     "School",
     "SchoolClass",
+    "SettlementCosign",
     "Student",
     "Suspension",
     "Term",

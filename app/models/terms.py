@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -14,10 +16,17 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.committee import DEFAULT_SHARES
 from app.models.base import Base, Versioned, created_at_column, enum_column
+
+DEFAULT_SHARES_JSON = json.dumps(
+    [{"category": s.category, "percent": s.percent} for s in DEFAULT_SHARES], ensure_ascii=False
+)
 
 
 class UnderMinPolicy(enum.StrEnum):
@@ -104,6 +113,11 @@ class Term(Versioned, Base):
     points_per_supervision: Mapped[int] = mapped_column(SmallInteger, server_default="50")
     points_per_activity: Mapped[int] = mapped_column(SmallInteger, server_default="50")
     points_per_patrol: Mapped[int] = mapped_column(SmallInteger, server_default="40")
+    # How the income is spent, published by category (篇八's shares by default):
+    # [{"category": "辅导教师量化考核", "percent": 60}, …], 100 % in all.
+    spending_shares: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text(f"'{DEFAULT_SHARES_JSON}'::jsonb")
+    )
     billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

@@ -72,19 +72,29 @@ async def require_staff_of(
     return await _require_in_school(session, school_id, principal.is_staff_of, detail)
 
 
+async def require_fee_reader_of(
+    session: AsyncSession, principal: Principal, school_id: int
+) -> SchoolScope:
+    detail = "only this school's administrators and parent committee see every family's fees"
+    return await _require_in_school(session, school_id, principal.may_read_fees, detail)
+
+
 class Reach(StrEnum):
-    """Who may reach a school's things: its administrators, its staff, or anyone of it (its
-    staff and the families of its students)."""
+    """Who may reach a school's things: its administrators, its staff, anyone of it (its
+    staff and the families of its students), or its fee ledger (administrators and the parent
+    committee)."""
 
     ADMIN = "admin"
     STAFF = "staff"
     READER = "reader"
+    FEES = "fees"
 
 
 _REQUIREMENTS: dict[Reach, Callable[[AsyncSession, Principal, int], Awaitable[SchoolScope]]] = {
     Reach.ADMIN: require_admin_of,
     Reach.STAFF: require_staff_of,
     Reach.READER: require_reader_of,
+    Reach.FEES: require_fee_reader_of,
 }
 
 

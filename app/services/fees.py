@@ -339,8 +339,9 @@ async def term_statements(
 async def term_statements_page(
     session: AsyncSession, principal: Principal, term_id: int, page: int, size: int
 ) -> tuple[list[StudentStatement], int]:
-    """A page of the term's statements, by student id."""
-    await term_in_reach(session, principal, term_id, Reach.ADMIN)
+    """A page of the term's statements, by student id: for the school's administrators and its
+    parent committee."""
+    await term_in_reach(session, principal, term_id, Reach.FEES)
     students = (
         select(LedgerEntry.student_id)
         .where(LedgerEntry.term_id == term_id)

@@ -179,9 +179,15 @@ async def add_staff(
 ) -> RoleGrant:
     """Grant a staff role at the school to a person of its district, or to a new one."""
     scope = await require_admin_of(session, principal, school_id)
-    if role not in STAFF_ROLES:
+    if role not in STAFF_ROLES and role is not Role.PARENT_COMMITTEE:
         raise RuleViolation(f"{role} is not a staff role of a school")
     found = await _staff_person(session, person)
+    if (
+        role is Role.PARENT_COMMITTEE
+        and found is not None
+        and not await _is_parent_at(session, found[0].id, school_id)
+    ):
+        raise RuleViolation("the parent committee is made of the school's parents")
     if found is None or not may_receive_staff_role(
         await _districts_of(session, found[0].id), scope.district_id, identified=found[1]
     ):
@@ -192,6 +198,20 @@ async def add_staff(
     session.add(grant)
     await flush_or_conflict(session, "that person has this role at this school already")
     return grant
+
+
+async def _is_parent_at(session: AsyncSession, user_id: int, school_id: int) -> bool:
+    child = await session.scalar(
+        select(Guardianship.id)
+        .join(Student, Student.id == Guardianship.student_id)
+        .where(
+            Guardianship.user_id == user_id,
+            Guardianship.status == BindingStatus.CONFIRMED,
+            Student.school_id == school_id,
+        )
+        .limit(1)
+    )
+    return child is not None
 
 
 async def remove_staff(session: AsyncSession, principal: Principal, grant_id: int) -> None:

@@ -8,18 +8,20 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.access import Principal
-from app.domain.errors import Conflict
+from app.domain.access import Principal, Role
+from app.domain.committee import SpendingShare, allocate, published
+from app.domain.errors import Conflict, PermissionDenied
 from app.domain.fees import Entry, LedgerKind, SchoolSummary, settlement_amount, summarize
 from app.domain.overrides import require_reason
 from app.domain.sessions import CancelCause
 from app.domain.statuses import SessionStatus
-from app.models import CareSession, LedgerEntry, Term
+from app.models import CareSession, LedgerEntry, RoleGrant, SettlementCosign, Term, User
 from app.notify.outbox import NewNotice
 from app.notify.term_messages import term_ended_early
 from app.services import workload
 from app.services.common import (
     Reach,
+    flush_or_conflict,
     record_audit,
     school_today,
     term_in_reach,
@@ -104,11 +106,68 @@ async def settle(
     )
 
 
-async def summary(
-    session: AsyncSession, principal: Principal, term_id: int
-) -> tuple[Term, SchoolSummary]:
-    """For publication (收支公示): the school's families and staff may read it."""
-    term = (await term_in_reach(session, principal, term_id, Reach.READER)).term
+@dataclass(frozen=True)
+class FeeSummary:
+    term: Term
+    totals: SchoolSummary
+    allocation: list[tuple[SpendingShare, int]]  # the income by spending category, in fen
+    has_committee: bool
+    co_signed_by: list[str]
+    published: bool
+
+
+async def summary(session: AsyncSession, principal: Principal, term_id: int) -> FeeSummary:
+    """The income and spending (收支公示): the school's staff and parent committee may read it
+    at any time; its families once it is published (the term settled and, where the school has a
+    parent committee, co-signed by it)."""
+    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
+    committee = list(
+        await session.scalars(
+            select(RoleGrant.user_id).where(
+                RoleGrant.school_id == term.school_id, RoleGrant.role == Role.PARENT_COMMITTEE
+            )
+        )
+    )
+    signers = list(
+        await session.scalars(
+            select(User.name)
+            .join(SettlementCosign, SettlementCosign.user_id == User.id)
+            .where(SettlementCosign.term_id == term.id)
+            .order_by(SettlementCosign.id)
+        )
+    )
+    is_published = published(
+        settled=term.settled_at is not None,
+        has_committee=bool(committee),
+        co_signed=bool(signers),
+    )
+    if not is_published and not (
+        principal.is_staff_of(scope) or principal.sits_on_committee(scope)
+    ):
+        raise Conflict(
+            "the income and spending are published once the term is settled and its parent "
+            "committee has co-signed them"
+        )
     all_statements: list[StudentStatement] = await statements(session, term.id)
     spending = await workload.subsidies(session, term)
-    return term, summarize((s.totals for s in all_statements), spending)
+    totals = summarize((s.totals for s in all_statements), spending)
+    shares = [SpendingShare(s["category"], int(s["percent"])) for s in term.spending_shares]
+    allocation = list(zip(shares, allocate(max(totals.income, 0), shares), strict=True))
+    return FeeSummary(term, totals, allocation, bool(committee), signers, is_published)
+
+
+async def co_sign(
+    session: AsyncSession, principal: Principal, term_id: int, note: str
+) -> SettlementCosign:
+    """A member of the school's parent committee co-signs the settled books (家委会签字)."""
+    term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
+    if not principal.sits_on_committee(scope):
+        raise PermissionDenied("the settlement is co-signed by the school's parent committee")
+    if term.settled_at is None:
+        raise Conflict("the books are co-signed once the term is settled")
+    signature = SettlementCosign(term_id=term.id, user_id=principal.user_id, note=note.strip())
+    session.add(signature)
+    await flush_or_conflict(session, "you have co-signed this term's settlement already")
+    record_audit(session, principal.user_id, term, "settlement_co_signed", note.strip())
+    await session.flush()
+    return signature

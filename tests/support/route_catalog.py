@@ -361,6 +361,9 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/terms/{term_id}/statements"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/statements"
     ),
+    ("POST", "/api/v1/terms/{term_id}/fee-summary/co-signatures"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/fee-summary/co-signatures", {"note": "账目无误"}
+    ),
     ("GET", "/api/v1/terms/{term_id}/fee-summary"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/fee-summary"
     ),

@@ -102,6 +102,35 @@ class SummaryOut(ResponseBody):
     collected_fen: int
     spending_fen: int = Field(description="Teachers' subsidies (workload)")
     surplus_fen: int
+    allocation: list[AllocationOut] = Field(
+        description="The income by the term's spending categories (篇八: 60/20/5/5/10 %) · "
+        "经费支出分类"
+    )
+    has_committee: bool = Field(description="The school has a parent committee · 设有家委会")
+    co_signed_by: list[str] = Field(description="Committee members who co-signed · 家委会签字")
+    published: bool = Field(
+        description="Settled and, where there is a committee, co-signed: the families see it · "
+        "已公示"
+    )
+
+
+class AllocationOut(ResponseBody):
+    category: str = Field(examples=["辅导教师量化考核"])
+    percent: int = Field(examples=[60])
+    amount_fen: int = Field(examples=[96000])
+
+
+class CoSignIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "账目核对无误"}]})
+
+    note: str = Field(default="", max_length=500, description="What was checked · 审核意见")
+
+
+class CoSignOut(ResponseBody):
+    term_id: RowId
+    user_id: RowId
+    note: str
+    created_at: SchoolTime
 
 
 def statement_out(current: StudentStatement) -> StatementOut:

@@ -17,6 +17,7 @@ from app.api.schemas.base import (
     VersionedUpdate,
     Weekday,
 )
+from app.domain.committee import DEFAULT_SHARES, SpendingShare, check_shares
 from app.models import UnderMinPolicy
 
 
@@ -31,6 +32,41 @@ def _rate_limit(value: str) -> str:
 RateLimit = Annotated[
     str, Field(max_length=40, examples=["20/minute"]), AfterValidator(_rate_limit)
 ]
+
+
+class SpendingShareIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"category": "辅导教师量化考核", "percent": 60}]}
+    )
+
+    category: str = Field(min_length=1, max_length=40, examples=["辅导教师量化考核"])
+    percent: int = Field(ge=0, le=100, examples=[60])
+
+
+def _shares(value: list[SpendingShareIn]) -> list[SpendingShareIn]:
+    check_shares([SpendingShare(s.category, s.percent) for s in value])
+    return value
+
+
+SpendingShares = Annotated[
+    list[SpendingShareIn],
+    Field(
+        min_length=1,
+        max_length=20,
+        description="How the income is spent, published by category; 100 % in all (篇八: 60/20/"
+        "5/5/10) · 经费支出分类及占比",
+    ),
+    AfterValidator(_shares),
+]
+
+
+def _default_shares() -> list[SpendingShareIn]:
+    return [SpendingShareIn(category=s.category, percent=s.percent) for s in DEFAULT_SHARES]
+
+
+class SpendingShareOut(ResponseBody):
+    category: str
+    percent: int
 
 
 class TermIn(RequestBody):
@@ -117,6 +153,7 @@ class TermIn(RequestBody):
         le=100,
         description="Late pickups that warn; one more proposes 劝退 · 延迟接回上限",
     )
+    spending_shares: SpendingShares = Field(default_factory=_default_shares)
     conduct_limit: int = Field(
         default=3,
         ge=1,
@@ -173,6 +210,7 @@ class TermUpdate(VersionedUpdate):
     absence_limit: int | None = Field(default=None, ge=1, le=100)
     late_pickup_limit: int | None = Field(default=None, ge=1, le=100)
     conduct_limit: int | None = Field(default=None, ge=1, le=100)
+    spending_shares: SpendingShares | None = None
     late_pickup_grace_minutes: int | None = Field(default=None, ge=0, le=120)
     subsidy_fen_per_student_hour: int | None = Field(default=None, ge=0, le=100_000)
     points_per_supervision: int | None = Field(default=None, ge=0, le=1000)
@@ -233,6 +271,7 @@ class TermOut(ResponseBody):
     absence_limit: int
     late_pickup_limit: int
     conduct_limit: int
+    spending_shares: list[SpendingShareOut]
     late_pickup_grace_minutes: int
     subsidy_fen_per_student_hour: int
     points_per_supervision: int
