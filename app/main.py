@@ -34,6 +34,7 @@ from app.api import (
     me,
     metrics,
     opening,
+    outside,
     overrides,
     policies,
     publications,
@@ -82,7 +83,7 @@ RESOURCE_ROUTERS = (
     enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
     leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
-    exits, clearing, conduct,
+    exits, clearing, conduct, outside,
 )  # fmt: skip
 
 

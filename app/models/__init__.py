@@ -19,6 +19,7 @@ from app.models.feedback import Feedback
 from app.models.fees import LedgerEntry
 from app.models.leave import LeaveRequest, PolicyStep
 from app.models.notices import Notice
+from app.models.outside import OutsideStaff
 from app.models.publications import Objection, Publication, PublicationKind
 from app.models.reconcile_runs import ReconcileRun
 from app.models.schools import District, School, SchoolClass
@@ -70,6 +71,7 @@ __all__ = [
     "LedgerEntry",
     "Notice",
     "Objection",
+    "OutsideStaff",
     "PolicyStep",
     "Publication",
     "PublicationKind",

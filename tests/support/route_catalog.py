@@ -428,6 +428,25 @@ CATALOG: dict[tuple[str, str], Spec] = {
         f"/api/v1/schools/{w.school_a}/duty-report",
         params={"from": "2026-11-01", "to": "2026-11-30"},
     ),
+    ("POST", "/api/v1/schools/{school_id}/outside-staff"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/outside-staff",
+        {"kind": "volunteer", "name": "志愿者", "phone": "13600136000"},
+    ),
+    ("GET", "/api/v1/schools/{school_id}/outside-staff"): lambda w: Call(
+        f"/api/v1/schools/{w.school_a}/outside-staff"
+    ),
+    ("POST", "/api/v1/outside-staff/{outside_id}/vetting"): lambda w: Call(
+        f"/api/v1/outside-staff/{w.outside_staff}/vetting", {"approve": True}
+    ),
+    ("POST", "/api/v1/outside-staff/{outside_id}/agreement"): lambda w: Call(
+        f"/api/v1/outside-staff/{w.outside_staff}/agreement",
+        {
+            "signed_on": "2026-09-01",
+            "school_party": "学校",
+            "parent_party": "家长代表",
+            "person_party": "本人",
+        },
+    ),
     ("POST", "/api/v1/terms/{term_id}/export-jobs"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/export-jobs", {"kind": "statements"}
     ),

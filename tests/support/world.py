@@ -39,6 +39,7 @@ from app.models import (
     Insurance,
     LeaveRequest,
     Objection,
+    OutsideStaff,
     PolicyStep,
     Publication,
     PublicationKind,
@@ -98,6 +99,7 @@ class World:
     calendar_token: str = "world-calendar-feed-token-0001"
     export_job: int = 0  # the district administrator's finished attendance export of term A
     exit_request: int = 0  # parent-1 asks for student 1 to leave basic care in term A
+    outside_staff: int = 0  # a retired teacher school A proposed, not yet vetted
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
@@ -285,11 +287,15 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
             term_id=terms[0].id, student_id=s1.id, requested_by_id=users["parent-1"].id,
             reason="家中老人可以接送",
         )  # fmt: skip
-        session.add_all([removed, waiting, feed, export_job, leaving])
+        retired = OutsideStaff(
+            school_id=school_a.id, user_id=users["stranger"].id, kind="retired_teacher",
+            proposed_by_id=users["admin-a"].id,
+        )  # fmt: skip
+        session.add_all([removed, waiting, feed, export_job, leaving, retired])
         await session.flush()
         world.enrollment_removed, world.waitlist_entry = removed.id, waiting.id
         world.calendar_feed, world.export_job = feed.id, export_job.id
-        world.exit_request = leaving.id
+        world.exit_request, world.outside_staff = leaving.id, retired.id
         group = CareGroup(term_id=terms[0].id, number=1, grades=[3])
         publication = Publication(
             term_id=terms[0].id, kind=PublicationKind.COURSES, title="开班名单公示",
