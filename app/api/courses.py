@@ -72,13 +72,16 @@ async def list_courses(
     tags = (term_tag(term_id),)
     named = student_id is not None
 
+    # The page as every student of the grade sees it, then what this one holds laid over it: a
+    # thousand children holding different courses cost one read of the database. Read before
+    # the answer's own load, not inside it: a load waiting for another load's slot while holding
+    # its own would, with enough of them at once, wait for ever.
+    base = catalogue_key(term_id, named, access.grade, None, kind, paging.page, paging.size)
+    catalogue: CatalogueJson = await resources.reads.get_or_query(
+        base, CATALOGUE_TTL_S, render, tags
+    )
+
     async def answer() -> bytes:
-        # The page as every student of the grade sees it, then what this one holds laid over it:
-        # a thousand children holding different courses cost one read of the database.
-        base = catalogue_key(term_id, named, access.grade, None, kind, paging.page, paging.size)
-        catalogue: CatalogueJson = await resources.reads.get_or_query(
-            base, CATALOGUE_TTL_S, render, tags
-        )
         return catalogue.for_student(access.held) if named else catalogue.for_anyone()
 
     key = catalogue_key(term_id, named, access.grade, access.held, kind, paging.page, paging.size)

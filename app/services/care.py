@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Role, SchoolScope
 from app.domain.applications import TRANSITIONS, Action, transition
-from app.domain.errors import Conflict, PermissionDenied, RuleViolation
+from app.domain.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.domain.leaving import CareWindow, require_care_applications_open
 from app.domain.statuses import ApplicationState
 from app.domain.zone import school_day
-from app.models import CareApplication, CareApplicationEvent, Student, Term
+from app.models import CareApplication, CareApplicationEvent, CareSession, Student, Term
 from app.services.care_groups import approved_count, place_late_joiner
 from app.services.common import (
     Reach,
@@ -25,6 +25,7 @@ from app.services.common import (
     school_scope,
     term_in_reach,
 )
+from app.services.sessions import generate_sessions
 from app.services.students import act_for_student, get_student
 
 DECIDED = (ApplicationState.APPROVED, ApplicationState.REFUSED, ApplicationState.WITHDRAWN)
@@ -83,7 +84,10 @@ def _roles_here(
 
 
 async def _require_a_place(session: AsyncSession, term_id: int) -> None:
-    term = await get_or_404(session, Term, term_id, "term")
+    # The term's row locked first: two approvals of the last place are one after the other.
+    term = await session.get(Term, term_id, with_for_update=True)
+    if term is None:
+        raise NotFound(f"no term {term_id}")
     places = term.basic_care_places
     if places is not None and await approved_count(session, term_id) >= places:
         raise Conflict(f"all {places} basic-care places are taken; refuse, or raise the places")
@@ -114,8 +118,15 @@ async def act(
     if application.state in DECIDED:
         application.decided_at = datetime.now(UTC)
     session.add(_log(application, principal.user_id, action.value, before, reason))
-    if application.state is ApplicationState.APPROVED:
-        await place_late_joiner(session, term, application.student_id)
+    reshaped = application.state is ApplicationState.APPROVED and await place_late_joiner(
+        session, term, application.student_id
+    )
+    # A new group, or a grade its group did not have: its sessions made or moved, once the term
+    # has sessions at all (before, they are made with everyone's).
+    if reshaped and await session.scalar(
+        select(CareSession.id).where(CareSession.term_id == term.id).limit(1)
+    ):
+        await generate_sessions(session, term, principal.user_id)
     await session.flush()
     return application
 

@@ -219,26 +219,30 @@ async def assign(
     return await _views(session, term.id)
 
 
-async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) -> int | None:
+async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) -> bool:
     """A child approved after the term's groups were formed (mid-term, 篇四) joins one: a group
-    with room of their grade, else of an adjacent one, else a new group. None while the term has
-    no groups yet (they will be formed with everyone)."""
+    with room of their grade, else of an adjacent one, else a new group. Whether a group's
+    sessions must be made or moved for it (a new group, or a grade the group did not have):
+    False too while the term has no groups yet (they will be formed with everyone)."""
     # The term's groups locked first: two children approved at once do not both take a group's
     # last place.
     locked = (
         await session.scalars(
-            select(CareGroup.id).where(CareGroup.term_id == term.id).with_for_update()
+            select(CareGroup.id)
+            .where(CareGroup.term_id == term.id)
+            .order_by(CareGroup.id)
+            .with_for_update()
         )
     ).all()
     if not locked:
-        return None
+        return False
     placed = await session.scalar(
         select(CareGroupMember.group_id).where(
             CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id
         )
     )
     if placed is not None:  # grouped by hand before the approval
-        return placed
+        return False
     groups = (
         await session.execute(
             select(CareGroup.id, CareGroup.grades, func.count(CareGroupMember.id))
@@ -262,12 +266,13 @@ async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) 
         group = CareGroup(term_id=term.id, number=(number or 0) + 1, grades=[grade])
         session.add(group)
         await session.flush()
-        chosen = group.id
+        chosen, reshaped = group.id, True
     else:
         joined = await session.get(CareGroup, chosen)
         assert joined is not None
-        if grade not in joined.grades:
+        reshaped = grade not in joined.grades
+        if reshaped:
             joined.grades = sorted({*joined.grades, grade})
     session.add(CareGroupMember(group_id=chosen, term_id=term.id, student_id=student_id))
     await session.flush()
-    return chosen
+    return reshaped

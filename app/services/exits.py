@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.errors import NotYourChild, RuleViolation
+from app.domain.errors import NotFound, NotYourChild, RuleViolation
 from app.domain.leaving import decide, require_may_ask_to_leave, withdraw
 from app.domain.overrides import require_reason
 from app.domain.statuses import ApplicationState, EnrollmentStatus, ExitState
@@ -106,7 +106,7 @@ async def decide_request(
     session: AsyncSession, principal: Principal, request_id: int, approve: bool, reason: str
 ) -> ExitRequest:
     """The school's decision: approved, the place ends today; refused, with a reason."""
-    request = await get_or_404(session, ExitRequest, request_id, "exit request")
+    request = await _locked(session, request_id)
     term = (await term_in_reach(session, principal, request.term_id, Reach.ADMIN)).term
     request.state = decide(request.state, approve, reason)
     request.decided_by_id, request.decided_at = principal.user_id, datetime.now(UTC)
@@ -166,6 +166,14 @@ async def _end_place(
         )  # fmt: skip
 
 
+async def _locked(session: AsyncSession, request_id: int) -> ExitRequest:
+    """The request, locked: a decision and a withdrawal (or two clicks) are one after the other."""
+    request = await session.get(ExitRequest, request_id, with_for_update=True)
+    if request is None:
+        raise NotFound(f"no exit request {request_id}")
+    return request
+
+
 async def _place_name(session: AsyncSession, request: ExitRequest) -> str:
     if request.course_id is None:
         return CARE
@@ -175,7 +183,7 @@ async def _place_name(session: AsyncSession, request: ExitRequest) -> str:
 async def withdraw_request(
     session: AsyncSession, principal: Principal, request_id: int
 ) -> ExitRequest:
-    request = await get_or_404(session, ExitRequest, request_id, "exit request")
+    request = await _locked(session, request_id)
     request.state = withdraw(request.state, principal.acts_for(request.student_id))
     term = await get_or_404(session, Term, request.term_id, "term")
     record_audit(

@@ -8,21 +8,23 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app.domain.statuses import EnrollmentStatus
+from app.domain.statuses import ApplicationState, EnrollmentStatus
 from app.models import (
     AuditEvent,
+    CareApplication,
     CareGroupMember,
     Course,
     Enrollment,
     LedgerEntry,
     Notice,
+    SchoolClass,
     Term,
     session_roster,
 )
 from app.resources import Resources
 from app.services.common import school_today
 from tests.api.test_exports import today_session
-from tests.support.grabbing import Family
+from tests.support.grabbing import Family, add_families
 from tests.support.term import RunningTerm
 
 
@@ -194,3 +196,55 @@ async def test_a_course_is_left_only_where_the_term_allows_and_what_is_left_is_r
         "GET", f"/students/{child.student_id}/statement", child, params={"term_id": world.term_a}
     )
     assert statement["refunded_fen"] == len(refunds) * 2000
+
+
+async def test_a_child_of_another_grade_joins_a_group_whose_sessions_follow(
+    running_term: RunningTerm,
+) -> None:
+    """A grade-4 child approved mid-term joins grade 3's group (adjacent, with room): the
+    group's sessions after today are for grade 4 too, so the child is on their rosters."""
+    resources, world, api, _ = running_term
+    async with resources.sessionmaker() as session, session.begin():
+        fourth = SchoolClass(school_id=world.school_a, grade=4, number=1)
+        session.add(fourth)
+        await session.flush()
+        class_id = fourth.id
+    (child,) = await add_families(resources, world.school_a, class_id, world.term_a, 1)
+    await _set(resources, world.term_a, care_applications_midterm=True)
+    applied = await api.call(
+        "POST", f"/terms/{world.term_a}/care-applications", child, 201,
+        json={"student_id": child.student_id},
+    )  # fmt: skip
+    await api.call(
+        "POST", f"/care-applications/{applied['id']}/transitions", "admin-a",
+        json={"action": "approve"}, expect=409,
+    )  # fmt: skip  # the class teacher reviews first; the new class has none: reviewed here
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(CareApplication)
+            .where(CareApplication.id == applied["id"])
+            .values(state=ApplicationState.CLASS_APPROVED)
+        )
+    await api.call(
+        "POST", f"/care-applications/{applied['id']}/transitions", "admin-a",
+        json={"action": "approve"},
+    )  # fmt: skip
+    coming = await api.call(
+        "GET", f"/terms/{world.term_a}/sessions", "admin-a",
+        params={"care_group_id": world.care_group,
+                "from": (school_today() + timedelta(days=1)).isoformat(),
+                "to": (school_today() + timedelta(days=7)).isoformat()},
+    )  # fmt: skip
+    async with resources.sessionmaker() as session:
+        rosters = [
+            set(
+                await session.scalars(
+                    select(session_roster.c.student_id).where(
+                        session_roster.c.session_id == row["id"]
+                    )
+                )
+            )
+            for row in coming["items"]
+        ]
+    assert rosters  # the group meets in the coming week
+    assert all(child.student_id in roster for roster in rosters)

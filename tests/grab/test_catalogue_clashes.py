@@ -5,6 +5,7 @@ Postgres's after."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time
 from typing import Any
 
@@ -103,3 +104,16 @@ async def test_without_a_student_the_list_says_nothing_of_clashes(
     )
     assert response.status_code == 200
     assert all(c["clashes_with"] is None and c["held"] is None for c in response.json()["items"])
+
+
+async def test_a_child_s_list_is_answered_with_one_load_at_a_time(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    """The answer for a set of courses held is made from the grade's page; with one load slot
+    (a small pool), the page must not be loaded from inside the answer's own load."""
+    resources.reads.entries.clear()
+    resources.reads.load_slots = asyncio.Semaphore(1)
+    (family,) = await add_families(resources, world.school_a, world.class_a301, world.term_a, 1)
+    await open_and_arm(resources, world.term_a)
+    listed = await asyncio.wait_for(_listed(client, world.term_a, family), timeout=60)
+    assert world.course_a in listed
