@@ -99,6 +99,7 @@ async def request_export(
     """A job for the export, or the caller's own job for the same export still waiting or
     running (asking again, or a page reloaded, does not start another)."""
     await term_in_reach(session, principal, term_id, Reach.ADMIN)
+    await session.execute(_PERSON_LOCK, {"user_id": principal.user_id})
     active = list(
         await session.scalars(
             select(ExportJob).where(
@@ -128,8 +129,10 @@ async def get_job(session: AsyncSession, principal: Principal, job_id: int) -> E
 
 
 async def job_file(session: AsyncSession, principal: Principal, job_id: int) -> ExportJob:
-    """The job, with its file there to download."""
+    """The job, with its file there to download, to its requester while they still may make it
+    (an administrator who has left the school downloads nothing)."""
     job = await get_job(session, principal, job_id)
+    await term_in_reach(session, principal, job.term_id, Reach.ADMIN)
     if job.state in (ExportState.QUEUED, ExportState.RUNNING):
         raise ExportNotReady(state=job.state.value)
     if job.state is not ExportState.DONE or job.content is None:
@@ -144,7 +147,8 @@ _CLAIM = text(
         attempts = attempts + 1, started_at = coalesce(started_at, :now)
     WHERE id = (
         SELECT id FROM export_job
-        WHERE state = 'queued' OR (state = 'running' AND leased_until < :now)
+        WHERE state = 'queued'
+           OR (state = 'running' AND leased_until < :now AND attempts < :tries)
         ORDER BY id
         LIMIT 1
         FOR UPDATE SKIP LOCKED
@@ -152,6 +156,18 @@ _CLAIM = text(
     RETURNING id, attempts
     """
 )
+# A job whose worker died on each of its tries (a file too large for the process, say) is not
+# taken up again by the next: it fails.
+_GIVE_UP = text(
+    """
+    UPDATE export_job
+    SET state = 'failed', error = 'internal-error', lease_token = NULL, leased_until = NULL
+    WHERE state = 'running' AND leased_until < :now AND attempts >= :tries
+    """
+)
+# One person's requests for exports, one at a time: the second of two quick clicks finds the
+# first's job instead of making another, and the limit holds.
+_PERSON_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('kehou.exports'), :user_id)")
 
 
 @dataclass
@@ -186,9 +202,11 @@ class ExportWorker:
         token = str(uuid.uuid4())
         now = self.clock()
         async with self.sessionmaker() as session, session.begin():
+            await session.execute(_GIVE_UP, {"now": now, "tries": MAX_ATTEMPTS})
             row = (
                 await session.execute(
-                    _CLAIM, {"token": token, "until": now + self.lease, "now": now}
+                    _CLAIM,
+                    {"token": token, "until": now + self.lease, "now": now, "tries": MAX_ATTEMPTS},
                 )
             ).first()
         return None if row is None else (row.id, token, row.attempts)

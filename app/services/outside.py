@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.access import Principal, Role
-from app.domain.errors import Conflict, PermissionDenied, RuleViolation
+from app.domain.access import Principal, Role, may_receive_staff_role
+from app.domain.errors import PermissionDenied, RuleViolation
 from app.domain.outside import (
     Agreement,
     OutsideKind,
@@ -31,6 +31,7 @@ from app.services.common import (
     school_scope,
     school_today,
 )
+from app.services.schools import districts_of
 
 
 async def propose(
@@ -42,19 +43,24 @@ async def propose(
     phone: str,
     provider: str,
 ) -> OutsideStaff:
-    """An administrator proposes a person from outside; their account is found by the phone, or
-    made."""
-    await require_admin_of(session, principal, school_id)
+    """An administrator proposes a person from outside; the account their phone names is theirs
+    when the district may take that account on (the staff rule), else a new one is made: the
+    answer is the same either way, so that no phone of another district can be probed here."""
+    scope = await require_admin_of(session, principal, school_id)
     require_provider(kind, provider)
     number = e164_phone(phone)
     if number is None:
         raise RuleViolation(f"{phone!r} is not a valid phone number")
     users = (await session.scalars(select(User).where(User.phone == number).limit(2))).all()
-    if len(users) > 1:
-        raise Conflict("several accounts have that phone")
-    user = users[0] if users else User(name=name.strip(), phone=number)
-    session.add(user)
-    await session.flush()
+    user = None
+    if len(users) == 1 and may_receive_staff_role(
+        await districts_of(session, users[0].id), scope.district_id, identified=True
+    ):
+        user = users[0]
+    if user is None:
+        user = User(name=name.strip(), phone=number)
+        session.add(user)
+        await session.flush()
     person = OutsideStaff(
         school_id=school_id,
         user_id=user.id,

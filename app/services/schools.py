@@ -129,7 +129,7 @@ class StaffPerson:
     new_user: User | None = None
 
 
-async def _districts_of(session: AsyncSession, user_id: int) -> frozenset[int]:
+async def districts_of(session: AsyncSession, user_id: int) -> frozenset[int]:
     """The districts a person belongs to: by a role there or a child bound there."""
     by_school_role = (
         select(School.district_id)
@@ -189,7 +189,7 @@ async def add_staff(
     ):
         raise RuleViolation("the parent committee is made of the school's parents")
     if found is None or not may_receive_staff_role(
-        await _districts_of(session, found[0].id), scope.district_id, identified=found[1]
+        await districts_of(session, found[0].id), scope.district_id, identified=found[1]
     ):
         # The same answer for no one and for someone elsewhere: ids and phones of other
         # districts are not to be probed from here.

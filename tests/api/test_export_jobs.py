@@ -5,6 +5,7 @@ who lost the right gets a failed job, not the file."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -122,8 +123,7 @@ async def test_a_requester_who_lost_the_right_gets_a_failed_job_not_the_file(
     assert await resources.export_worker().run_due() == 1
     failed = await api.call("GET", f"/export-jobs/{job['id']}", "admin-a")
     assert (failed["state"], failed["error"]) == ("failed", "forbidden")
-    gone = await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a", 410)
-    assert gone["slug"] == "export-gone"
+    await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a", 403)
 
 
 async def test_the_file_is_dropped_after_its_day(running_term: RunningTerm) -> None:
@@ -166,3 +166,55 @@ async def test_asking_is_for_administrators_and_bounded_per_person(
     async with resources.sessionmaker() as session:
         jobs = (await session.scalars(select(ExportJob.id))).all()
     assert len(jobs) == 3 + 1  # the three asked, and the world's own
+
+
+async def test_a_job_whose_worker_died_on_every_try_fails_rather_than_kill_the_next(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, _ = running_term
+    job = await api.call(
+        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "statements"}
+    )
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job["id"])
+            .values(
+                state=ExportState.RUNNING, lease_token="gone", attempts=3,
+                leased_until=datetime.now(UTC) - timedelta(seconds=1),
+            )
+        )  # fmt: skip
+    assert await resources.export_worker().run_due() == 0
+    failed = await api.call("GET", f"/export-jobs/{job['id']}", "admin-a")
+    assert (failed["state"], failed["error"]) == ("failed", "internal-error")
+
+
+async def test_a_file_is_not_downloaded_by_one_who_has_left_the_school(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, _ = running_term
+    job = await api.call(
+        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "workload"}
+    )
+    assert await resources.export_worker().run_due() == 1
+    await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a")
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            delete(RoleGrant).where(
+                RoleGrant.user_id == world.users["admin-a"], RoleGrant.role == Role.SCHOOL_ADMIN
+            )
+        )
+    await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a", 403)
+
+
+async def test_two_quick_requests_make_one_job(running_term: RunningTerm) -> None:
+    _, world, api, _ = running_term
+    path = f"/api/v1/terms/{world.term_a}/export-jobs"
+    first, second = await asyncio.gather(
+        *(
+            api.client.post(path, json={"kind": "attendance"}, headers=world.auth("admin-a"))
+            for _ in range(2)
+        )
+    )
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] == second.json()["id"]

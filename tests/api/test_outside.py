@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from app.models import User
+from app.domain.access import Role
+from app.models import RoleGrant, User
 from app.services.common import school_today
 from tests.api.test_exports import today_session
 from tests.support.term import RunningTerm
@@ -43,7 +44,8 @@ async def test_a_provider_s_teacher_is_vetted_engaged_and_then_teaches(
     engaged = await api.call("POST", agreement, "admin-a", json=signed)
     assert (engaged["state"], engaged["parent_party"]) == ("engaged", "家委会 parent-1")
     listed = await api.call("GET", path, "parent-1")  # the committee sees whom it vetted
-    assert [p["id"] for p in listed] == [proposed["id"]]
+    states = {p["id"]: p["state"] for p in listed}
+    assert states == {world.outside_staff: "proposed", proposed["id"]: "engaged"}
 
     # The coach signs in and takes today's roll call of the care group: it counts as theirs.
     async with resources.sessionmaker() as session, session.begin():
@@ -84,3 +86,34 @@ async def test_a_refusal_says_why_and_ends_it(running_term: RunningTerm) -> None
         "POST", f"/outside-staff/{other['id']}/vetting", "admin-a", json={"approve": True}
     )
     assert done["state"] == "vetted"
+
+
+async def test_a_phone_of_another_district_s_account_is_not_taken_nor_told(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, _ = running_term
+    async with resources.sessionmaker() as session, session.begin():
+        elsewhere = User(name="邻区管理员", phone="+8613100131000")
+        session.add(elsewhere)
+        await session.flush()
+        session.add(
+            RoleGrant(
+                user_id=elsewhere.id, role=Role.DISTRICT_ADMIN,
+                district_id=world.other_district_id,
+            )
+        )  # fmt: skip
+        no_ties = User(name="退休王老师", phone="+8613200132000")
+        session.add(no_ties)
+        await session.flush()
+        elsewhere_id, no_ties_id = elsewhere.id, no_ties.id
+    path = f"/schools/{world.school_a}/outside-staff"
+    proposed = await api.call(
+        "POST", path, "admin-a", 201,
+        json={"kind": "volunteer", "name": "张先生", "phone": "131 0013 1000"},
+    )  # fmt: skip
+    assert proposed["user_id"] != elsewhere_id  # a new account: the other is not this school's
+    retired = await api.call(
+        "POST", path, "admin-a", 201,
+        json={"kind": "retired_teacher", "name": "王老师", "phone": "13200132000"},
+    )  # fmt: skip
+    assert retired["user_id"] == no_ties_id  # no ties anywhere: named by phone, taken on
