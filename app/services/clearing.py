@@ -3,7 +3,7 @@ held care, their patrols and their clearing check, a day without one shown as mi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,8 +38,13 @@ async def record_clearing(
     of the day. A check that found something (a child not yet collected) says what in `note`."""
     scope = await school_scope(session, school_id)
     require(principal.may_patrol(scope), "the school is cleared by its duty leaders")
-    if on_date > school_today():
+    today = school_today()
+    if on_date > today:
         raise RuleViolation("a day is cleared at its end, not ahead of it")
+    if on_date < today - timedelta(days=1) and not principal.administers_school(scope):
+        # A duty leader records the day, or the evening after; a day missed longer ago shows
+        # as missing, and only an administrator fills it in, knowingly.
+        raise RuleViolation("a duty leader records today's or yesterday's clearing check")
     if not (all_groups_dismissed and rooms_checked) and not note.strip():
         raise RuleViolation("say what was found: a group not dismissed or a room not checked")
     check = ClearingCheck(

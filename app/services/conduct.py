@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import RuleViolation
 from app.domain.overrides import require_reason
-from app.models import ConductIncident
+from app.models import ConductIncident, Student
 from app.services import policies
 from app.services.attendance import session_for_roll_caller
 from app.services.common import flush_or_conflict, record_audit
@@ -43,6 +43,9 @@ async def record_incident(
         recorded_by_id=principal.user_id,
         note=note,
     )
+    # The child's row locked before the incident is counted: two incidents recorded at once in
+    # two sessions both count, and the step the second brings is taken.
+    await session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
     session.add(incident)
     await flush_or_conflict(session, "an incident of this child is recorded for this session")
     record_audit(

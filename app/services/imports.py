@@ -307,11 +307,13 @@ async def _write(
             )
         )
     )
-    beside = [
-        r.student_number
-        for r in wanted_bindings
-        if r.student_number in known and known[r.student_number].id in guarded
-    ]
+    beside = list(
+        dict.fromkeys(
+            r.student_number
+            for r in wanted_bindings
+            if r.student_number in known and known[r.student_number].id in guarded
+        )
+    )
     report.guardians_added_beside = len(beside)
     report.added_beside = beside[:MAX_REPORTED_ERRORS]
     if dry_run:

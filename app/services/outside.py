@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Role, may_receive_staff_role
-from app.domain.errors import PermissionDenied, RuleViolation
+from app.domain.errors import NotFound, PermissionDenied, RuleViolation
 from app.domain.outside import (
     Agreement,
     OutsideKind,
@@ -89,7 +89,10 @@ async def vetting(
 ) -> OutsideStaff:
     """The school's administrators vet for the school, a parent committee member for the
     committee."""
-    person = await get_or_404(session, OutsideStaff, outside_id, "outside staff")
+    # Locked: the school's and the committee's decisions at once are one after the other.
+    person = await session.get(OutsideStaff, outside_id, with_for_update=True)
+    if person is None:
+        raise NotFound(f"no outside staff {outside_id}")
     scope = await school_scope(session, person.school_id)
     if principal.administers_school(scope):
         side = Vetter.SCHOOL

@@ -31,6 +31,17 @@ from app.services.common import (
 from app.services.sessions import cancel_on_suspension
 
 WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")
+# What the settled books (and the parent committee's co-signature) were made with: fixed once
+# the term is settled.
+SETTLED_BOOKS = frozenset(
+    {
+        "spending_shares",
+        "subsidy_fen_per_student_hour",
+        "points_per_supervision",
+        "points_per_activity",
+        "points_per_patrol",
+    }
+)
 
 
 def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
@@ -91,6 +102,12 @@ async def update_term(
     version: int,
 ) -> Term:
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
+    settled_in = sorted(changes.keys() & SETTLED_BOOKS)
+    if term.settled_at is not None and settled_in:
+        raise Conflict(
+            f"the term is settled: {', '.join(settled_in)} published with its books stay as they "
+            "were"
+        )
     merged: dict[str, object] = {
         name: getattr(term, name)
         for name in (*WINDOW_FIELDS, "starts_on", "ends_on", "summer_starts_on", "summer_ends_on")

@@ -72,7 +72,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_term_conduct_limit_positive"), "term", type_="check")
     op.drop_column("term", "conduct_limit")
     # An enum value cannot be dropped: the type is made again without it.
-    op.execute("DELETE FROM policy_step WHERE action = 'conduct_warning'")
+    op.execute("DELETE FROM policy_step WHERE action = 'conduct_warning' OR place = 'conduct'")
     op.execute("ALTER TYPE policy_action RENAME TO policy_action_old")
     sa.Enum(*ACTIONS_BEFORE, name="policy_action").create(op.get_bind())
     op.execute(

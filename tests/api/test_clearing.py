@@ -31,6 +31,11 @@ async def test_the_duty_leader_clears_the_school_and_a_day_without_it_shows(
     await api.call("POST", path, "teacher-a302", 422, json=ahead)
     silent = {**clear, "on_date": yesterday.isoformat(), "all_groups_dismissed": False}
     await api.call("POST", path, "teacher-a302", 422, json=silent)  # found what? say it
+    long_ago = {**clear, "on_date": (today - timedelta(days=3)).isoformat()}
+    await api.call("POST", path, "teacher-a302", 422, json=long_ago)  # today or yesterday
+    await api.call(
+        "POST", path, "teacher-a302", 201, json={**clear, "on_date": yesterday.isoformat()}
+    )
     recorded = await api.call("POST", path, "teacher-a302", 201, json=clear)
     assert (recorded["on_date"], recorded["checked_by_id"]) == (
         today.isoformat(),
@@ -51,9 +56,11 @@ async def test_the_duty_leader_clears_the_school_and_a_day_without_it_shows(
     assert by_day[today.isoformat()]["clearing"]["checked_by"] == "teacher-a302"
     assert by_day[today.isoformat()]["patrols"] == 1
     assert by_day[today.isoformat()]["clearing_missing"] is False
-    earlier = [day for day in days if day["on_date"] < today.isoformat()]
+    earlier = [day for day in days if day["on_date"] < yesterday.isoformat()]
     assert earlier  # the care group met on the school days before
     assert all(day["clearing_missing"] for day in earlier)
+    # An administrator fills in a day missed, knowingly; the report then has it.
+    await api.call("POST", path, "admin-a", 201, json={**long_ago, "note": "补登"})
     await api.call(
         "GET", report, "admin-a", 422, params={"from": today.isoformat(), "to": "2020-01-01"}
     )

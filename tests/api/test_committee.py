@@ -46,6 +46,14 @@ async def test_the_committee_sees_the_fees_and_co_signs_before_the_families_see_
     await api.call("POST", f"{term}/fee-summary/co-signatures", "parent-1", 409, json={})
     seen = await api.call("GET", f"{term}/fee-summary", "parent-2")
     assert (seen["published"], seen["co_signed_by"]) == (True, ["parent-1"])
+    # What was signed stays as signed: the shares and rates are fixed once the term is settled.
+    current = await api.call("GET", term, "admin-a")
+    own = [{"category": "劳动补贴", "percent": 100}]
+    for change in ({"spending_shares": own}, {"subsidy_fen_per_student_hour": 300}):
+        await api.call(
+            "PATCH", term, "admin-a", 409, json={"version": current["version"], **change}
+        )
+    assert (await api.call("GET", f"{term}/fee-summary", "parent-2")) == seen
 
 
 async def test_a_school_sets_its_own_spending_categories(running_term: RunningTerm) -> None:
