@@ -123,8 +123,11 @@ async def statements(
     operation_id="getFeeSummary",
     summary="Income and spending · 收支公示",
     description=(
-        "The term's income (fees after refunds) and spending (teachers' subsidies), for "
-        "publication to the school's families.\n\n学期托管收支情况,向家长公示。"
+        "The term's income (fees after refunds) and spending (teachers' subsidies), with the "
+        "income by the term's spending categories, for publication to the school's families. "
+        "Where the school has a parent committee, its families see it once the committee has "
+        "co-signed the settled books (409 before).\n\n学期托管收支情况(含按类别的经费支出),"
+        "向家长公示;设有家委会的学校,须家委会在结算后签字方向家长公示。"
     ),
     response_model=SummaryOut,
     responses=READ_ERRORS,

@@ -118,8 +118,9 @@ class FeeSummary:
 
 async def summary(session: AsyncSession, principal: Principal, term_id: int) -> FeeSummary:
     """The income and spending (收支公示): the school's staff and parent committee may read it
-    at any time; its families once it is published (the term settled and, where the school has a
-    parent committee, co-signed by it)."""
+    at any time; where the school has a parent committee, its families once the committee has
+    co-signed the settled books (a school without one shows its families the figures as they
+    stand, as before). `published`: settled, and co-signed where there is a committee."""
     term, scope = await term_in_reach(session, principal, term_id, Reach.READER)
     committee = list(
         await session.scalars(
@@ -141,9 +142,8 @@ async def summary(session: AsyncSession, principal: Principal, term_id: int) -> 
         has_committee=bool(committee),
         co_signed=bool(signers),
     )
-    if not is_published and not (
-        principal.is_staff_of(scope) or principal.sits_on_committee(scope)
-    ):
+    insider = principal.is_staff_of(scope) or principal.sits_on_committee(scope)
+    if committee and not signers and not insider:
         raise Conflict(
             "the income and spending are published once the term is settled and its parent "
             "committee has co-signed them"

@@ -58,6 +58,9 @@ async def test_the_committee_sees_the_fees_and_co_signs_before_the_families_see_
 
 async def test_a_school_sets_its_own_spending_categories(running_term: RunningTerm) -> None:
     _, world, api, _ = running_term
+    # Without a parent committee the families see the figures as they stand, not yet published.
+    standing = await api.call("GET", f"/terms/{world.term_a}/fee-summary", "parent-2")
+    assert (standing["published"], standing["has_committee"]) == (False, False)
     term = await api.call("GET", f"/terms/{world.term_a}", "admin-a")
     assert sum(s["percent"] for s in term["spending_shares"]) == 100
     bad = [{"category": "劳动补贴", "percent": 70}, {"category": "风险保证金", "percent": 20}]
