@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
@@ -16,7 +17,25 @@ from app.models import ExportJob, RoleGrant
 from app.resources import Resources
 from app.services.export_jobs import ExportWorker
 from tests.api.test_exports import saved_name, today_session, workbook_rows
-from tests.support.term import RunningTerm, take_roll_call
+from tests.support.term import Api, RunningTerm, take_roll_call
+from tests.support.world import World
+
+
+async def _ask(api: Api, world: World, kind: str) -> dict[str, Any]:
+    """School A's administrator asks for the term's export of `kind`: the job."""
+    job: dict[str, Any] = await api.call(
+        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": kind}
+    )
+    return job
+
+
+async def _admin_leaves_the_school(resources: Resources, world: World) -> None:
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            delete(RoleGrant).where(
+                RoleGrant.user_id == world.users["admin-a"], RoleGrant.role == Role.SCHOOL_ADMIN
+            )
+        )
 
 
 def _jobs_past(resources: Resources, cells: int) -> None:
@@ -89,9 +108,7 @@ async def test_a_job_left_by_a_dead_worker_is_taken_up_when_its_lease_runs_out(
     running_term: RunningTerm,
 ) -> None:
     resources, world, api, _ = running_term
-    job = await api.call(
-        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "statements"}
-    )
+    job = await _ask(api, world, "statements")
     now = datetime.now(UTC)
     async with resources.sessionmaker() as session, session.begin():
         await session.execute(
@@ -111,15 +128,8 @@ async def test_a_requester_who_lost_the_right_gets_a_failed_job_not_the_file(
     running_term: RunningTerm,
 ) -> None:
     resources, world, api, _ = running_term
-    job = await api.call(
-        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "attendance"}
-    )
-    async with resources.sessionmaker() as session, session.begin():
-        await session.execute(
-            delete(RoleGrant).where(
-                RoleGrant.user_id == world.users["admin-a"], RoleGrant.role == Role.SCHOOL_ADMIN
-            )
-        )
+    job = await _ask(api, world, "attendance")
+    await _admin_leaves_the_school(resources, world)
     assert await resources.export_worker().run_due() == 1
     failed = await api.call("GET", f"/export-jobs/{job['id']}", "admin-a")
     assert (failed["state"], failed["error"]) == ("failed", "forbidden")
@@ -128,9 +138,7 @@ async def test_a_requester_who_lost_the_right_gets_a_failed_job_not_the_file(
 
 async def test_the_file_is_dropped_after_its_day(running_term: RunningTerm) -> None:
     resources, world, api, _ = running_term
-    job = await api.call(
-        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "workload"}
-    )
+    job = await _ask(api, world, "workload")
     assert await resources.export_worker().run_due() == 1
     await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a")
     tomorrow = ExportWorker(
@@ -172,9 +180,7 @@ async def test_a_job_whose_worker_died_on_every_try_fails_rather_than_kill_the_n
     running_term: RunningTerm,
 ) -> None:
     resources, world, api, _ = running_term
-    job = await api.call(
-        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "statements"}
-    )
+    job = await _ask(api, world, "statements")
     async with resources.sessionmaker() as session, session.begin():
         await session.execute(
             update(ExportJob)
@@ -193,17 +199,10 @@ async def test_a_file_is_not_downloaded_by_one_who_has_left_the_school(
     running_term: RunningTerm,
 ) -> None:
     resources, world, api, _ = running_term
-    job = await api.call(
-        "POST", f"/terms/{world.term_a}/export-jobs", "admin-a", 202, json={"kind": "workload"}
-    )
+    job = await _ask(api, world, "workload")
     assert await resources.export_worker().run_due() == 1
     await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a")
-    async with resources.sessionmaker() as session, session.begin():
-        await session.execute(
-            delete(RoleGrant).where(
-                RoleGrant.user_id == world.users["admin-a"], RoleGrant.role == Role.SCHOOL_ADMIN
-            )
-        )
+    await _admin_leaves_the_school(resources, world)
     await api.call("GET", f"/export-jobs/{job['id']}/file", "admin-a", 403)
 
 
