@@ -22,8 +22,10 @@ router = APIRouter(prefix=API_PREFIX, tags=["basic care"])
     summary="Apply for basic care · 申请基础托管",
     description=(
         "A parent applies for their child inside the registration window; not first come first "
-        "served. The class teacher reviews, then the school approves.\\n\\n"
+        "served. The class teacher reviews, then the school approves. `period: midday` applies "
+        "for midday care (午托) where the term offers it; each period is a place of its own.\\n\\n"
         "家长在报名时间内为孩子申请基础托管(非先到先得),经班主任审核、学校审批。"
+        "`period: midday` 申请午托(学期开设午托时),午托与课后托管分别申请、审批、编班。"
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationOut,
@@ -32,7 +34,9 @@ router = APIRouter(prefix=API_PREFIX, tags=["basic care"])
 async def apply(
     term_id: RowId, body: ApplyIn, session: SessionDep, actor: CurrentUser
 ) -> ApplicationOut:
-    return ApplicationOut.of(await care.apply(session, actor.principal, term_id, body.student_id))
+    return ApplicationOut.of(
+        await care.apply(session, actor.principal, term_id, body.student_id, body.period)
+    )
 
 
 @router.get(

@@ -9,9 +9,15 @@ from app.api.deps import CurrentUser, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import RowId
 from app.api.schemas.care_groups import AllocationOut, AssignIn, GroupOut, groups_out
+from app.domain.schedule import Period
 from app.services import care_groups
 
 router = APIRouter(prefix=API_PREFIX, tags=["basic care"])
+
+PERIOD_QUERY = Query(
+    default=Period.AFTER_SCHOOL,
+    description="after_school (课后托管) or midday (午托): each period has its own places and groups",
+)
 
 
 @router.post(
@@ -34,8 +40,9 @@ async def allocate(
     session: SessionDep,
     actor: CurrentUser,
     preview: bool = Query(default=False, description="Only show what would happen · 预览"),
+    period: Period = PERIOD_QUERY,
 ) -> AllocationOut:
-    result = await care_groups.allocate_places(session, actor.principal, term_id, preview)
+    result = await care_groups.allocate_places(session, actor.principal, term_id, period, preview)
     return AllocationOut.model_validate(result)
 
 
@@ -46,15 +53,18 @@ async def allocate(
     description=(
         "Groups the approved students: a class with 30 or more forms its own group; the rest "
         "merge within the grade, then with an adjacent grade; no group above the term's limit; "
-        "as few groups as possible. Replaces earlier groups of the term.\n\n"
+        "as few groups as possible. Replaces earlier groups of the term's period (`period`, "
+        "after_school by default; midday for midday care) and keeps the other period's.\n\n"
         "30 人及以上的班级单独成组;不足的同年级合并,再与相邻年级合并;每组不超过上限,组数尽量少。"
-        "重新编班会替换原有分组。"
+        "重新编班会替换该时段(课后或午托)原有分组,另一时段不变。"
     ),
     response_model=list[GroupOut],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def form(term_id: RowId, session: SessionDep, actor: CurrentUser) -> list[GroupOut]:
-    return groups_out(await care_groups.form_groups(session, actor.principal, term_id))
+async def form(
+    term_id: RowId, session: SessionDep, actor: CurrentUser, period: Period = PERIOD_QUERY
+) -> list[GroupOut]:
+    return groups_out(await care_groups.form_groups(session, actor.principal, term_id, period))
 
 
 @router.get(

@@ -13,6 +13,8 @@ from app.api.schemas.terms import (
     CalendarOut,
     GradeScheduleIn,
     GradeScheduleOut,
+    MiddayWindowIn,
+    MiddayWindowOut,
     SuspensionIn,
     SuspensionOut,
     TermDetail,
@@ -20,9 +22,9 @@ from app.api.schemas.terms import (
     TermOut,
     TermUpdate,
 )
-from app.domain.schedule import GradeRule
+from app.domain.schedule import GradeRule, MiddayWindow
 from app.models import Term
-from app.persistence.calendar import grade_rules
+from app.persistence.calendar import grade_rules, midday_window
 from app.services import terms
 
 router = APIRouter(prefix=API_PREFIX, tags=["terms"])
@@ -38,11 +40,20 @@ def _schedule_out(rule: GradeRule) -> GradeScheduleOut:
     )
 
 
+def _midday_out(window: MiddayWindow | None) -> MiddayWindowOut | None:
+    if window is None:
+        return None
+    return MiddayWindowOut(
+        start_time=window.start, end_time=window.end, summer_end_time=window.summer_end
+    )
+
+
 async def _detail(session: SessionDep, term: Term) -> TermDetail:
     rules = await grade_rules(session, term.id)
     return TermDetail(
         **TermOut.model_validate(term).model_dump(),
         grade_schedules=[_schedule_out(rules[grade]) for grade in sorted(rules)],
+        midday_window=_midday_out(midday_window(term)),
     )
 
 
@@ -158,6 +169,48 @@ async def set_grade_schedule(
         body.weekdays,
     )
     return _schedule_out(rule)
+
+
+@router.put(
+    "/terms/{term_id}/midday-window",
+    operation_id="setMiddayWindow",
+    summary="Offer midday care · 设置午托时间",
+    description=(
+        "A school administrator offers midday care (午托, 篇九: 11:00–13:30 on school days) in "
+        "the term, or moves its window. Courses and basic care of the `midday` period meet "
+        "within it, on any school day, for every grade; after-school care is unchanged. A window "
+        "that would leave a midday course outside it is refused (422 `rule-violation`, with the "
+        "courses). Run session generation again to move sessions to come.\n\n"
+        "学校管理员开设午托或调整午托时间(默认 11:00–13:30,每周一至周五)。午托课程与午托基础托管"
+        "在此时间内进行;与已有午托课程冲突时拒绝并列出课程。调整后重新生成课次以更新后续课次。"
+    ),
+    response_model=TermDetail,
+    responses=WRITE_ERRORS,
+)
+async def set_midday_window(
+    term_id: RowId, body: MiddayWindowIn, session: SessionDep, actor: CurrentUser
+) -> TermDetail:
+    term = await terms.set_midday_window(session, actor.principal, term_id, body.window())
+    return await _detail(session, term)
+
+
+@router.delete(
+    "/terms/{term_id}/midday-window",
+    operation_id="clearMiddayWindow",
+    summary="Stop offering midday care · 取消午托",
+    description=(
+        "The term no longer offers midday care. Refused while a midday course is not cancelled "
+        "(422 `rule-violation`), or while midday basic care is applied for or grouped "
+        "(409 `conflict`).\n\n取消本学期午托;仍有午托课程、申请或分组时拒绝。"
+    ),
+    response_model=TermDetail,
+    responses=WRITE_ERRORS,
+)
+async def clear_midday_window(
+    term_id: RowId, session: SessionDep, actor: CurrentUser
+) -> TermDetail:
+    term = await terms.set_midday_window(session, actor.principal, term_id, None)
+    return await _detail(session, term)
 
 
 @router.get(

@@ -44,6 +44,7 @@ async def of_term(
     return [
         WorkloadOut(
             user_id=r.user_id, name=r.name, sessions=r.line.sessions,
+            midday_sessions=r.line.midday_sessions,
             student_hours=r.line.student_hours, activities=r.line.activities,
             patrols=r.line.patrols, subsidy_fen=r.line.subsidy_fen, points=r.line.points,
         )

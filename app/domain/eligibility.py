@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
+from typing import Protocol
 
-from app.domain.schedule import DateRange, GradeRule, TimeSlot
+from app.domain.schedule import DateRange, GradeRule, Period, TimeSlot, Timetable
 
 
 class Prerequisite(StrEnum):
@@ -99,3 +100,31 @@ def course_slot(
             "when all of its grades are in care"
         )
     return TimeSlot(weekdays=weekdays, start=chosen_start, end=chosen_end)
+
+
+class Scheduled(Protocol):
+    """What places an offering in the week: a course as stored."""
+
+    @property
+    def grades(self) -> Sequence[int]: ...
+    @property
+    def weekdays(self) -> Sequence[int]: ...
+    @property
+    def period(self) -> Period: ...
+    @property
+    def start_time(self) -> time | None: ...
+    @property
+    def end_time(self) -> time | None: ...
+
+
+def slot_of(offering: Scheduled, timetable: Timetable) -> TimeSlot:
+    """The weekly slot of a stored course, within the rules of its period (midday or after
+    school). Every place that needs a course's slot asks here. Raises ValueError as
+    `course_slot` does, and for midday care in a term that offers none."""
+    return course_slot(
+        offering.grades,
+        frozenset(offering.weekdays),
+        timetable.rules(offering.period),
+        offering.start_time,
+        offering.end_time,
+    )

@@ -6,9 +6,10 @@ or 18:00 on the summer schedule (夏令时); grades 1–2 attend Monday, Wednesd
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(1, 8)
@@ -68,6 +69,60 @@ def default_grade_rules() -> dict[int, GradeRule]:
             weekdays=low_grades if grade <= 2 else SCHOOL_WEEK,
         )
     return rules
+
+
+class Period(StrEnum):
+    """When in the school day care is given: after the last lesson (课后), or over the midday
+    break (午托, 篇九: 11:00–13:30 on school days)."""
+
+    AFTER_SCHOOL = "after_school"
+    MIDDAY = "midday"
+
+    @property
+    def label(self) -> str:
+        """As the school's sheets and notices say it."""
+        return "午托" if self is Period.MIDDAY else "课后托管"
+
+
+def care_group_name(period: Period, number: int) -> str:
+    """基础托管3组 after school, 午托3组 at midday: groups are numbered within their period."""
+    return f"{'午托' if period is Period.MIDDAY else '基础托管'}{number}组"
+
+
+@dataclass(frozen=True)
+class MiddayWindow:
+    """The midday break a term offers care in: the same for every grade, on every school day,
+    ending later on the summer schedule when the school says so (随季节变化作适当调整)."""
+
+    start: time = time(11, 0)
+    end: time = time(13, 30)
+    summer_end: time = time(13, 30)
+
+    def __post_init__(self) -> None:
+        if not self.start < self.end <= self.summer_end:
+            raise ValueError("midday care must start before it ends (summer end not earlier)")
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """A term's timetable: each grade's after-school care, and the midday window when the term
+    offers midday care. Every course and care group is judged by the rules of its period."""
+
+    grades: Mapping[int, GradeRule]
+    midday: MiddayWindow | None = None
+
+    def rules(self, period: Period) -> dict[int, GradeRule]:
+        """The rules by grade that an offering of `period` meets within. Raises ValueError for
+        midday care in a term that offers none."""
+        if period is Period.AFTER_SCHOOL:
+            return dict(self.grades)
+        if self.midday is None:
+            raise ValueError("the term offers no midday care: set its midday window first")
+        window = self.midday
+        return {
+            grade: GradeRule(grade, window.start, window.end, window.summer_end, SCHOOL_WEEK)
+            for grade in GRADES
+        }
 
 
 @dataclass(frozen=True)

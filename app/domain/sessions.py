@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from app.domain.schedule import DateRange, GradeRule, TermCalendar, slot_on
+from app.domain.schedule import DateRange, GradeRule, Period, TermCalendar, slot_on
 from app.domain.zone import SCHOOL_ZONE
 
 
@@ -44,6 +44,7 @@ class PlannedSession:
     # A basic-care group's session is for the members whose grade attends that day; None means
     # everyone the offering has (a course's confirmed seats).
     grades: tuple[int, ...] | None = None
+    period: Period = Period.AFTER_SCHOOL
 
     @property
     def minutes(self) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.domain.schedule import Period
+
 
 @dataclass(frozen=True)
 class Rates:
@@ -35,6 +37,7 @@ class Rates:
 class SupervisedSession:
     minutes: int
     attending: int
+    period: Period = Period.AFTER_SCHOOL
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class WorkloadLine:
     patrols: int
     subsidy_fen: int
     points: int
+    midday_sessions: int = 0  # of `sessions`, those of midday care (午托)
 
     @property
     def student_hours(self) -> float:
@@ -63,4 +67,7 @@ def workload(
         + activities * rates.points_per_activity
         + patrols * rates.points_per_patrol
     )
-    return WorkloadLine(len(supervised), student_minutes, activities, patrols, subsidy, points)
+    midday = sum(1 for s in supervised if s.period is Period.MIDDAY)
+    return WorkloadLine(
+        len(supervised), student_minutes, activities, patrols, subsidy, points, midday
+    )

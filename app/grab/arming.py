@@ -13,7 +13,7 @@ from sqlalchemy import String, and_, cast, exists, func, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.domain.eligibility import course_slot
+from app.domain.eligibility import slot_of
 from app.domain.errors import NotFound
 from app.domain.statuses import BindingStatus, CourseStatus, EnrollmentStatus
 from app.grab.engine import ArmedCourse, ArmedStudent, ArmedWindow, SeatEngine
@@ -29,7 +29,7 @@ from app.models import (
     Student,
     Term,
 )
-from app.persistence.calendar import grade_rules
+from app.persistence.calendar import term_timetable
 
 log = structlog.get_logger("app.grab.arming")
 
@@ -102,7 +102,7 @@ async def armed_courses(
     session: AsyncSession, term: Term, only: Collection[int] | None = None
 ) -> list[ArmedCourse]:
     """The term's grabbable courses as the engine holds them (those named in `only`, if given)."""
-    rules = await grade_rules(session, term.id)
+    timetable = await term_timetable(session, term)
     rows = await session.scalars(
         select(Course).where(
             Course.term_id == term.id,
@@ -113,7 +113,8 @@ async def armed_courses(
     armed = []
     for course in rows:
         weekdays = frozenset(course.weekdays)
-        slot = course_slot(course.grades, weekdays, rules, course.start_time, course.end_time)
+        slot = slot_of(course, timetable)
+        rules = timetable.rules(course.period)
         eligible = frozenset(g for g in course.grades if weekdays <= rules[g].weekdays)
         armed.append(
             ArmedCourse(

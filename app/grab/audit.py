@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.domain.eligibility import course_slot
+from app.domain.eligibility import slot_of
 from app.domain.errors import NotFound
 from app.domain.invariants import (
     Check,
@@ -22,7 +22,7 @@ from app.domain.invariants import (
 from app.domain.statuses import EnrollmentStatus
 from app.grab.engine import SeatEngine
 from app.models import GRABBABLE, Course, Enrollment, Term
-from app.persistence.calendar import grade_rules
+from app.persistence.calendar import term_timetable
 
 
 @dataclass
@@ -51,8 +51,11 @@ class AuditReport:
         return out
 
 
-async def _read(session: AsyncSession, term_id: int) -> tuple[list[Course], list[tuple[int, int]]]:
-    if await session.get(Term, term_id) is None:
+async def _read(
+    session: AsyncSession, term_id: int
+) -> tuple[Term, list[Course], list[tuple[int, int]]]:
+    term = await session.get(Term, term_id)
+    if term is None:
         raise NotFound(f"no term {term_id}")
     courses = list(
         await session.scalars(
@@ -64,21 +67,18 @@ async def _read(session: AsyncSession, term_id: int) -> tuple[list[Course], list
             Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.CONFIRMED
         )
     )
-    return courses, [(s, c) for s, c in seats]
+    return term, courses, [(s, c) for s, c in seats]
 
 
 async def audit_term(
     sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, term_id: int
 ) -> AuditReport:
     async with sessionmaker() as session:
-        courses, seats = await _read(session, term_id)
-        rules = await grade_rules(session, term_id)
+        term, courses, seats = await _read(session, term_id)
+        timetable = await term_timetable(session, term)
     confirmed = Counter(course for _, course in seats)
     counts = [CourseCount(c.id, c.capacity, c.seats_taken, confirmed[c.id]) for c in courses]
-    slots = {
-        c.id: course_slot(c.grades, frozenset(c.weekdays), rules, c.start_time, c.end_time)
-        for c in courses
-    }
+    slots = {c.id: slot_of(c, timetable) for c in courses}
     report = AuditReport(term_id, len(courses), len(seats), await engine.is_armed(term_id))
     report.checks = [
         over_capacity(counts),

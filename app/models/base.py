@@ -15,6 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain.schedule import Period
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -41,3 +43,21 @@ class Versioned:
 
 def enum_column(enum_type: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_type, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+def period_column() -> Mapped[Period]:
+    """When in the day an offering meets, stored by value in a checked string column (a later
+    period is a new CHECK, not an ALTER TYPE)."""
+    return mapped_column(
+        Enum(
+            Period,
+            native_enum=False,
+            create_constraint=False,
+            length=12,
+            values_callable=lambda members: [m.value for m in members],
+        ),
+        server_default=Period.AFTER_SCHOOL.value,
+    )
+
+
+PERIOD_KNOWN = "period IN ('after_school', 'midday')"

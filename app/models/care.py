@@ -4,22 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
-from app.models.base import Base, created_at_column, enum_column
+from app.models.base import PERIOD_KNOWN, Base, created_at_column, enum_column, period_column
 
 
 class CareApplication(Base):
     """A parent's application for free basic care (基础托管) in a term."""
 
     __tablename__ = "care_application"
-    __table_args__ = (UniqueConstraint("term_id", "student_id"),)
+    __table_args__ = (
+        UniqueConstraint("term_id", "student_id", "period"),
+        CheckConstraint(PERIOD_KNOWN, name="period_known"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    # Midday care (午托) and after-school care are applied for, approved and grouped apart.
+    period: Mapped[Period] = period_column()
     state: Mapped[ApplicationState] = mapped_column(
         enum_column(ApplicationState, "application_state")
     )

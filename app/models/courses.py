@@ -9,8 +9,16 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, Strin
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.schedule import Period
 from app.domain.statuses import CourseStatus
-from app.models.base import Base, Versioned, created_at_column, enum_column
+from app.models.base import (
+    PERIOD_KNOWN,
+    Base,
+    Versioned,
+    created_at_column,
+    enum_column,
+    period_column,
+)
 
 
 class CourseKind(enum.StrEnum):
@@ -41,6 +49,7 @@ class Course(Versioned, Base):
             "cardinality(weekdays) > 0 AND weekdays <@ ARRAY[1,2,3,4,5,6,7]::smallint[]",
             name="iso_weekdays",
         ),
+        CheckConstraint(PERIOD_KNOWN, name="period_known"),
         CheckConstraint(
             "(start_time IS NULL) = (end_time IS NULL)"
             " AND (start_time IS NULL OR start_time < end_time)",
@@ -57,6 +66,8 @@ class Course(Versioned, Base):
     room: Mapped[str] = mapped_column(String(50), server_default="")
     grades: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
     weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    # Midday care (午托) meets within the term's midday window, after-school within its grades'.
+    period: Mapped[Period] = period_column()
     # Explicit times; when absent the course runs while all of its grades are in care.
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)

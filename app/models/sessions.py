@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.schedule import Period
 from app.domain.sessions import CancelCause
 from app.domain.statuses import SessionStatus
-from app.models.base import Base, created_at_column, enum_column
+from app.models.base import PERIOD_KNOWN, Base, created_at_column, enum_column, period_column
 
 
 class CareSession(Base):
@@ -42,6 +43,7 @@ class CareSession(Base):
         CheckConstraint(
             "(status = 'cancelled') = (cancel_cause IS NOT NULL)", name="cancel_has_cause"
         ),
+        CheckConstraint(PERIOD_KNOWN, name="period_known"),
         UniqueConstraint("course_id", "on_date"),
         UniqueConstraint("care_group_id", "on_date"),
     )
@@ -56,6 +58,8 @@ class CareSession(Base):
     # A basic-care group's session is for its members of these grades (those due that weekday,
     # or on a 调休 day the weekday it follows); NULL for a course's session (its confirmed seats).
     grades: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    # The period it was planned in (its offering's when generated): midday (午托) or after school.
+    period: Mapped[Period] = period_column()
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[SessionStatus] = mapped_column(

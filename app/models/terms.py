@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Time,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -67,6 +68,13 @@ class Term(Versioned, Base):
             " AND (summer_ends_on IS NULL OR summer_ends_on >= summer_starts_on)",
             name="summer_range",
         ),
+        CheckConstraint(
+            "(midday_start_time IS NULL) = (midday_end_time IS NULL)"
+            " AND (midday_end_time IS NULL) = (midday_summer_end_time IS NULL)"
+            " AND (midday_start_time IS NULL OR"
+            " (midday_start_time < midday_end_time AND midday_end_time <= midday_summer_end_time))",
+            name="midday_window",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +97,10 @@ class Term(Versioned, Base):
     # Grab rate limits in `limits` notation ("20/minute"); None keeps the deployment's.
     grab_limit_per_parent: Mapped[str | None] = mapped_column(String(40))
     grab_limit_per_ip: Mapped[str | None] = mapped_column(String(40))
+    # Midday care (午托): the window it is given in; None while the term offers none.
+    midday_start_time: Mapped[time | None] = mapped_column(Time)
+    midday_end_time: Mapped[time | None] = mapped_column(Time)
+    midday_summer_end_time: Mapped[time | None] = mapped_column(Time)
     summer_starts_on: Mapped[date | None] = mapped_column(Date)
     summer_ends_on: Mapped[date | None] = mapped_column(Date)
     # What the reconciler does with a course still under its minimum after round two.

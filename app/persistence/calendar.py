@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.schedule import (
     DateRange,
     GradeRule,
+    MiddayWindow,
     TermCalendar,
+    Timetable,
     build_calendar,
     default_grade_rules,
 )
@@ -63,3 +65,18 @@ async def grade_rules(session: AsyncSession, term_id: int) -> dict[int, GradeRul
             weekdays=frozenset(row.weekdays),
         )
     return rules
+
+
+def midday_window(term: Term) -> MiddayWindow | None:
+    if term.midday_start_time is None or term.midday_end_time is None:
+        return None
+    return MiddayWindow(
+        term.midday_start_time,
+        term.midday_end_time,
+        term.midday_summer_end_time or term.midday_end_time,
+    )
+
+
+async def term_timetable(session: AsyncSession, term: Term) -> Timetable:
+    """The term's whole timetable: its grades' after-school care and its midday window."""
+    return Timetable(await grade_rules(session, term.id), midday_window(term))

@@ -13,9 +13,11 @@ from app.domain.access import Principal, Role, SchoolScope
 from app.domain.applications import TRANSITIONS, Action, transition
 from app.domain.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.domain.leaving import CareWindow, require_care_applications_open
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
 from app.domain.zone import school_day
 from app.models import CareApplication, CareApplicationEvent, CareSession, Student, Term
+from app.persistence.calendar import midday_window
 from app.services.care_groups import approved_count, place_late_joiner
 from app.services.common import (
     Reach,
@@ -49,22 +51,28 @@ async def apply(
     principal: Principal,
     term_id: int,
     student_id: int,
+    period: Period = Period.AFTER_SCHOOL,
     now: datetime | None = None,
 ) -> CareApplication:
     student = await act_for_student(session, principal, student_id)
     term = await get_or_404(session, Term, term_id, "term")
     if term.school_id != student.school_id:
         raise RuleViolation(f"term {term_id} is not a term of the student's school")
+    if period is Period.MIDDAY and midday_window(term) is None:
+        raise RuleViolation("this term offers no midday care")
     moment = now or datetime.now(UTC)
     require_care_applications_open(care_window(term), moment, school_day(moment))
     application = CareApplication(
         term_id=term_id,
         student_id=student_id,
+        period=period,
         state=ApplicationState.APPLIED,
         applied_by_id=principal.user_id,
     )
     session.add(application)
-    await flush_or_conflict(session, "this child has applied for this term already")
+    await flush_or_conflict(
+        session, f"this child has applied for {period.value} care this term already"
+    )
     session.add(_log(application, principal.user_id, "apply", None, ""))
     await session.flush()
     return application
@@ -83,14 +91,16 @@ def _roles_here(
     return roles
 
 
-async def _require_a_place(session: AsyncSession, term_id: int) -> None:
+async def _require_a_place(session: AsyncSession, term_id: int, period: Period) -> None:
     # The term's row locked first: two approvals of the last place are one after the other.
     term = await session.get(Term, term_id, with_for_update=True)
     if term is None:
         raise NotFound(f"no term {term_id}")
     places = term.basic_care_places
-    if places is not None and await approved_count(session, term_id) >= places:
-        raise Conflict(f"all {places} basic-care places are taken; refuse, or raise the places")
+    if places is not None and await approved_count(session, term_id, period) >= places:
+        raise Conflict(
+            f"all {places} {period.value} basic-care places are taken; refuse, or raise the places"
+        )
 
 
 async def act(
@@ -113,13 +123,13 @@ async def act(
         now = datetime.now(UTC)
         require_care_applications_open(care_window(term), now, school_day(now))
     if action is Action.APPROVE:
-        await _require_a_place(session, application.term_id)
+        await _require_a_place(session, application.term_id, application.period)
     application.state = transition(application.state, action, role, reason)
     if application.state in DECIDED:
         application.decided_at = datetime.now(UTC)
     session.add(_log(application, principal.user_id, action.value, before, reason))
     reshaped = application.state is ApplicationState.APPROVED and await place_late_joiner(
-        session, term, application.student_id
+        session, term, application.student_id, application.period
     )
     # A new group, or a grade its group did not have: its sessions made or moved, once the term
     # has sessions at all (before, they are made with everyone's).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
@@ -14,6 +14,7 @@ from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.grouping import Applicant, group_students
 from app.domain.leaving import GroupRoom, group_for_late_joiner
 from app.domain.overrides import require_reason
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
 from app.models import (
     AuditEvent,
@@ -40,11 +41,12 @@ class Allocation:
     applied: bool  # False for a preview
 
 
-async def approved_count(session: AsyncSession, term_id: int) -> int:
+async def approved_count(session: AsyncSession, term_id: int, period: Period) -> int:
     return int(
         await session.scalar(
             select(func.count()).where(
                 CareApplication.term_id == term_id,
+                CareApplication.period == period,
                 CareApplication.state == ApplicationState.APPROVED,
             )
         )
@@ -52,11 +54,25 @@ async def approved_count(session: AsyncSession, term_id: int) -> int:
     )
 
 
+async def midday_care_in_use(session: AsyncSession, term_id: int) -> bool:
+    """Whether midday basic care is applied for (and not refused or withdrawn), or grouped."""
+    applied = select(CareApplication.id).where(
+        CareApplication.term_id == term_id,
+        CareApplication.period == Period.MIDDAY,
+        CareApplication.state.not_in((ApplicationState.REFUSED, ApplicationState.WITHDRAWN)),
+    )
+    grouped = select(CareGroup.id).where(
+        CareGroup.term_id == term_id, CareGroup.period == Period.MIDDAY
+    )
+    return bool(await session.scalar(select(exists(applied) | exists(grouped))))
+
+
 async def allocate_places(
-    session: AsyncSession, principal: Principal, term_id: int, preview: bool
+    session: AsyncSession, principal: Principal, term_id: int, period: Period, preview: bool
 ) -> Allocation:
-    """Approve the class-approved applications in priority order (随迁子女, 单亲, 留守, 困难家庭,
-    then lower grades, then order of application) up to the term's places; refuse the rest."""
+    """Approve the class-approved applications of `period` in priority order (随迁子女, 单亲, 留守,
+    困难家庭, then lower grades, then order of application) up to the term's places, which each
+    period has apart; refuse the rest."""
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     if term.basic_care_places is None:
         raise RuleViolation("the term sets no limit on basic-care places: approve one by one")
@@ -66,6 +82,7 @@ async def allocate_places(
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .where(
             CareApplication.term_id == term_id,
+            CareApplication.period == period,
             CareApplication.state == ApplicationState.CLASS_APPROVED,
         )
         .with_for_update(of=CareApplication)
@@ -85,7 +102,7 @@ async def allocate_places(
                 applied_order=application.id,
             )
         )
-    before = await approved_count(session, term_id)
+    before = await approved_count(session, term_id, period)
     admitted, refused = allocate(candidates, max(term.basic_care_places - before, 0))
     if not preview:
         for ids, state, reason in (
@@ -119,7 +136,9 @@ class GroupView:
 async def _views(session: AsyncSession, term_id: int) -> list[GroupView]:
     groups = list(
         await session.scalars(
-            select(CareGroup).where(CareGroup.term_id == term_id).order_by(CareGroup.number)
+            select(CareGroup)
+            .where(CareGroup.term_id == term_id)
+            .order_by(CareGroup.period, CareGroup.number)
         )
     )
     rows = await session.execute(
@@ -136,8 +155,11 @@ async def _views(session: AsyncSession, term_id: int) -> list[GroupView]:
     return [GroupView(g, members[g.id]) for g in groups]
 
 
-async def form_groups(session: AsyncSession, principal: Principal, term_id: int) -> list[GroupView]:
-    """(Re)form the term's groups from its approved applications; earlier groups are replaced."""
+async def form_groups(
+    session: AsyncSession, principal: Principal, term_id: int, period: Period
+) -> list[GroupView]:
+    """(Re)form the term's groups of `period` from its approved applications for that period;
+    earlier groups of the period are replaced, the other period's kept."""
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
     rows = await session.execute(
         select(Student.id, SchoolClass.grade, SchoolClass.id)
@@ -145,21 +167,26 @@ async def form_groups(session: AsyncSession, principal: Principal, term_id: int)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .where(
             CareApplication.term_id == term_id,
+            CareApplication.period == period,
             CareApplication.state == ApplicationState.APPROVED,
         )
         .order_by(Student.id)
     )
     applicants = [Applicant(s, grade, class_id) for s, grade, class_id in rows]
     if not applicants:
-        raise RuleViolation("no approved applications to group yet")
-    await session.execute(delete(CareGroup).where(CareGroup.term_id == term_id))
+        raise RuleViolation(f"no approved applications for {period.value} care to group yet")
+    await session.execute(
+        delete(CareGroup).where(CareGroup.term_id == term_id, CareGroup.period == period)
+    )
     await session.flush()
     for number, planned in enumerate(group_students(applicants, term.care_group_limit), 1):
-        group = CareGroup(term_id=term_id, number=number, grades=list(planned.grades))
+        group = CareGroup(
+            term_id=term_id, period=period, number=number, grades=list(planned.grades)
+        )
         session.add(group)
         await session.flush()
         session.add_all(
-            CareGroupMember(group_id=group.id, term_id=term_id, student_id=s)
+            CareGroupMember(group_id=group.id, term_id=term_id, student_id=s, period=period)
             for s in planned.student_ids
         )
     await session.flush()
@@ -181,11 +208,17 @@ async def assign(
     term = (await term_in_reach(session, principal, group.term_id, Reach.ADMIN)).term
     member = await session.scalar(
         select(CareGroupMember)
-        .where(CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id)
+        .where(
+            CareGroupMember.term_id == term.id,
+            CareGroupMember.student_id == student_id,
+            CareGroupMember.period == group.period,
+        )
         .with_for_update()
     )
     if member is None:
-        raise NotFound(f"student {student_id} is in no basic-care group of this term")
+        raise NotFound(
+            f"student {student_id} is in no {group.period.value} basic-care group of this term"
+        )
     if member.group_id == group.id:
         raise Conflict("the student is in that group already")
     size = await session.scalar(select(func.count()).where(CareGroupMember.group_id == group.id))
@@ -219,26 +252,28 @@ async def assign(
     return await _views(session, term.id)
 
 
-async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) -> bool:
-    """A child approved after the term's groups were formed (mid-term, 篇四) joins one: a group
-    with room of their grade, else of an adjacent one, else a new group. Whether a group's
-    sessions must be made or moved for it (a new group, or a grade the group did not have):
-    False too while the term has no groups yet (they will be formed with everyone)."""
-    # The term's groups locked first: two children approved at once do not both take a group's
-    # last place.
+async def place_late_joiner(
+    session: AsyncSession, term: Term, student_id: int, period: Period
+) -> bool:
+    """A child approved after the term's groups of `period` were formed (mid-term, 篇四) joins
+    one: a group with room of their grade, else of an adjacent one, else a new group. Whether a
+    group's sessions must be made or moved for it (a new group, or a grade the group did not
+    have): False too while the period has no groups yet (they will be formed with everyone)."""
+    # The period's groups locked first: two children approved at once do not both take a
+    # group's last place.
+    of_period = (CareGroup.term_id == term.id, CareGroup.period == period)
     locked = (
         await session.scalars(
-            select(CareGroup.id)
-            .where(CareGroup.term_id == term.id)
-            .order_by(CareGroup.id)
-            .with_for_update()
+            select(CareGroup.id).where(*of_period).order_by(CareGroup.id).with_for_update()
         )
     ).all()
     if not locked:
         return False
     placed = await session.scalar(
         select(CareGroupMember.group_id).where(
-            CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id
+            CareGroupMember.term_id == term.id,
+            CareGroupMember.student_id == student_id,
+            CareGroupMember.period == period,
         )
     )
     if placed is not None:  # grouped by hand before the approval
@@ -247,7 +282,7 @@ async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) 
         await session.execute(
             select(CareGroup.id, CareGroup.grades, func.count(CareGroupMember.id))
             .outerjoin(CareGroupMember, CareGroupMember.group_id == CareGroup.id)
-            .where(CareGroup.term_id == term.id)
+            .where(*of_period)
             .group_by(CareGroup.id)
         )
     ).all()
@@ -260,10 +295,8 @@ async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) 
     rooms = [GroupRoom(gid, frozenset(grades), size) for gid, grades, size in groups]
     chosen = group_for_late_joiner(rooms, grade, term.care_group_limit)
     if chosen is None:
-        number = await session.scalar(
-            select(func.max(CareGroup.number)).where(CareGroup.term_id == term.id)
-        )
-        group = CareGroup(term_id=term.id, number=(number or 0) + 1, grades=[grade])
+        number = await session.scalar(select(func.max(CareGroup.number)).where(*of_period))
+        group = CareGroup(term_id=term.id, period=period, number=(number or 0) + 1, grades=[grade])
         session.add(group)
         await session.flush()
         chosen, reshaped = group.id, True
@@ -273,6 +306,8 @@ async def place_late_joiner(session: AsyncSession, term: Term, student_id: int) 
         reshaped = grade not in joined.grades
         if reshaped:
             joined.grades = sorted({*joined.grades, grade})
-    session.add(CareGroupMember(group_id=chosen, term_id=term.id, student_id=student_id))
+    session.add(
+        CareGroupMember(group_id=chosen, term_id=term.id, student_id=student_id, period=period)
+    )
     await session.flush()
     return reshaped

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, SchoolScope
-from app.domain.eligibility import Ineligibility, clashes, course_slot, ineligibility
+from app.domain.eligibility import Ineligibility, clashes, course_slot, ineligibility, slot_of
 from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViolation
-from app.domain.schedule import GradeRule, TermCalendar, TimeSlot
+from app.domain.schedule import Period, TermCalendar, TimeSlot, Timetable
 from app.domain.statuses import EnrollmentStatus
 from app.models import GRABBABLE, Course, CourseKind, Enrollment, SchoolClass, Student, Term
-from app.persistence.calendar import grade_rules, term_calendar
+from app.persistence.calendar import term_calendar, term_timetable
 from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
     NOT_A_READER,
@@ -29,7 +29,7 @@ from app.services.common import (
 )
 from app.services.read_cache import STUDENTS, ReadCache, term_tag
 
-SCHEDULE_FIELDS = ("grades", "weekdays", "start_time", "end_time")
+SCHEDULE_FIELDS = ("grades", "weekdays", "period", "start_time", "end_time")
 # Who reaches a term's catalogue (its school) and a student's grade change rarely: kept this long.
 ACCESS_TTL_S = 30.0
 # What the students of a term hold (for the course list's clashes): kept as long as a catalogue
@@ -49,7 +49,7 @@ class CourseView:
     clashes_with: tuple[int, ...] = ()  # courses that student holds at the same time
 
 
-def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]) -> TimeSlot:
+def _slot(course_values: dict[str, object] | Course, timetable: Timetable) -> TimeSlot:
     get = (
         course_values.get
         if isinstance(course_values, dict)
@@ -58,6 +58,10 @@ def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]
     grades = [int(g) for g in get("grades")]  # type: ignore[union-attr]
     weekdays = frozenset(int(d) for d in get("weekdays"))  # type: ignore[union-attr]
     start, end = get("start_time"), get("end_time")
+    try:
+        rules = timetable.rules(Period(str(get("period") or Period.AFTER_SCHOOL)))
+    except ValueError as error:
+        raise RuleViolation(str(error)) from error
     for grade in grades:
         closed = sorted(weekdays - rules[grade].weekdays)
         if closed:
@@ -79,11 +83,11 @@ def _slot(course_values: dict[str, object] | Course, rules: dict[int, GradeRule]
 
 def _view(
     course: Course,
-    rules: dict[int, GradeRule],
+    timetable: Timetable,
     calendar: TermCalendar,
     live_seats: dict[int, int] | None = None,
 ) -> CourseView:
-    slot = _slot(course, rules)
+    slot = _slot(course, timetable)
     seats = (live_seats or {}).get(course.id, course.capacity - course.seats_taken)
     return CourseView(course, slot, len(calendar.session_dates(slot.weekdays)), seats_left=seats)
 
@@ -92,8 +96,8 @@ async def create_course(
     session: AsyncSession, principal: Principal, term_id: int, values: dict[str, object]
 ) -> CourseView:
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
-    rules = await grade_rules(session, term_id)
-    _slot(values, rules)
+    timetable = await term_timetable(session, term)
+    _slot(values, timetable)
     course = Course(term_id=term_id, **values)
     if course.kind is CourseKind.BASIC and course.fee_per_session_fen:
         raise RuleViolation("basic care is free: its fee must be 0")
@@ -102,7 +106,7 @@ async def create_course(
     session.add(course)
     await flush_or_conflict(session, "the course is inconsistent")
     record(session, CourseChanged(term_id, course.id))
-    return _view(course, rules, await term_calendar(session, term))
+    return _view(course, timetable, await term_calendar(session, term))
 
 
 async def update_course(
@@ -114,13 +118,13 @@ async def update_course(
 ) -> CourseView:
     course = await get_or_404(session, Course, course_id, "course")
     term = (await term_in_reach(session, principal, course.term_id, Reach.ADMIN)).term
-    rules = await grade_rules(session, term.id)
+    timetable = await term_timetable(session, term)
     merged = {name: getattr(course, name) for name in SCHEDULE_FIELDS} | {
         k: v for k, v in changes.items() if k in SCHEDULE_FIELDS
     }
-    slot = _slot(merged, rules)
+    slot = _slot(merged, timetable)
     if changes.keys() & set(SCHEDULE_FIELDS):
-        clashing = await _students_it_would_clash_for(session, course, slot, rules)
+        clashing = await _students_it_would_clash_for(session, course, slot, timetable)
         if clashing:
             raise Conflict(
                 "the new schedule clashes with another course some of its students hold",
@@ -131,11 +135,11 @@ async def update_course(
         raise RuleViolation("the minimum size cannot exceed the capacity")
     await update_versioned(session, course, changes, version, "the course is inconsistent")
     record(session, CourseChanged(term.id, course.id))
-    return _view(course, rules, await term_calendar(session, term))
+    return _view(course, timetable, await term_calendar(session, term))
 
 
 async def _students_it_would_clash_for(
-    session: AsyncSession, course: Course, slot: TimeSlot, rules: dict[int, GradeRule]
+    session: AsyncSession, course: Course, slot: TimeSlot, timetable: Timetable
 ) -> list[int]:
     """The students holding `course` who also hold a course of the term meeting at `slot`."""
     mine = select(Enrollment.student_id).where(
@@ -152,20 +156,14 @@ async def _students_it_would_clash_for(
         )
     )
     return sorted(
-        {
-            student
-            for student, other in held
-            if course_slot(
-                other.grades, frozenset(other.weekdays), rules, other.start_time, other.end_time
-            ).conflicts_with(slot)
-        }
+        {student for student, other in held if slot_of(other, timetable).conflicts_with(slot)}
     )
 
 
 async def get_course(session: AsyncSession, principal: Principal, course_id: int) -> CourseView:
     course = await get_or_404(session, Course, course_id, "course")
     term = (await term_in_reach(session, principal, course.term_id, Reach.READER)).term
-    return _view(course, await grade_rules(session, term.id), await term_calendar(session, term))
+    return _view(course, await term_timetable(session, term), await term_calendar(session, term))
 
 
 @dataclass(frozen=True)
@@ -280,18 +278,19 @@ async def list_courses(
     if kind is not None:
         statement = statement.where(Course.kind == kind)
     courses, total = await paginate(session, statement.order_by(Course.id), page, size)
-    rules = await grade_rules(session, term_id)
+    timetable = await term_timetable(session, term)
     calendar = await term_calendar(session, term)
     views = []
     for course in courses:
-        view = _view(course, rules, calendar, live_seats)
+        view = _view(course, timetable, calendar, live_seats)
         if grade is not None:
+            rule = timetable.rules(course.period)[grade]
             reason = ineligibility(
-                grade, frozenset(course.grades), frozenset(course.weekdays), rules[grade]
+                grade, frozenset(course.grades), frozenset(course.weekdays), rule
             )
             view = replace(view, ineligible=reason, checked_for_student=True)
         views.append(view)
-    slots = {} if grade is None else await _term_slots(session, term_id, rules)
+    slots = {} if grade is None else await _term_slots(session, term_id, timetable)
     return CataloguePage(views, total, slots)
 
 
@@ -318,10 +317,10 @@ class CataloguePage:
 
 
 async def _term_slots(
-    session: AsyncSession, term_id: int, rules: dict[int, GradeRule]
+    session: AsyncSession, term_id: int, timetable: Timetable
 ) -> dict[int, TimeSlot]:
     rows = await session.scalars(select(Course).where(Course.term_id == term_id))
-    return {course.id: _slot(course, rules) for course in rows}
+    return {course.id: _slot(course, timetable) for course in rows}
 
 
 class HeldSeats(Protocol):

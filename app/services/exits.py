@@ -146,16 +146,18 @@ async def _end_place(
             CareGroupMember.term_id == term.id, CareGroupMember.student_id == request.student_id
         )
     )
-    application = await session.scalar(
+    # Leaving basic care leaves it at midday and after school alike.
+    applications = await session.scalars(
         select(CareApplication)
         .where(
             CareApplication.term_id == term.id,
             CareApplication.student_id == request.student_id,
             CareApplication.state == ApplicationState.APPROVED,
         )
+        .order_by(CareApplication.id)
         .with_for_update()
     )
-    if application is not None:
+    for application in applications:
         application.state = ApplicationState.WITHDRAWN
         session.add(
             CareApplicationEvent(

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
+from app.domain.schedule import care_group_name
 from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatus
 from app.domain.zone import SCHOOL_ZONE
 from app.models import (
@@ -147,7 +148,7 @@ async def care_group_roster(session: AsyncSession, principal: Principal, group_i
     ).all()
     students = await _students(session, ids)
     rows = [(n, *student[1:]) for n, student in enumerate(students, start=1)]
-    title = f"基础托管{group.number}组"
+    title = care_group_name(group.period, group.number)
     heading = [
         f"{await school_name(session, term)} {title} 学生名单",
         details(
@@ -194,6 +195,7 @@ async def sign_in_sheet(
         details(
             ("日期", f"{row.on_date:%Y-%m-%d}(周{WEEKDAYS[row.on_date.weekday()]})"),
             ("时间", f"{clock(row.starts_at)}–{clock(row.ends_at)}"),
+            ("时段", row.period.label),
             ("教师", await user_name(session, teacher)),
             ("地点", course.room if course else None),
             ("应到", f"{len(rows)}人"),
@@ -245,10 +247,12 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
             .where(Course.term_id == term_id)
         )
     }
-    group_numbers = {
-        group_id: number
-        for group_id, number in await session.execute(
-            select(CareGroup.id, CareGroup.number).where(CareGroup.term_id == term_id)
+    group_names = {
+        group_id: care_group_name(period, number)
+        for group_id, period, number in await session.execute(
+            select(CareGroup.id, CareGroup.period, CareGroup.number).where(
+                CareGroup.term_id == term_id
+            )
         )
     }
     # Each offering's students now (its first session's roster) and anyone marked before: read
@@ -273,7 +277,7 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
         if kind == "course":
             title, teacher = courses.get(offering_id, ("", None))
         else:
-            title, teacher = f"基础托管{group_numbers.get(offering_id, offering_id)}组", None
+            title, teacher = group_names.get(offering_id, f"{offering_id}组"), None
         heading = [
             f"{school} {title} 考勤表",
             details(
@@ -401,10 +405,21 @@ async def term_workload(
         (
             line.name, line.line.sessions, line.line.student_hours, line.line.activities,
             line.line.patrols, yuan(line.line.subsidy_fen), line.line.points,
+            line.line.midday_sessions,
         )
         for line in await workload.of_term(session, principal, term_id, month)
     ]  # fmt: skip
-    headers = ["教师", "看护课次", "生均课时", "活动次数", "巡查次数", "补贴(元)", "积分"]
+    # Midday care's share last: the columns before it are where they always were.
+    headers = [
+        "教师",
+        "看护课次",
+        "生均课时",
+        "活动次数",
+        "巡查次数",
+        "补贴(元)",
+        "积分",
+        "其中午托课次",
+    ]
     period = month or "全学期"
     heading = [
         f"{await school_name(session, term)} {term.name} 教师工作量统计表",

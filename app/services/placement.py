@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.eligibility import course_slot
+from app.domain.eligibility import slot_of
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.grab_errors import AlreadyEnrolled
 from app.domain.overrides import Seat, capacity_after_placement
-from app.domain.schedule import GradeRule, TimeSlot
+from app.domain.schedule import TimeSlot, Timetable
 from app.domain.statuses import CourseStatus, EnrollmentStatus
 from app.models import Course, CourseKind, Enrollment, SchoolClass, Student, Term
-from app.persistence.calendar import grade_rules
+from app.persistence.calendar import term_timetable
 from app.persistence.engine_changes import CourseChanged, SeatReleased, SeatTaken, record
 
 
@@ -45,17 +45,11 @@ async def lock_courses(
     return rows
 
 
-def _slot(course: Course, rules: dict[int, GradeRule]) -> TimeSlot:
-    return course_slot(
-        course.grades, frozenset(course.weekdays), rules, course.start_time, course.end_time
-    )
-
-
 async def _held_slots(
     session: AsyncSession,
     term_id: int,
     student_id: int,
-    rules: dict[int, GradeRule],
+    timetable: Timetable,
     leaving: int | None,
 ) -> list[TimeSlot]:
     held = await session.scalars(
@@ -67,7 +61,7 @@ async def _held_slots(
             Enrollment.status == EnrollmentStatus.CONFIRMED,
         )
     )
-    return [_slot(course, rules) for course in held if course.id != leaving]
+    return [slot_of(course, timetable) for course in held if course.id != leaving]
 
 
 async def place(
@@ -82,7 +76,7 @@ async def place(
 ) -> Enrollment:
     """Give `student` a confirmed seat in the locked `course` (moving `leaving` into it when
     given). Raises the grab's refusals for the rules no override lifts."""
-    rules = await grade_rules(session, term.id)
+    timetable = await term_timetable(session, term)
     grade = await session.scalar(
         select(SchoolClass.grade).where(SchoolClass.id == student.class_id)
     )
@@ -98,15 +92,16 @@ async def place(
         raise AlreadyEnrolled()
     seat = Seat(
         grades=frozenset(course.grades),
-        slot=_slot(course, rules),
+        slot=slot_of(course, timetable),
         capacity=course.capacity,
         seats_taken=course.seats_taken,
         cancelled=course.status is CourseStatus.CANCELLED,
     )
     held = await _held_slots(
-        session, term.id, student.id, rules, leaving.course_id if leaving else None
+        session, term.id, student.id, timetable, leaving.course_id if leaving else None
     )
-    capacity = capacity_after_placement(grade, rules[grade], seat, held, above_capacity)
+    rule = timetable.rules(course.period)[grade]
+    capacity = capacity_after_placement(grade, rule, seat, held, above_capacity)
     if capacity != course.capacity:
         record(session, CourseChanged(term.id, course.id))
     course.capacity = capacity

@@ -160,10 +160,11 @@ async def _place_name(session: AsyncSession, row: CareSession) -> str:
 
 
 async def _give_up(session: AsyncSession, term: Term, row: CareSession, student_id: int) -> None:
-    if row.course_id is None:
+    if row.course_id is None:  # the place in this group's period only (midday or after school)
         await session.execute(
             delete(CareGroupMember).where(
-                CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id
+                CareGroupMember.group_id == row.care_group_id,
+                CareGroupMember.student_id == student_id,
             )
         )
         return

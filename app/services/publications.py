@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViolation
 from app.domain.publication import Period, mask_name, publication_period
+from app.domain.schedule import care_group_name
 from app.domain.statuses import CourseStatus, EnrollmentStatus
 from app.models import (
     Course,
@@ -81,7 +82,7 @@ async def publish(
         snapshot = [
             {
                 "id": view.group.id,
-                "name": f"基础托管{view.group.number}组",
+                "name": care_group_name(view.group.period, view.group.number),
                 "grades": view.group.grades,
                 "students": [_student(*member) for member in view.members],
             }

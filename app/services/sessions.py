@@ -5,7 +5,7 @@ sessions refunded), and listed for staff, families and calendar feeds."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select, update
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import Conflict, RuleViolation
-from app.domain.schedule import DateRange
+from app.domain.schedule import DateRange, Period, care_group_name
 from app.domain.sessions import (
     CancelCause,
     PlannedSession,
@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
-from app.persistence.calendar import grade_rules, term_calendar
+from app.persistence.calendar import term_calendar, term_timetable
 from app.services.access import require_follows
 from app.services.common import (
     Reach,
@@ -81,7 +81,7 @@ async def generate_sessions(session: AsyncSession, term: Term, actor_id: int) ->
     ones it no longer has (a holiday or 调休 set later) cancelled, refunded and told."""
     term_id = term.id
     calendar = await term_calendar(session, term)
-    rules = await grade_rules(session, term_id)
+    timetable = await term_timetable(session, term)
     summer = _summer(term)
     courses = (
         await session.scalars(
@@ -95,12 +95,14 @@ async def generate_sessions(session: AsyncSession, term: Term, actor_id: int) ->
     groups = (await session.scalars(select(CareGroup).where(CareGroup.term_id == term_id))).all()
     plan: dict[PlanKey, PlannedSession] = {}
     for course in courses:
+        rules = timetable.rules(course.period)
         hours = course_hours(course.grades, rules, course.start_time, course.end_time)
         for planned in plan_sessions(calendar, frozenset(course.weekdays), hours, summer):
-            plan[(course.id, None, planned.on_date)] = planned
+            plan[(course.id, None, planned.on_date)] = replace(planned, period=course.period)
     for group in groups:
-        for planned in plan_care_group(calendar, group.grades, rules, summer):
-            plan[(None, group.id, planned.on_date)] = planned
+        group_rules = timetable.rules(group.period)
+        for planned in plan_care_group(calendar, group.grades, group_rules, summer):
+            plan[(None, group.id, planned.on_date)] = replace(planned, period=group.period)
     rows = [
         {"course_id": course_id, "care_group_id": group_id, **_times(term_id, planned)}
         for (course_id, group_id, _), planned in plan.items()
@@ -134,8 +136,8 @@ async def _follow_calendar(
         wanted = plan.get((row.course_id, row.care_group_id, row.on_date))
         if wanted is None:
             dropped.append(row)
-        elif (row.starts_at, row.ends_at, row.grades) != _when_and_who(wanted):
-            row.starts_at, row.ends_at, row.grades = _when_and_who(wanted)
+        elif (row.starts_at, row.ends_at, row.grades, row.period) != _when_and_who(wanted):
+            row.starts_at, row.ends_at, row.grades, row.period = _when_and_who(wanted)
             moved += 1
     key = f"calendar:{term.id}:{school_today().isoformat()}"
 
@@ -149,9 +151,11 @@ async def _follow_calendar(
     return moved, cancelled
 
 
-def _when_and_who(planned: PlannedSession) -> tuple[datetime, datetime, list[int] | None]:
+def _when_and_who(
+    planned: PlannedSession,
+) -> tuple[datetime, datetime, list[int] | None, Period]:
     grades = None if planned.grades is None else list(planned.grades)
-    return planned.starts_at, planned.ends_at, grades
+    return planned.starts_at, planned.ends_at, grades, planned.period
 
 
 def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:
@@ -161,6 +165,7 @@ def _times(term_id: int, planned: PlannedSession) -> dict[str, object]:
         "starts_at": planned.starts_at,
         "ends_at": planned.ends_at,
         "grades": None if planned.grades is None else list(planned.grades),
+        "period": planned.period,
     }
 
 
@@ -173,7 +178,7 @@ async def offering_name(session: AsyncSession, row: CareSession) -> str:
     if row.course_id is not None:
         return str(await session.scalar(select(Course.name).where(Course.id == row.course_id)))
     number = await session.scalar(select(CareGroup.number).where(CareGroup.id == row.care_group_id))
-    return f"基础托管{number}组"
+    return care_group_name(row.period, int(number or 0))
 
 
 Compose = Callable[[int, int, str, bool], NewNotice]
@@ -334,5 +339,6 @@ async def sessions_of_student(
     statement = statement.order_by(CareSession.on_date, CareSession.starts_at, CareSession.id)
     rows = (await session.execute(statement)).all()
     return [
-        (row, name if name is not None else f"基础托管{number}组") for row, name, number in rows
+        (row, name if name is not None else care_group_name(row.period, number))
+        for row, name, number in rows
     ]

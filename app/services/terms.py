@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.eligibility import course_slot
+from app.domain.eligibility import slot_of
 from app.domain.errors import Conflict, RuleViolation
-from app.domain.schedule import GradeRule, TermCalendar, default_grade_rules
+from app.domain.schedule import (
+    GradeRule,
+    MiddayWindow,
+    TermCalendar,
+    Timetable,
+    default_grade_rules,
+)
 from app.domain.sessions import CancelCause
 from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
 from app.models import CareSession, Course, GradeSchedule, Suspension, Term
-from app.persistence.calendar import grade_rules, term_calendar
+from app.persistence.calendar import term_calendar, term_timetable
 from app.persistence.engine_changes import TermChanged, TimetableChanged, record
+from app.services.care_groups import midday_care_in_use
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -134,7 +142,11 @@ async def set_grade_schedule(
         rule = GradeRule(grade, start, end, summer_end, frozenset(weekdays))
     except ValueError as error:
         raise RuleViolation(str(error)) from error
-    contradicted = await _courses_contradicting(session, term_id, rule)
+    term = await get_or_404(session, Term, term_id, "term")
+    current = await term_timetable(session, term)
+    contradicted = await _courses_contradicting(
+        session, term_id, replace(current, grades={**current.grades, grade: rule}), grade
+    )
     if contradicted:
         raise RuleViolation(
             f"courses of grade {grade} would meet when it is not in care: change them first",
@@ -153,28 +165,55 @@ async def set_grade_schedule(
     return rule
 
 
-async def _courses_contradicting(session: AsyncSession, term_id: int, rule: GradeRule) -> list[int]:
-    """The term's courses of `rule.grade` that the new timetable would leave meeting on a day
-    or at an hour the grade is not in care (the catalogue could no longer show them)."""
-    rules = await grade_rules(session, term_id) | {rule.grade: rule}
+async def _courses_contradicting(
+    session: AsyncSession, term_id: int, timetable: Timetable, grade: int | None = None
+) -> list[int]:
+    """The term's courses (of `grade`, when given) that `timetable` would leave meeting on a day
+    or at an hour their grades are not in care, or in a period the term no longer offers (the
+    catalogue could no longer show them)."""
     courses = await session.scalars(
         select(Course).where(
             Course.term_id == term_id,
-            Course.grades.contains([rule.grade]),
             Course.status != CourseStatus.CANCELLED,
+            *([Course.grades.contains([grade])] if grade is not None else []),
         )
     )
     contradicted = []
     for course in courses:
-        weekdays = frozenset(course.weekdays)
         try:
-            course_slot(course.grades, weekdays, rules, course.start_time, course.end_time)
+            rules = timetable.rules(course.period)
+            slot_of(course, timetable)
         except ValueError:
             contradicted.append(course.id)
             continue
-        if weekdays - rule.weekdays:
+        if any(frozenset(course.weekdays) - rules[g].weekdays for g in course.grades):
             contradicted.append(course.id)
     return sorted(contradicted)
+
+
+async def set_midday_window(
+    session: AsyncSession, principal: Principal, term_id: int, window: MiddayWindow | None
+) -> Term:
+    """Offer midday care (午托) in `window`, move it, or (None) stop offering it: refused while a
+    course would then meet outside it, or while basic care is applied for or grouped at midday."""
+    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
+    current = await term_timetable(session, term)
+    contradicted = await _courses_contradicting(session, term_id, replace(current, midday=window))
+    if contradicted:
+        raise RuleViolation(
+            "courses would meet outside the midday window: change them first",
+            courses=contradicted,
+        )
+    if window is None and await midday_care_in_use(session, term_id):
+        raise Conflict("basic care is applied for or grouped at midday: it stays offered")
+    if window is None:
+        term.midday_start_time = term.midday_end_time = term.midday_summer_end_time = None
+    else:
+        term.midday_start_time, term.midday_end_time = window.start, window.end
+        term.midday_summer_end_time = window.summer_end
+    await session.flush()
+    record(session, TimetableChanged(term_id))
+    return term
 
 
 async def calendar_of(session: AsyncSession, principal: Principal, term_id: int) -> TermCalendar:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.errors import RuleViolation
+from app.domain.schedule import Period
 from app.domain.workload import Rates, SupervisedSession, WorkloadLine, workload
 from app.models import DutyKind, DutyRecord, Term, User
 from app.services.common import (
@@ -27,7 +28,7 @@ from app.services.common import (
 
 _SUPERVISED = text(
     """
-    SELECT s.roll_call_by_id,
+    SELECT s.roll_call_by_id, s.period,
            (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int AS minutes,
            count(a.id) FILTER (WHERE a.status IN ('present', 'late')) AS attending
     FROM care_session s LEFT JOIN attendance a ON a.session_id = s.id
@@ -73,10 +74,12 @@ def period(term: Term, month: str | None) -> tuple[date, date]:
 async def compute(session: AsyncSession, term: Term, month: str | None) -> list[TeacherWorkload]:
     first, last = period(term, month)
     supervised: dict[int, list[SupervisedSession]] = {}
-    for user_id, minutes, attending in await session.execute(
+    for user_id, period_of, minutes, attending in await session.execute(
         _SUPERVISED, {"term": term.id, "first": first, "last": last}
     ):
-        supervised.setdefault(user_id, []).append(SupervisedSession(minutes, attending))
+        supervised.setdefault(user_id, []).append(
+            SupervisedSession(minutes, attending, Period(period_of))
+        )
     duties: dict[tuple[int, DutyKind], int] = {
         (user_id, kind): count
         for user_id, kind, count in await session.execute(

@@ -98,7 +98,16 @@ async def test_workload_statement_matches_the_workload_answer(running_term: Runn
     response = await api.call("GET", f"/terms/{world.term_a}/workload.xlsx", "admin-a")
     assert saved_name(response) == "2026秋-教师工作量-全学期.xlsx"
     rows = workbook_rows(response)["工作量全学期"]
-    assert rows[0] == ("教师", "看护课次", "生均课时", "活动次数", "巡查次数", "补贴(元)", "积分")
+    assert rows[0] == (
+        "教师",
+        "看护课次",
+        "生均课时",
+        "活动次数",
+        "巡查次数",
+        "补贴(元)",
+        "积分",
+        "其中午托课次",
+    )
     (care,) = (line for line in lines if line["user_id"] == world.users["care-a"])
     (sheet_row,) = (r for r in rows[1:] if r[0] == "care-a")
     assert sheet_row[1] == care["sessions"] == 1

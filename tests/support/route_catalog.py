@@ -101,6 +101,12 @@ CATALOG: dict[tuple[str, str], Spec] = {
             "weekdays": [1, 2, 3, 4, 5],
         },
     ),
+    ("PUT", "/api/v1/terms/{term_id}/midday-window"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/midday-window", {"start_time": "11:00", "end_time": "13:30"}
+    ),
+    ("DELETE", "/api/v1/terms/{term_id}/midday-window"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/midday-window"
+    ),
     ("GET", "/api/v1/terms/{term_id}/calendar"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/calendar"
     ),

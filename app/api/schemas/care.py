@@ -6,13 +6,22 @@ from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
 from app.domain.applications import Action
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
+
+PERIOD_DESCRIPTION = (
+    "after_school (课后托管, the default) or midday (午托: in the term's midday window, where the "
+    "term offers it). Each is applied for, approved, and grouped apart."
+)
 
 
 class ApplyIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": 11}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"student_id": 11}, {"student_id": 11, "period": "midday"}]}
+    )
 
     student_id: RowId = Field(ge=1)
+    period: Period = Field(default=Period.AFTER_SCHOOL, description=PERIOD_DESCRIPTION)
 
 
 class TransitionIn(RequestBody):
@@ -34,6 +43,7 @@ class ApplicationOut(ResponseBody):
     id: int
     term_id: RowId
     student_id: RowId
+    period: Period = Field(description=PERIOD_DESCRIPTION)
     state: ApplicationState = Field(
         description="applied → class_approved → approved; or refused / withdrawn"
     )

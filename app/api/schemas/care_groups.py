@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId
+from app.domain.schedule import Period
 from app.services.care_groups import GroupView
 
 
@@ -25,7 +26,8 @@ class MemberOut(ResponseBody):
 
 class GroupOut(ResponseBody):
     id: int
-    number: int = Field(examples=[1])
+    period: Period = Field(description="after_school (课后托管) or midday (午托)")
+    number: int = Field(examples=[1], description="Numbered within its period · 按时段编号")
     grades: list[int] = Field(examples=[[3, 4]])
     size: int
     members: list[MemberOut]
@@ -44,6 +46,7 @@ def groups_out(views: list[GroupView]) -> list[GroupOut]:
     return [
         GroupOut(
             id=view.group.id,
+            period=view.group.period,
             number=view.group.number,
             grades=sorted(view.group.grades),
             size=len(view.members),

@@ -17,6 +17,7 @@ from app.api.schemas.base import (
     Weekday,
 )
 from app.domain.eligibility import Ineligibility
+from app.domain.schedule import Period
 from app.domain.statuses import CourseStatus
 from app.models import CourseKind
 from app.services.courses import CataloguePage, CourseView
@@ -24,6 +25,12 @@ from app.services.courses import CataloguePage, CourseView
 DEFAULT_MIN_SIZE = 15  # 原则上报名人数达到15人将开设课程
 DEFAULT_GROUP_SIZE = 40  # basic care: about 40 students a group
 DEFAULT_FEE_FEN = 2000  # 20 yuan per 40-minute lesson
+
+
+PERIOD_DESCRIPTION = (
+    "after_school (课后, the default: within its grades' care hours) or midday (午托: within the "
+    "term's midday window, on any school day, for every grade)"
+)
 
 
 class CourseIn(RequestBody):
@@ -39,7 +46,15 @@ class CourseIn(RequestBody):
                     "end_time": "16:40",
                     "capacity": 30,
                     "room": "科技楼201",
-                }
+                },
+                {
+                    "kind": "basic",
+                    "name": "午托",
+                    "period": "midday",
+                    "grades": [1, 2, 3],
+                    "weekdays": [1, 2, 3, 4, 5],
+                    "room": "一(1)班教室",
+                },
             ]
         },
     )
@@ -55,8 +70,11 @@ class CourseIn(RequestBody):
     weekdays: list[Weekday] = Field(
         min_length=1, max_length=7, examples=[[2, 4]], description="ISO, 1 = Monday"
     )
+    period: Period = Field(default=Period.AFTER_SCHOOL, description=PERIOD_DESCRIPTION)
     start_time: SchoolHour | None = Field(
-        default=None, examples=["16:00"], description="Default: the grades' care hours"
+        default=None,
+        examples=["16:00"],
+        description="Default: the grades' care hours (for midday: the midday window)",
     )
     end_time: SchoolHour | None = Field(default=None, examples=["16:40"])
     capacity: int | None = Field(
@@ -116,6 +134,7 @@ class CourseUpdate(VersionedUpdate):
     room: str | None = Field(default=None, max_length=50)
     grades: list[Grade] | None = Field(default=None, min_length=1, max_length=6)
     weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
+    period: Period | None = Field(default=None, description=PERIOD_DESCRIPTION)
     start_time: SchoolHour | None = None
     end_time: SchoolHour | None = None
     capacity: int | None = Field(default=None, ge=1, le=2000)
@@ -134,6 +153,7 @@ class CourseOut(ResponseBody):
     room: str
     grades: list[int]
     weekdays: list[int]
+    period: Period = Field(description=PERIOD_DESCRIPTION)
     start_time: SchoolHour = Field(
         description="Effective start: explicit, or when its grades are in care"
     )
@@ -175,6 +195,7 @@ def course_out(view: CourseView) -> CourseOut:
         room=course.room,
         grades=sorted(course.grades),
         weekdays=sorted(course.weekdays),
+        period=course.period,
         start_time=view.slot.start,
         end_time=view.slot.end,
         capacity=course.capacity,

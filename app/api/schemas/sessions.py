@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
+from app.domain.schedule import Period
 from app.domain.sessions import CancelCause
 from app.domain.statuses import SessionStatus
 
@@ -17,6 +18,7 @@ class SessionOut(ResponseBody):
     course_id: RowId | None = Field(description="Set for an extension course's session")
     care_group_id: RowId | None = Field(description="Set for a basic-care group's session")
     on_date: date
+    period: Period = Field(description="after_school (课后) or midday (午托)")
     starts_at: SchoolTime
     ends_at: SchoolTime
     status: SessionStatus = Field(description="scheduled (照常) / cancelled (停课)")
@@ -26,7 +28,9 @@ class SessionOut(ResponseBody):
 
 
 class StudentSessionOut(SessionOut):
-    name: str = Field(description="The course's name, or 基础托管N组", examples=["创意美术"])
+    name: str = Field(
+        description="The course's name, or 基础托管N组 (午托N组 at midday)", examples=["创意美术"]
+    )
 
 
 class GenerateOut(ResponseBody):

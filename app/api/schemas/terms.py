@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Self
 
 from limits import parse
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, model_validator
 
 from app.api.schemas.base import (
     RequestBody,
@@ -18,6 +18,7 @@ from app.api.schemas.base import (
     Weekday,
 )
 from app.domain.committee import DEFAULT_SHARES, SpendingShare, check_shares
+from app.domain.schedule import MiddayWindow
 from app.models import UnderMinPolicy
 
 
@@ -246,6 +247,40 @@ class GradeScheduleIn(RequestBody):
     weekdays: list[Weekday] = Field(min_length=1, max_length=7, examples=[[1, 3, 5]])
 
 
+class MiddayWindowIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"start_time": "11:00", "end_time": "13:30"},
+                {"start_time": "11:00", "end_time": "13:30", "summer_end_time": "14:00"},
+            ]
+        },
+    )
+
+    start_time: SchoolHour = Field(examples=["11:00"])
+    end_time: SchoolHour = Field(examples=["13:30"])
+    summer_end_time: SchoolHour | None = Field(
+        default=None,
+        examples=["14:00"],
+        description="On the summer schedule (夏令时); default: the same end",
+    )
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        self.window()
+        return self
+
+    def window(self) -> MiddayWindow:
+        """Raises ValueError unless it starts before it ends (the summer end not earlier)."""
+        return MiddayWindow(self.start_time, self.end_time, self.summer_end_time or self.end_time)
+
+
+class MiddayWindowOut(ResponseBody):
+    start_time: SchoolHour = Field(examples=["11:00"])
+    end_time: SchoolHour = Field(examples=["13:30"])
+    summer_end_time: SchoolHour = Field(examples=["13:30"])
+
+
 class TermOut(ResponseBody):
     id: int
     school_id: RowId
@@ -284,6 +319,10 @@ class TermOut(ResponseBody):
 
 class TermDetail(TermOut):
     grade_schedules: list[GradeScheduleOut]
+    midday_window: MiddayWindowOut | None = Field(
+        default=None,
+        description="Midday care (午托): the window it is given in; null: the term offers none",
+    )
 
 
 class SuspensionIn(RequestBody):

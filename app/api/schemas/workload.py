@@ -14,6 +14,9 @@ class WorkloadOut(ResponseBody):
     user_id: RowId
     name: str
     sessions: int = Field(description="Sessions supervised (roll calls taken)")
+    midday_sessions: int = Field(
+        description="Of those, sessions of midday care (午托) · 其中午托课次"
+    )
     student_hours: float
     activities: int
     patrols: int
