@@ -180,9 +180,12 @@ async def set_grade_schedule(
         "the term, or moves its window. Courses and basic care of the `midday` period meet "
         "within it, on any school day, for every grade; after-school care is unchanged. A window "
         "that would leave a midday course outside it is refused (422 `rule-violation`, with the "
-        "courses). Run session generation again to move sessions to come.\n\n"
-        "学校管理员开设午托或调整午托时间(默认 11:00–13:30,每周一至周五)。午托课程与午托基础托管"
-        "在此时间内进行;与已有午托课程冲突时拒绝并列出课程。调整后重新生成课次以更新后续课次。"
+        "courses), as is one that does not end (summer end included) before the earliest "
+        "grade's after-school care starts. Run session generation again to move sessions to "
+        "come.\n\n"
+        "学校管理员开设午托或调整午托时间(篇九为 11:00–13:30),每周一至周五,各年级相同,须在课后托管"
+        "开始前结束。午托课程与午托基础托管在此时间内进行;与已有午托课程冲突时拒绝并列出课程。"
+        "调整后重新生成课次以更新后续课次。"
     ),
     response_model=TermDetail,
     responses=WRITE_ERRORS,
@@ -199,9 +202,10 @@ async def set_midday_window(
     operation_id="clearMiddayWindow",
     summary="Stop offering midday care · 取消午托",
     description=(
-        "The term no longer offers midday care. Refused while a midday course is not cancelled "
-        "(422 `rule-violation`), or while midday basic care is applied for or grouped "
-        "(409 `conflict`).\n\n取消本学期午托;仍有午托课程、申请或分组时拒绝。"
+        "The term no longer offers midday care. Refused while the term has a midday course, "
+        "cancelled ones included (422 `rule-violation`, with the courses), or while midday basic "
+        "care is applied for or grouped (409 `conflict`).\n\n"
+        "取消本学期午托;仍有午托课程(含已撤班)、申请或分组时拒绝。"
     ),
     response_model=TermDetail,
     responses=WRITE_ERRORS,

@@ -111,6 +111,16 @@ class Timetable:
     grades: Mapping[int, GradeRule]
     midday: MiddayWindow | None = None
 
+    def __post_init__(self) -> None:
+        # Midday care ends, on the summer schedule too, before any grade's after-school care
+        # starts: a midday and an after-school offering never meet at the same time.
+        if self.midday is not None and self.grades:
+            earliest = min(rule.start for rule in self.grades.values())
+            if self.midday.summer_end > earliest:
+                raise ValueError(
+                    f"midday care must end by {earliest:%H:%M}, when after-school care starts"
+                )
+
     def rules(self, period: Period) -> dict[int, GradeRule]:
         """The rules by grade that an offering of `period` meets within. Raises ValueError for
         midday care in a term that offers none."""

@@ -9,6 +9,7 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.errors import NotFound
 from app.domain.schedule import (
     DateRange,
     GradeRule,
@@ -80,3 +81,18 @@ def midday_window(term: Term) -> MiddayWindow | None:
 async def term_timetable(session: AsyncSession, term: Term) -> Timetable:
     """The term's whole timetable: its grades' after-school care and its midday window."""
     return Timetable(await grade_rules(session, term.id), midday_window(term))
+
+
+async def lock_timetable(session: AsyncSession, term_id: int, *, exclusive: bool) -> Term:
+    """The term, its row locked and read afresh: exclusively to change its timetable (the midday
+    window, a grade's hours), shared to add what must fit it (a course, a midday application).
+    A change and an addition made at once are then one after the other, each seeing the other."""
+    term = await session.scalar(
+        select(Term)
+        .where(Term.id == term_id)
+        .with_for_update(read=not exclusive)
+        .execution_options(populate_existing=True)
+    )
+    if term is None:
+        raise NotFound(f"no term {term_id}")
+    return term

@@ -17,7 +17,7 @@ from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
 from app.domain.zone import school_day
 from app.models import CareApplication, CareApplicationEvent, CareSession, Student, Term
-from app.persistence.calendar import midday_window
+from app.persistence.calendar import lock_timetable, midday_window
 from app.services.care_groups import approved_count, place_late_joiner
 from app.services.common import (
     Reach,
@@ -58,8 +58,10 @@ async def apply(
     term = await get_or_404(session, Term, term_id, "term")
     if term.school_id != student.school_id:
         raise RuleViolation(f"term {term_id} is not a term of the student's school")
-    if period is Period.MIDDAY and midday_window(term) is None:
-        raise RuleViolation("this term offers no midday care")
+    if period is Period.MIDDAY:  # while the term cannot stop offering it
+        term = await lock_timetable(session, term_id, exclusive=False)
+        if midday_window(term) is None:
+            raise RuleViolation("this term offers no midday care")
     moment = now or datetime.now(UTC)
     require_care_applications_open(care_window(term), moment, school_day(moment))
     application = CareApplication(

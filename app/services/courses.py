@@ -15,7 +15,7 @@ from app.domain.errors import Conflict, NotYourChild, PermissionDenied, RuleViol
 from app.domain.schedule import Period, TermCalendar, TimeSlot, Timetable
 from app.domain.statuses import EnrollmentStatus
 from app.models import GRABBABLE, Course, CourseKind, Enrollment, SchoolClass, Student, Term
-from app.persistence.calendar import term_calendar, term_timetable
+from app.persistence.calendar import lock_timetable, term_calendar, term_timetable
 from app.persistence.engine_changes import CourseChanged, record
 from app.services.common import (
     NOT_A_READER,
@@ -96,6 +96,8 @@ async def create_course(
     session: AsyncSession, principal: Principal, term_id: int, values: dict[str, object]
 ) -> CourseView:
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
+    if values.get("period") == Period.MIDDAY:  # while the term cannot stop offering it
+        term = await lock_timetable(session, term_id, exclusive=False)
     timetable = await term_timetable(session, term)
     _slot(values, timetable)
     course = Course(term_id=term_id, **values)
@@ -118,6 +120,8 @@ async def update_course(
 ) -> CourseView:
     course = await get_or_404(session, Course, course_id, "course")
     term = (await term_in_reach(session, principal, course.term_id, Reach.ADMIN)).term
+    if changes.get("period", course.period) == Period.MIDDAY:
+        term = await lock_timetable(session, course.term_id, exclusive=False)
     timetable = await term_timetable(session, term)
     merged = {name: getattr(course, name) for name in SCHEDULE_FIELDS} | {
         k: v for k, v in changes.items() if k in SCHEDULE_FIELDS

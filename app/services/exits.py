@@ -146,26 +146,35 @@ async def _end_place(
             CareGroupMember.term_id == term.id, CareGroupMember.student_id == request.student_id
         )
     )
-    # Leaving basic care leaves it at midday and after school alike.
+    # Leaving basic care leaves it at midday and after school alike, an application still
+    # waiting for its decision included (it would otherwise give the place back later).
     applications = await session.scalars(
         select(CareApplication)
         .where(
             CareApplication.term_id == term.id,
             CareApplication.student_id == request.student_id,
-            CareApplication.state == ApplicationState.APPROVED,
+            CareApplication.state.in_(STILL_HELD),
         )
         .order_by(CareApplication.id)
         .with_for_update()
     )
     for application in applications:
+        before = application.state
         application.state = ApplicationState.WITHDRAWN
         session.add(
             CareApplicationEvent(
                 application_id=application.id, actor_id=principal.user_id, action="leave",
-                from_state=ApplicationState.APPROVED.value,
-                to_state=ApplicationState.WITHDRAWN.value, reason=request.reason,
+                from_state=before.value, to_state=ApplicationState.WITHDRAWN.value,
+                reason=request.reason,
             )
         )  # fmt: skip
+
+
+STILL_HELD = (
+    ApplicationState.APPLIED,
+    ApplicationState.CLASS_APPROVED,
+    ApplicationState.APPROVED,
+)
 
 
 async def _locked(session: AsyncSession, request_id: int) -> ExitRequest:

@@ -277,7 +277,7 @@ async def term_attendance(session: AsyncSession, principal: Principal, term_id: 
         if kind == "course":
             title, teacher = courses.get(offering_id, ("", None))
         else:
-            title, teacher = group_names.get(offering_id, f"{offering_id}组"), None
+            title, teacher = group_names.get(offering_id, f"基础托管{offering_id}组"), None
         heading = [
             f"{school} {title} 考勤表",
             details(

@@ -22,6 +22,7 @@ from app.domain.attendance import (
 )
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.overrides import require_reason
+from app.domain.schedule import Period
 from app.domain.statuses import EnrollmentStatus
 from app.models import (
     CareGroupMember,
@@ -46,7 +47,8 @@ from app.services.common import (
 from app.services.fees import refund_from
 from app.services.placement import lock_courses
 
-CARE_PLACE = "care"
+CARE_PLACE = "care"  # after-school basic care (the place's name before midday care existed)
+MIDDAY_CARE_PLACE = "care:midday"
 
 # The domain's `unexcused_absences` counted in SQL: a roll call's students over the whole term in
 # one statement, not every mark loaded; tests/services/test_policy_rules.py holds it to the domain.
@@ -55,7 +57,7 @@ _ABSENCES = text(
     SELECT a.student_id, count(*) FROM attendance a JOIN care_session s ON s.id = a.session_id
     WHERE s.term_id = :term AND a.status = 'absent' AND a.student_id = ANY(:students)
       AND (s.course_id = :course OR (CAST(:course AS integer) IS NULL
-                                     AND s.care_group_id IS NOT NULL))
+                                     AND s.care_group_id IS NOT NULL AND s.period = :period))
     GROUP BY a.student_id
     """
 )
@@ -77,7 +79,10 @@ def limits_of(term: Term) -> PolicyLimits:
 
 
 def place_of(row: CareSession) -> str:
-    return f"course:{row.course_id}" if row.course_id is not None else CARE_PLACE
+    """A course's seat, or basic care of the session's period: each is a place of its own."""
+    if row.course_id is not None:
+        return f"course:{row.course_id}"
+    return MIDDAY_CARE_PLACE if row.period is Period.MIDDAY else CARE_PLACE
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,17 @@ async def _take(
 
 
 async def unexcused_counts(
-    session: AsyncSession, term_id: int, students: Sequence[int], course_id: int | None
+    session: AsyncSession,
+    term_id: int,
+    students: Sequence[int],
+    course_id: int | None,
+    period: Period = Period.AFTER_SCHOOL,
 ) -> dict[int, int]:
-    """The students' unexcused absences in the term at one place: the course, or basic care
-    when `course_id` is None. A student with none is not in the result."""
+    """The students' unexcused absences in the term at one place: the course, or basic care of
+    `period` when `course_id` is None. A student with none is not in the result."""
     rows = await session.execute(
-        _ABSENCES, {"term": term_id, "students": list(students), "course": course_id}
+        _ABSENCES,
+        {"term": term_id, "students": list(students), "course": course_id, "period": period},
     )
     return {student: count for student, count in rows}
 
@@ -124,7 +134,7 @@ async def after_roll_call(
     session: AsyncSession, term: Term, row: CareSession, actor_id: int, students: Sequence[int]
 ) -> list[StepTaken]:
     place = place_of(row)
-    counts = await unexcused_counts(session, term.id, students, row.course_id)
+    counts = await unexcused_counts(session, term.id, students, row.course_id, row.period)
     limits = limits_of(term)
     due = [
         (student, action, place, count)
@@ -155,16 +165,17 @@ async def after_roll_call(
 
 async def _place_name(session: AsyncSession, row: CareSession) -> str:
     if row.course_id is None:
-        return "基础托管"
+        return "午托" if row.period is Period.MIDDAY else "基础托管"
     return str(await session.scalar(select(Course.name).where(Course.id == row.course_id)))
 
 
 async def _give_up(session: AsyncSession, term: Term, row: CareSession, student_id: int) -> None:
-    if row.course_id is None:  # the place in this group's period only (midday or after school)
+    if row.course_id is None:  # the place of this session's period only (midday or after school)
         await session.execute(
             delete(CareGroupMember).where(
-                CareGroupMember.group_id == row.care_group_id,
+                CareGroupMember.term_id == term.id,
                 CareGroupMember.student_id == student_id,
+                CareGroupMember.period == row.period,
             )
         )
         return

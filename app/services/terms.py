@@ -15,6 +15,7 @@ from app.domain.errors import Conflict, RuleViolation
 from app.domain.schedule import (
     GradeRule,
     MiddayWindow,
+    Period,
     TermCalendar,
     Timetable,
     default_grade_rules,
@@ -23,7 +24,7 @@ from app.domain.sessions import CancelCause
 from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
 from app.models import CareSession, Course, GradeSchedule, Suspension, Term
-from app.persistence.calendar import term_calendar, term_timetable
+from app.persistence.calendar import lock_timetable, term_calendar, term_timetable
 from app.persistence.engine_changes import TermChanged, TimetableChanged, record
 from app.services.care_groups import midday_care_in_use
 from app.services.common import (
@@ -138,15 +139,14 @@ async def set_grade_schedule(
     weekdays: list[int],
 ) -> GradeRule:
     await term_in_reach(session, principal, term_id, Reach.ADMIN)
+    term = await lock_timetable(session, term_id, exclusive=True)
+    current = await term_timetable(session, term)
     try:
         rule = GradeRule(grade, start, end, summer_end, frozenset(weekdays))
+        changed = replace(current, grades={**current.grades, grade: rule})
     except ValueError as error:
         raise RuleViolation(str(error)) from error
-    term = await get_or_404(session, Term, term_id, "term")
-    current = await term_timetable(session, term)
-    contradicted = await _courses_contradicting(
-        session, term_id, replace(current, grades={**current.grades, grade: rule}), grade
-    )
+    contradicted = await _courses_contradicting(session, term_id, changed, grade)
     if contradicted:
         raise RuleViolation(
             f"courses of grade {grade} would meet when it is not in care: change them first",
@@ -166,16 +166,26 @@ async def set_grade_schedule(
 
 
 async def _courses_contradicting(
-    session: AsyncSession, term_id: int, timetable: Timetable, grade: int | None = None
+    session: AsyncSession,
+    term_id: int,
+    timetable: Timetable,
+    grade: int | None = None,
+    period: Period | None = None,
 ) -> list[int]:
-    """The term's courses (of `grade`, when given) that `timetable` would leave meeting on a day
-    or at an hour their grades are not in care, or in a period the term no longer offers (the
-    catalogue could no longer show them)."""
+    """The term's courses (of `grade`, or of `period`, when given) that `timetable` would leave
+    meeting on a day or at an hour their grades are not in care, or in a period the term no
+    longer offers (the catalogue could no longer show them). A grade's courses are those not
+    cancelled; a period's are all of them, cancelled ones too (the engine and the catalogue
+    still place them in the week)."""
     courses = await session.scalars(
         select(Course).where(
             Course.term_id == term_id,
-            Course.status != CourseStatus.CANCELLED,
-            *([Course.grades.contains([grade])] if grade is not None else []),
+            *(
+                [Course.grades.contains([grade]), Course.status != CourseStatus.CANCELLED]
+                if grade is not None
+                else []
+            ),
+            *([Course.period == period] if period is not None else []),
         )
     )
     contradicted = []
@@ -195,10 +205,17 @@ async def set_midday_window(
     session: AsyncSession, principal: Principal, term_id: int, window: MiddayWindow | None
 ) -> Term:
     """Offer midday care (午托) in `window`, move it, or (None) stop offering it: refused while a
-    course would then meet outside it, or while basic care is applied for or grouped at midday."""
-    term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
+    midday course (cancelled ones too) would then meet outside it, while basic care is applied
+    for or grouped at midday, or when it would not end before after-school care starts. The
+    term's row is locked: a midday course or application made meanwhile waits for it."""
+    await term_in_reach(session, principal, term_id, Reach.ADMIN)
+    term = await lock_timetable(session, term_id, exclusive=True)
     current = await term_timetable(session, term)
-    contradicted = await _courses_contradicting(session, term_id, replace(current, midday=window))
+    try:
+        changed = replace(current, midday=window)
+    except ValueError as error:
+        raise RuleViolation(str(error)) from error
+    contradicted = await _courses_contradicting(session, term_id, changed, period=Period.MIDDAY)
     if contradicted:
         raise RuleViolation(
             "courses would meet outside the midday window: change them first",

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
-from app.domain.statuses import ApplicationState
-from app.models import CareApplication, CareGroupMember
+from app.domain.statuses import ApplicationState, CourseStatus
+from app.models import CareApplication, CareGroupMember, Course
 from app.resources import Resources
 from app.services.common import school_today
 from tests.support.grabbing import add_families, counts, grab, open_and_arm, set_window
@@ -89,6 +89,46 @@ async def test_midday_courses_wait_for_the_term_s_midday_window_and_keep_within_
     )  # fmt: skip
     assert (await api.call("GET", term, "admin-a"))["midday_window"]["start_time"] == "11:00:00"
     await api.call("PUT", f"{term}/midday-window", "teacher-a301", 403, json=MIDDAY)
+    # Midday care ends before after-school care starts (grades 1–2 at 15:05), summer included;
+    # and a grade's care cannot start while midday care still runs.
+    late = await api.call(
+        "PUT", f"{term}/midday-window", "admin-a", 422,
+        json={**MIDDAY, "summer_end_time": "15:30"},
+    )  # fmt: skip
+    assert "must end by 15:05" in late["detail"]
+    early = await api.call(
+        "PUT", f"{term}/grade-schedules/3", "admin-a", 422,
+        json={"start_time": "13:00", "end_time": "17:30", "summer_end_time": "18:00",
+              "weekdays": [1, 2, 3, 4, 5]},
+    )  # fmt: skip
+    assert "must end by 13:00" in early["detail"]
+
+
+async def test_a_cancelled_midday_course_keeps_the_term_offering_midday_care(
+    ready: tuple[Resources, World, Api],
+) -> None:
+    """The engine and the catalogue still place a cancelled course in the week."""
+    resources, world, api = ready
+    term = f"/terms/{world.term_a}"
+    await api.call("PUT", f"{term}/midday-window", "admin-a", json=MIDDAY)
+    course = await api.call(
+        "POST", f"{term}/courses", "admin-a", 201,
+        json=midday_course(kind="extension", grades=[3], start_time="12:00", end_time="12:40",
+                           capacity=20),
+    )  # fmt: skip
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Course).where(Course.id == course["id"]).values(status=CourseStatus.CANCELLED)
+        )
+    gone = await api.call("DELETE", f"{term}/midday-window", "admin-a", 422)
+    assert gone["courses"] == [course["id"]]
+    moved = await api.call(
+        "PUT", f"{term}/midday-window", "admin-a", 422,
+        json={"start_time": "12:30", "end_time": "13:30"},
+    )  # fmt: skip
+    assert moved["courses"] == [course["id"]]
+    listed = await api.call("GET", f"{term}/courses", "admin-a")
+    assert course["id"] in {c["id"] for c in listed["items"]}
 
 
 async def test_a_child_grabs_a_midday_and_an_after_school_course_and_midday_ones_clash(

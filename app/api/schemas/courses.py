@@ -48,11 +48,14 @@ class CourseIn(RequestBody):
                     "room": "科技楼201",
                 },
                 {
-                    "kind": "basic",
-                    "name": "午托",
+                    "kind": "extension",
+                    "name": "午间书法",
                     "period": "midday",
-                    "grades": [1, 2, 3],
-                    "weekdays": [1, 2, 3, 4, 5],
+                    "grades": [1, 2],
+                    "weekdays": [2, 4],
+                    "start_time": "12:00",
+                    "end_time": "12:40",
+                    "capacity": 25,
                     "room": "一(1)班教室",
                 },
             ]
