@@ -138,6 +138,8 @@ async def summary(term_id: RowId, session: SessionDep, actor: CurrentUser) -> Su
     return SummaryOut(
         term_id=term.id, settled_at=term.settled_at, students=totals.students,
         charged_fen=totals.charged, refunded_fen=totals.refunded, income_fen=totals.income,
+        care_fee_model=found.term.care_fee_model, care_fee_fen=found.term.care_fee_fen,
+        care_income_fen=found.care_income, courses_income_fen=totals.income - found.care_income,
         paid_fen=totals.paid, returned_fen=totals.returned, collected_fen=totals.collected,
         spending_fen=totals.spending, surplus_fen=totals.surplus,
         allocation=[

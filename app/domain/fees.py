@@ -38,6 +38,64 @@ def course_charge(sessions: int, fee_per_session_fen: int) -> int:
     return sessions * fee_per_session_fen
 
 
+class CareFeeModel(StrEnum):
+    """How a term charges its basic care (the "1"), the school's choice:
+
+    - free: 基础性托管为免费公益性服务 (篇三/十), the default;
+    - per_session: each child pays the fee for each session of their group held for them
+      (篇九: 3元/人/课时, 期初一次性收取, 每学期末按实结算, 多还少补);
+    - monthly: a flat fee for each month of the term the child is in care, charged once
+      (篇一: 每生40元/月, 4个月共计160元, 一次性缴清).
+
+    Extension courses (the "X", and the paid part of "1+X") keep their fee per session
+    (20元/课时, 篇二/十) whatever the term's care model."""
+
+    FREE = "free"
+    PER_SESSION = "per_session"
+    MONTHLY = "monthly"
+
+
+def check_care_fee(model: CareFeeModel, fee_fen: int) -> None:
+    """Free care has no fee; charged care has one."""
+    if fee_fen < 0:
+        raise ValueError("a fee is not negative")
+    if (model is CareFeeModel.FREE) != (fee_fen == 0):
+        raise ValueError(
+            "free basic care has no fee, and care charged per session or monthly needs one "
+            "(care_fee_fen)"
+        )
+
+
+@dataclass(frozen=True)
+class CareOwed:
+    units: int  # sessions, or months
+    amount_fen: int
+
+
+def care_owed(model: CareFeeModel, fee_fen: int, session_dates: Iterable[date]) -> CareOwed:
+    """What a child owes for basic care given the dates of the sessions held (or still to be
+    held) for them while in care: by session, or by calendar month with at least one of them."""
+    if fee_fen < 0:
+        raise ValueError("a fee is not negative")
+    dates = list(session_dates)
+    if model is CareFeeModel.FREE:
+        return CareOwed(0, 0)
+    months = {(day.year, day.month) for day in dates}
+    units = len(dates) if model is CareFeeModel.PER_SESSION else len(months)
+    return CareOwed(units, units * fee_fen)
+
+
+def care_adjustment(owed: CareOwed, booked_fen: int) -> tuple[LedgerKind, int] | None:
+    """The entry that brings what is booked for a child's care to what is owed: a charge for
+    more, a refund for less, nothing when they agree."""
+    difference = owed.amount_fen - booked_fen
+    if difference > 0:
+        return LedgerKind.CHARGE, difference
+    if difference < 0:
+        return LedgerKind.REFUND, difference
+    return None
+
+
 def seat_pays_for(seat_taken_on: date, session_on: date) -> bool:
     """A seat pays (and is refunded) for the sessions from the school's day it was taken: a seat
     given mid-term, by an override, does not pay for what came before."""

@@ -45,19 +45,21 @@ def enum_column(enum_type: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_type, name=name, values_callable=lambda members: [m.value for m in members])
 
 
-def period_column() -> Mapped[Period]:
-    """When in the day an offering meets, stored by value in a checked string column (a later
-    period is a new CHECK, not an ALTER TYPE)."""
-    return mapped_column(
-        Enum(
-            Period,
-            native_enum=False,
-            create_constraint=False,
-            length=12,
-            values_callable=lambda members: [m.value for m in members],
-        ),
-        server_default=Period.AFTER_SCHOOL.value,
+def string_enum(enum_type: type[enum.Enum]) -> Enum:
+    """An enum stored by value in a string column, checked by a CHECK of the table's own (a
+    later value is a new CHECK, not an ALTER TYPE)."""
+    return Enum(
+        enum_type,
+        native_enum=False,
+        create_constraint=False,
+        length=12,
+        values_callable=lambda members: [m.value for m in members],
     )
+
+
+def period_column() -> Mapped[Period]:
+    """When in the day an offering meets."""
+    return mapped_column(string_enum(Period), server_default=Period.AFTER_SCHOOL.value)
 
 
 PERIOD_KNOWN = "period IN ('after_school', 'midday')"

@@ -16,7 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.fees import LedgerKind
-from app.models.base import Base, created_at_column, enum_column
+from app.domain.schedule import Period
+from app.models.base import Base, created_at_column, enum_column, string_enum
 
 
 class LedgerEntry(Base):
@@ -33,6 +34,11 @@ class LedgerEntry(Base):
             " OR (kind = 'settlement' AND amount_fen <> 0)",
             name="amount_sign_by_kind",
         ),
+        CheckConstraint(
+            "care_period IS NULL OR (care_period IN ('after_school', 'midday')"
+            " AND course_id IS NULL AND kind IN ('charge', 'refund'))",
+            name="care_period_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -42,6 +48,8 @@ class LedgerEntry(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("care_session.id"))
+    # Set on an entry for basic care (a term charging it): the period of the place it is for.
+    care_period: Mapped[Period | None] = mapped_column(string_enum(Period))
     sessions: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, server_default="")
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)

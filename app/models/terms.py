@@ -23,7 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.committee import DEFAULT_SHARES
-from app.models.base import Base, Versioned, created_at_column, enum_column
+from app.domain.fees import CareFeeModel
+from app.models.base import Base, Versioned, created_at_column, enum_column, string_enum
 
 DEFAULT_SHARES_JSON = json.dumps(
     [{"category": s.category, "percent": s.percent} for s in DEFAULT_SHARES], ensure_ascii=False
@@ -74,6 +75,11 @@ class Term(Versioned, Base):
             " AND (midday_start_time IS NULL OR"
             " (midday_start_time < midday_end_time AND midday_end_time <= midday_summer_end_time))",
             name="midday_window",
+        ),
+        CheckConstraint(
+            "care_fee_model IN ('free', 'per_session', 'monthly')"
+            " AND (care_fee_model = 'free') = (care_fee_fen = 0) AND care_fee_fen >= 0",
+            name="care_fee",
         ),
     )
 
@@ -130,6 +136,11 @@ class Term(Versioned, Base):
     spending_shares: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, server_default=text(f"'{DEFAULT_SHARES_JSON}'::jsonb")
     )
+    # How basic care is charged (free by default), and the fee per session or per month.
+    care_fee_model: Mapped[CareFeeModel] = mapped_column(
+        string_enum(CareFeeModel), server_default=CareFeeModel.FREE.value
+    )
+    care_fee_fen: Mapped[int] = mapped_column(Integer, server_default="0")
     billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

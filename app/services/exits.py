@@ -29,6 +29,7 @@ from app.models import (
 from app.notify.outbox import enqueue, guardians_of
 from app.notify.term_messages import exit_decided
 from app.services.access import require_follows
+from app.services.care_fees import true_up_care
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -141,6 +142,10 @@ async def _end_place(
             course_ids=[request.course_id], note="退出申请",
         )  # fmt: skip
         return
+    # Where care is charged, it is charged up to today (today's session was held).
+    await true_up_care(
+        session, term, principal.user_id, [request.student_id], school_today(), "退出申请"
+    )
     await session.execute(
         delete(CareGroupMember).where(
             CareGroupMember.term_id == term.id, CareGroupMember.student_id == request.student_id

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
+from app.domain.fees import CareFeeModel
 from app.domain.schedule import care_group_name
 from app.domain.statuses import AttendanceStatus, EnrollmentStatus, SessionStatus
 from app.domain.zone import SCHOOL_ZONE
@@ -361,9 +362,15 @@ async def term_statements(session: AsyncSession, principal: Principal, term_id: 
     rows_out: list[tuple[Any, ...]] = []
     for current in await fees.term_statements(session, principal, term_id):
         totals = current.totals
+        unit = "个月" if term.care_fee_model is CareFeeModel.MONTHLY else "次"
         courses = "、".join(
-            f"{c.course_name}({c.sessions_charged - c.sessions_refunded}次)"
-            for c in current.courses
+            [
+                *(
+                    f"{c.course_name}({c.sessions_charged - c.sessions_refunded}次)"
+                    for c in current.courses
+                ),
+                *(f"{line.period.label}({line.units}{unit})" for line in current.care),
+            ]
         )
         rows_out.append(
             (

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
@@ -19,7 +18,9 @@ from app.domain.statuses import SessionStatus
 from app.domain.zone import SCHOOL_ZONE
 from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
 from app.services.access import require_follows
+from app.services.care_fees import CareLine, care_lines, write_care_fees
 from app.services.common import Reach, get_or_404, paginate, term_in_reach
+from app.services.ledger import append_entries, lock_books, mark_term
 
 # A seat pays for the sessions from the (school's) day it was taken: an override mid-term
 # does not pay for what came before (the domain's `seat_pays_for`). The count stays in SQL, one
@@ -41,51 +42,6 @@ _BILLABLE = text(
 
 
 @dataclass(frozen=True)
-class Books:
-    """A term's ledger state, read under the term's row lock."""
-
-    term_id: int
-    billed_at: datetime | None
-    settled_at: datetime | None
-
-    def require_open(self) -> None:
-        if self.settled_at is not None:
-            raise Conflict("the term is settled: its ledger takes no more entries")
-
-
-async def lock_books(session: AsyncSession, term_id: int) -> Books:
-    """Lock the term's row until the transaction ends. Every writer of the ledger takes this
-    lock first, so that billing twice at once charges once and no entry slips in beside or
-    after the settlement. (The billing and settlement times are set with plain UPDATEs: they
-    are not an administrator's edit of the term and must not make one stale.)"""
-    row = (
-        await session.execute(
-            select(Term.billed_at, Term.settled_at).where(Term.id == term_id).with_for_update()
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"no term {term_id}")
-    return Books(term_id, row.billed_at, row.settled_at)
-
-
-async def mark_term(session: AsyncSession, term_id: int, **moments: datetime) -> None:
-    await session.execute(update(Term).where(Term.id == term_id).values(**moments))
-
-
-async def _append(session: AsyncSession, rows: list[dict[str, object]]) -> int:
-    """Insert ledger entries, skipping any whose dedupe key is there already; how many were new."""
-    written = 0
-    for start in range(0, len(rows), 2000):
-        statement_ = (
-            insert(LedgerEntry)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(LedgerEntry.id)
-        )
-        written += len((await session.execute(statement_, rows[start : start + 2000])).all())
-    return written
-
-
-@dataclass(frozen=True)
 class BillingReport:
     term_id: int
     enrollments: int
@@ -99,8 +55,10 @@ async def bill(session: AsyncSession, principal: Principal, term_id: int) -> Bil
 
 
 async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> BillingReport:
-    """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee.
-    Billing again charges only seats that were not billed yet."""
+    """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee;
+    and, where the term charges basic care, each child in care by the term's model. Billing
+    again charges only seats that were not billed yet, and brings care to what it owes now (a
+    child approved since is charged)."""
     books = await lock_books(session, term_id)
     books.require_open()
     has_sessions = await session.scalar(
@@ -120,7 +78,10 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
                 "recorded_by_id": actor_id,
             }
         )  # fmt: skip
-    written = await _append(session, rows)
+    written = await append_entries(session, rows)
+    term = await session.get(Term, term_id)
+    assert term is not None  # its row is locked
+    await write_care_fees(session, term, actor_id, None, None, "")
     if books.billed_at is None:
         await mark_term(session, term_id, billed_at=datetime.now(UTC))
     return BillingReport(term_id, len(rows), written, sum(int(r["amount_fen"]) for r in rows))
@@ -228,7 +189,7 @@ async def record_payment(
     if student.school_id != term.school_id:
         raise RuleViolation("the student is not at this term's school")
     key = f"payment:{term_id}:{reference}"
-    await _append(
+    await append_entries(
         session,
         [
             {
@@ -263,6 +224,7 @@ class StudentStatement:
     student_name: str
     class_name: str
     courses: list[CourseLine] = field(default_factory=list)
+    care: list[CareLine] = field(default_factory=list)  # basic care, where the term charges it
     entries: list[LedgerEntry] = field(default_factory=list)
 
     @property
@@ -315,6 +277,8 @@ async def statements(
         elif entry.kind is LedgerKind.REFUND:
             line.sessions_refunded += entry.sessions or 0
             line.refunded_fen -= entry.amount_fen
+    for current in by_student.values():
+        current.care = care_lines(current.entries)
     return list(by_student.values())
 
 

@@ -38,6 +38,7 @@ from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
 from app.persistence.calendar import term_calendar, term_timetable
 from app.services.access import require_follows
+from app.services.care_fees import true_up_care
 from app.services.common import (
     Reach,
     get_or_404,
@@ -216,6 +217,8 @@ async def cancel(
             select(session_roster.c.student_id).where(session_roster.c.session_id.in_(ids))
         )
     )
+    if any(row.care_group_id is not None for row in rows):  # basic care, where it is charged
+        refunded |= await true_up_care(session, term, actor_id, sorted(students), note=reason)
     notices = [
         compose(guardian, student_id, name, student_id in refunded)
         for guardian, student_id, name in await guardians_of(session, students)

@@ -19,6 +19,7 @@ from app.models import CareSession, LedgerEntry, RoleGrant, SettlementCosign, Te
 from app.notify.outbox import NewNotice
 from app.notify.term_messages import term_ended_early
 from app.services import workload
+from app.services.care_fees import true_up_care
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -26,7 +27,8 @@ from app.services.common import (
     school_today,
     term_in_reach,
 )
-from app.services.fees import StudentStatement, lock_books, mark_term, statements
+from app.services.fees import StudentStatement, statements
+from app.services.ledger import lock_books, mark_term
 from app.services.sessions import cancel
 
 
@@ -81,6 +83,8 @@ async def settle(
             session, principal.user_id, term, remaining, CancelCause.SCHOOL, reason, compose
         )
         record_audit(session, principal.user_id, term, "end_term_early", reason, sessions=cancelled)
+    # 按实结算: care brought to the sessions held for each child before the balances close.
+    await true_up_care(session, term, principal.user_id, note="期末按实结算")
     rows = []
     for current in await statements(session, term.id):
         amount = settlement_amount(Entry(e.kind, e.amount_fen) for e in current.entries)
@@ -114,6 +118,7 @@ class FeeSummary:
     has_committee: bool
     co_signed_by: list[str]
     published: bool
+    care_income: int = 0  # of the income, basic care's (where the term charges it)
 
 
 async def summary(session: AsyncSession, principal: Principal, term_id: int) -> FeeSummary:
@@ -153,7 +158,10 @@ async def summary(session: AsyncSession, principal: Principal, term_id: int) -> 
     totals = summarize((s.totals for s in all_statements), spending)
     shares = [SpendingShare(s["category"], int(s["percent"])) for s in term.spending_shares]
     allocation = list(zip(shares, allocate(max(totals.income, 0), shares), strict=True))
-    return FeeSummary(term, totals, allocation, bool(committee), signers, is_published)
+    care_income = sum(
+        line.charged_fen - line.refunded_fen for s in all_statements for line in s.care
+    )
+    return FeeSummary(term, totals, allocation, bool(committee), signers, is_published, care_income)
 
 
 async def co_sign(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.eligibility import slot_of
 from app.domain.errors import Conflict, RuleViolation
+from app.domain.fees import CareFeeModel, check_care_fee
 from app.domain.schedule import (
     GradeRule,
     MiddayWindow,
@@ -53,6 +54,19 @@ SETTLED_BOOKS = frozenset(
 )
 
 
+CARE_FEES = frozenset({"care_fee_model", "care_fee_fen"})
+
+
+def _checked_care_fee(values: dict[str, object]) -> None:
+    try:
+        check_care_fee(
+            CareFeeModel(str(values.get("care_fee_model", CareFeeModel.FREE))),
+            int(str(values.get("care_fee_fen", 0))),
+        )
+    except ValueError as error:
+        raise RuleViolation(str(error)) from error
+
+
 def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
     try:
         window = plan_window(*(values.get(name) for name in WINDOW_FIELDS))  # type: ignore[arg-type]
@@ -70,6 +84,7 @@ async def create_term(
     session: AsyncSession, principal: Principal, school_id: int, values: dict[str, object]
 ) -> Term:
     await require_admin_of(session, principal, school_id)
+    _checked_care_fee(values)
     term = Term(school_id=school_id, **{**values, **_checked_window(values)})
     session.add(term)
     await flush_or_conflict(session, "the term's dates or window are inconsistent")
@@ -117,11 +132,20 @@ async def update_term(
             f"the term is settled: {', '.join(settled_in)} published with its books stay as they "
             "were"
         )
+    charged_in = sorted(n for n in changes.keys() & CARE_FEES if changes[n] != getattr(term, n))
+    if term.billed_at is not None and charged_in:
+        raise Conflict(
+            f"the term is billed: its basic-care fee ({', '.join(charged_in)}) stays as billed"
+        )
     merged: dict[str, object] = {
         name: getattr(term, name)
-        for name in (*WINDOW_FIELDS, "starts_on", "ends_on", "summer_starts_on", "summer_ends_on")
-    }
+        for name in (
+            *WINDOW_FIELDS, "starts_on", "ends_on", "summer_starts_on", "summer_ends_on",
+            *sorted(CARE_FEES),
+        )
+    }  # fmt: skip
     merged.update(changes)
+    _checked_care_fee(merged)
     checked = _checked_window(merged)
     await update_versioned(session, term, {**changes, **checked}, version, "inconsistent term")
     record(session, TermChanged(term.id))

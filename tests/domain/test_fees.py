@@ -3,13 +3,20 @@ refunded; school or force-majeure cancellations refunded; 多还少补 at term e
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.fees import (
+    CareFeeModel,
+    CareOwed,
     Entry,
     LedgerKind,
+    care_adjustment,
+    care_owed,
+    check_care_fee,
     course_charge,
     settlement_amount,
     sign_is_right,
@@ -113,3 +120,45 @@ def test_the_school_summary_adds_up_the_statements(
     # Every fen paid either pays a fee or goes back; every fee is paid or collected.
     assert summary.paid - summary.returned + summary.collected == summary.income
     assert summary.surplus == summary.income - spending
+
+
+def test_care_is_owed_by_session_or_by_month_begun_and_nothing_when_free() -> None:
+    dates = [date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 30), date(2026, 12, 1)]
+    assert care_owed(CareFeeModel.PER_SESSION, 300, dates) == CareOwed(4, 1200)
+    assert care_owed(CareFeeModel.MONTHLY, 4000, dates) == CareOwed(3, 12000)
+    assert care_owed(CareFeeModel.FREE, 0, dates) == CareOwed(0, 0)
+    assert care_owed(CareFeeModel.MONTHLY, 4000, []) == CareOwed(0, 0)
+
+
+def test_four_months_of_care_at_forty_yuan_are_one_hundred_and_sixty() -> None:
+    """篇一: 每生40元/月 … 4个月共计160元, 一次性缴清."""
+    dates = [date(2026, month, 10) for month in (9, 10, 11, 12)]
+    assert care_owed(CareFeeModel.MONTHLY, 4000, dates).amount_fen == 16000
+
+
+@given(
+    st.sampled_from([CareFeeModel.PER_SESSION, CareFeeModel.MONTHLY]),
+    st.integers(min_value=1, max_value=10_000),
+    st.lists(st.dates(min_value=date(2026, 9, 1), max_value=date(2027, 1, 31)), max_size=60),
+    st.lists(st.integers(min_value=-50_000, max_value=50_000), max_size=5),
+)
+def test_the_adjustment_always_brings_what_is_booked_to_what_is_owed(
+    model: CareFeeModel, fee: int, dates: list[date], earlier: list[int]
+) -> None:
+    owed = care_owed(model, fee, dates)
+    booked = sum(earlier)
+    adjustment = care_adjustment(owed, booked)
+    if adjustment is None:
+        assert booked == owed.amount_fen
+    else:
+        kind, amount = adjustment
+        assert sign_is_right(kind, amount)
+        assert booked + amount == owed.amount_fen
+
+
+def test_free_care_has_no_fee_and_charged_care_needs_one() -> None:
+    check_care_fee(CareFeeModel.FREE, 0)
+    check_care_fee(CareFeeModel.MONTHLY, 4000)
+    for model, fee in ((CareFeeModel.FREE, 300), (CareFeeModel.PER_SESSION, 0)):
+        with pytest.raises(ValueError, match="free basic care has no fee"):
+            check_care_fee(model, fee)

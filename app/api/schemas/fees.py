@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
-from app.domain.fees import LedgerKind
+from app.domain.fees import CareFeeModel, LedgerKind
+from app.domain.schedule import Period
 from app.services.fees import StudentStatement
 
 
@@ -58,6 +59,9 @@ class LedgerEntryOut(ResponseBody):
     course_id: RowId | None
     session_id: RowId | None
     sessions: int | None
+    care_period: Period | None = Field(
+        description="Set on an entry for basic care: the period of the place (midday, after school)"
+    )
     note: str
     created_at: SchoolTime
 
@@ -72,12 +76,22 @@ class CourseLineOut(ResponseBody):
     refunded_fen: int
 
 
+class CareLineOut(ResponseBody):
+    period: Period = Field(description="after_school (课后托管) or midday (午托)")
+    units: int = Field(description="Sessions (per_session) or months (monthly) owed now")
+    charged_fen: int
+    refunded_fen: int
+
+
 class StatementOut(ResponseBody):
     term_id: RowId
     student_id: RowId
     student_name: str
     class_name: str
     courses: list[CourseLineOut]
+    care: list[CareLineOut] = Field(
+        description="Basic care, where the term charges it (its `care_fee_model`) · 基础托管费"
+    )
     charged_fen: int
     refunded_fen: int
     paid_fen: int
@@ -97,6 +111,12 @@ class SummaryOut(ResponseBody):
     charged_fen: int
     refunded_fen: int
     income_fen: int = Field(description="Fees after refunds")
+    care_fee_model: CareFeeModel = Field(description="How the term charges basic care")
+    care_fee_fen: int = Field(description="Per session or per month, as the model says")
+    care_income_fen: int = Field(
+        description="Of the income, basic care's (0 where it is free) · 其中基础托管费"
+    )
+    courses_income_fen: int = Field(description="Of the income, the courses' · 其中课程费")
     paid_fen: int
     returned_fen: int
     collected_fen: int
@@ -139,6 +159,7 @@ def statement_out(current: StudentStatement) -> StatementOut:
         term_id=current.term_id, student_id=current.student_id,
         student_name=current.student_name, class_name=current.class_name,
         courses=[CourseLineOut.model_validate(c) for c in current.courses],
+        care=[CareLineOut.model_validate(c) for c in current.care],
         charged_fen=totals.charged, refunded_fen=totals.refunded, paid_fen=totals.paid,
         settled_fen=totals.settled, to_collect_fen=totals.to_collect,
         to_return_fen=totals.to_return, balance_fen=totals.balance,

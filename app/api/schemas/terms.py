@@ -18,6 +18,7 @@ from app.api.schemas.base import (
     Weekday,
 )
 from app.domain.committee import DEFAULT_SHARES, SpendingShare, check_shares
+from app.domain.fees import CareFeeModel
 from app.domain.schedule import MiddayWindow
 from app.models import UnderMinPolicy
 
@@ -68,6 +69,18 @@ def _default_shares() -> list[SpendingShareIn]:
 class SpendingShareOut(ResponseBody):
     category: str
     percent: int
+
+
+CARE_FEE_MODEL_DESCRIPTION = (
+    "How basic care is charged: free (the default; 基础性托管为免费公益性服务), per_session "
+    "(`care_fee_fen` for each session held for the child, 篇九: 3元/人/课时, 期末按实结算), or "
+    "monthly (`care_fee_fen` for each month the child is in care, charged once, 篇一: 40元/月). "
+    "Extension courses keep their fee per session · 基础托管收费方式"
+)
+CARE_FEE_DESCRIPTION = (
+    "Integer fen: per session (per_session) or per month (monthly); 0 when free · "
+    "基础托管收费标准(分)"
+)
 
 
 class TermIn(RequestBody):
@@ -170,6 +183,12 @@ class TermIn(RequestBody):
     points_per_supervision: int = Field(default=50, ge=0, le=1000, description="看护积分")
     points_per_activity: int = Field(default=50, ge=0, le=1000, description="活动积分")
     points_per_patrol: int = Field(default=40, ge=0, le=1000, description="巡查积分")
+    care_fee_model: CareFeeModel = Field(
+        default=CareFeeModel.FREE, description=CARE_FEE_MODEL_DESCRIPTION
+    )
+    care_fee_fen: int = Field(
+        default=0, ge=0, le=1_000_000, description=CARE_FEE_DESCRIPTION, examples=[300, 4000]
+    )
 
 
 class TermUpdate(VersionedUpdate):
@@ -217,6 +236,10 @@ class TermUpdate(VersionedUpdate):
     points_per_supervision: int | None = Field(default=None, ge=0, le=1000)
     points_per_activity: int | None = Field(default=None, ge=0, le=1000)
     points_per_patrol: int | None = Field(default=None, ge=0, le=1000)
+    care_fee_model: CareFeeModel | None = Field(
+        default=None, description=f"{CARE_FEE_MODEL_DESCRIPTION} Fixed once the term is billed."
+    )
+    care_fee_fen: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class GradeScheduleOut(ResponseBody):
@@ -312,6 +335,8 @@ class TermOut(ResponseBody):
     points_per_supervision: int
     points_per_activity: int
     points_per_patrol: int
+    care_fee_model: CareFeeModel
+    care_fee_fen: int
     billed_at: SchoolTime | None = Field(description="When the term was first billed")
     settled_at: SchoolTime | None = Field(description="Settled (期末结算): the ledger is closed")
     version: int
