@@ -72,17 +72,20 @@ class CareOwed:
     amount_fen: int
 
 
-def care_owed(model: CareFeeModel, fee_fen: int, session_dates: Iterable[date]) -> CareOwed:
-    """What a child owes for basic care given the dates of the sessions held (or still to be
-    held) for them while in care: by session, or by calendar month with at least one of them."""
-    if fee_fen < 0:
-        raise ValueError("a fee is not negative")
-    dates = list(session_dates)
+def care_owed(model: CareFeeModel, fee_fen: int, sessions: int, months: int) -> CareOwed:
+    """What a child owes for basic care given the sessions held (or still to be held) for them
+    while in care, and the calendar months with at least one of those sessions."""
+    if min(fee_fen, sessions, months) < 0:
+        raise ValueError("fees and counts are not negative")
     if model is CareFeeModel.FREE:
         return CareOwed(0, 0)
-    months = {(day.year, day.month) for day in dates}
-    units = len(dates) if model is CareFeeModel.PER_SESSION else len(months)
+    units = sessions if model is CareFeeModel.PER_SESSION else months
     return CareOwed(units, units * fee_fen)
+
+
+def months_of(dates: Iterable[date]) -> int:
+    """The calendar months with at least one of `dates`."""
+    return len({(day.year, day.month) for day in dates})
 
 
 def care_adjustment(owed: CareOwed, booked_fen: int) -> tuple[LedgerKind, int] | None:

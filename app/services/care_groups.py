@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import Principal
 from app.domain.applications import Candidate, allocate
 from app.domain.errors import Conflict, NotFound, RuleViolation
+from app.domain.fees import CareFeeModel
 from app.domain.grouping import Applicant, group_students
 from app.domain.leaving import GroupRoom, group_for_late_joiner
 from app.domain.overrides import require_reason
@@ -161,6 +162,11 @@ async def form_groups(
     """(Re)form the term's groups of `period` from its approved applications for that period;
     earlier groups of the period are replaced, the other period's kept."""
     term = (await term_in_reach(session, principal, term_id, Reach.ADMIN)).term
+    if term.billed_at is not None and term.care_fee_model is not CareFeeModel.FREE:
+        raise Conflict(
+            "the term is billed for basic care: its groups stay, and children are moved between "
+            "them by hand"
+        )
     rows = await session.execute(
         select(Student.id, SchoolClass.grade, SchoolClass.id)
         .join(CareApplication, CareApplication.student_id == Student.id)

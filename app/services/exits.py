@@ -29,7 +29,7 @@ from app.models import (
 from app.notify.outbox import enqueue, guardians_of
 from app.notify.term_messages import exit_decided
 from app.services.access import require_follows
-from app.services.care_fees import true_up_care
+from app.services.care_fees import refund_care_after
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -142,9 +142,9 @@ async def _end_place(
             course_ids=[request.course_id], note="退出申请",
         )  # fmt: skip
         return
-    # Where care is charged, it is charged up to today (today's session was held).
-    await true_up_care(
-        session, term, principal.user_id, [request.student_id], school_today(), "退出申请"
+    # Where care is charged, its sessions after today are refunded (today's was held).
+    await refund_care_after(
+        session, term, principal.user_id, request.student_id, school_today(), "退出申请"
     )
     await session.execute(
         delete(CareGroupMember).where(

@@ -18,7 +18,7 @@ from app.domain.statuses import SessionStatus
 from app.domain.zone import SCHOOL_ZONE
 from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
 from app.services.access import require_follows
-from app.services.care_fees import CareLine, care_lines, write_care_fees
+from app.services.care_fees import CareLine, care_lines, charge_care
 from app.services.common import Reach, get_or_404, paginate, term_in_reach
 from app.services.ledger import append_entries, lock_books, mark_term
 
@@ -57,8 +57,7 @@ async def bill(session: AsyncSession, principal: Principal, term_id: int) -> Bil
 async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> BillingReport:
     """Charge every confirmed seat of an opened paid course: its scheduled sessions × the fee;
     and, where the term charges basic care, each child in care by the term's model. Billing
-    again charges only seats that were not billed yet, and brings care to what it owes now (a
-    child approved since is charged)."""
+    again charges only seats, and children in care, that were not billed yet."""
     books = await lock_books(session, term_id)
     books.require_open()
     has_sessions = await session.scalar(
@@ -79,9 +78,12 @@ async def bill_term(session: AsyncSession, term_id: int, actor_id: int) -> Billi
             }
         )  # fmt: skip
     written = await append_entries(session, rows)
-    term = await session.get(Term, term_id)
+    # The term as it is under the lock: its care fee cannot change meanwhile.
+    term = await session.scalar(
+        select(Term).where(Term.id == term_id).execution_options(populate_existing=True)
+    )
     assert term is not None  # its row is locked
-    await write_care_fees(session, term, actor_id, None, None, "")
+    await charge_care(session, term, actor_id)
     if books.billed_at is None:
         await mark_term(session, term_id, billed_at=datetime.now(UTC))
     return BillingReport(term_id, len(rows), written, sum(int(r["amount_fen"]) for r in rows))

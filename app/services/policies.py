@@ -37,7 +37,7 @@ from app.models import (
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import dismissal_proposed, dismissed, policy_step
 from app.persistence.engine_changes import SeatReleased, record
-from app.services.care_fees import true_up_care
+from app.services.care_fees import refund_care_after
 from app.services.common import (
     Reach,
     get_or_404,
@@ -307,9 +307,9 @@ async def decide_dismissal(
     step.decision_reason = reason
     if dismiss:
         await release_seats(session, term, step.student_id, None)
-        # Care charged up to today; the sessions after it are refunded, as a seat's are.
-        await true_up_care(
-            session, term, principal.user_id, [step.student_id], school_today(), "劝退"
+        # Care after today is refunded, as a seat's sessions are.
+        await refund_care_after(
+            session, term, principal.user_id, step.student_id, school_today(), "劝退"
         )
         await session.execute(
             delete(CareGroupMember).where(

@@ -38,7 +38,7 @@ from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
 from app.persistence.calendar import term_calendar, term_timetable
 from app.services.access import require_follows
-from app.services.care_fees import true_up_care
+from app.services.care_fees import refund_care
 from app.services.common import (
     Reach,
     get_or_404,
@@ -217,8 +217,10 @@ async def cancel(
             select(session_roster.c.student_id).where(session_roster.c.session_id.in_(ids))
         )
     )
-    if any(row.care_group_id is not None for row in rows):  # basic care, where it is charged
-        refunded |= await true_up_care(session, term, actor_id, sorted(students), note=reason)
+    now_cancelled = set(ids)
+    cared = [row.id for row in rows if row.care_group_id is not None and row.id in now_cancelled]
+    if cared:  # basic care, where the term charges it
+        refunded |= await refund_care(session, term, actor_id, cared, note=reason)
     notices = [
         compose(guardian, student_id, name, student_id in refunded)
         for guardian, student_id, name in await guardians_of(session, students)

@@ -19,7 +19,6 @@ from app.models import CareSession, LedgerEntry, RoleGrant, SettlementCosign, Te
 from app.notify.outbox import NewNotice
 from app.notify.term_messages import term_ended_early
 from app.services import workload
-from app.services.care_fees import true_up_care
 from app.services.common import (
     Reach,
     flush_or_conflict,
@@ -83,8 +82,6 @@ async def settle(
             session, principal.user_id, term, remaining, CancelCause.SCHOOL, reason, compose
         )
         record_audit(session, principal.user_id, term, "end_term_early", reason, sessions=cancelled)
-    # 按实结算: care brought to the sessions held for each child before the balances close.
-    await true_up_care(session, term, principal.user_id, note="期末按实结算")
     rows = []
     for current in await statements(session, term.id):
         amount = settlement_amount(Entry(e.kind, e.amount_fen) for e in current.entries)

@@ -38,6 +38,7 @@ from app.services.common import (
     term_in_reach,
     update_versioned,
 )
+from app.services.ledger import lock_books
 from app.services.sessions import cancel_on_suspension
 
 WINDOW_FIELDS = ("opens_at", "closes_at", "grab_opens_at", "round2_opens_at", "round2_closes_at")
@@ -78,6 +79,22 @@ def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
     except ValueError as error:
         raise RuleViolation(str(error)) from error
     return {name: getattr(window, name) for name in WINDOW_FIELDS}
+
+
+def _care_fee_changes(term: Term, changes: dict[str, object]) -> dict[str, object]:
+    """The care-fee changes as they will be: free care's fee goes to 0 with it; a model that
+    charges is set with its fee; neither once the term is billed."""
+    changed = {n: changes[n] for n in changes.keys() & CARE_FEES if changes[n] != getattr(term, n)}
+    if changed and term.billed_at is not None:
+        raise Conflict(
+            f"the term is billed: its basic-care fee ({', '.join(sorted(changed))}) stays as billed"
+        )
+    model = changed.get("care_fee_model")
+    if model == CareFeeModel.FREE and "care_fee_fen" not in changes:
+        return {**changes, "care_fee_fen": 0}
+    if model is not None and "care_fee_fen" not in changes:
+        raise RuleViolation("give the fee (care_fee_fen) with the model that charges it")
+    return changes
 
 
 async def create_term(
@@ -132,11 +149,11 @@ async def update_term(
             f"the term is settled: {', '.join(settled_in)} published with its books stay as they "
             "were"
         )
-    charged_in = sorted(n for n in changes.keys() & CARE_FEES if changes[n] != getattr(term, n))
-    if term.billed_at is not None and charged_in:
-        raise Conflict(
-            f"the term is billed: its basic-care fee ({', '.join(charged_in)}) stays as billed"
-        )
+    if changes.keys() & CARE_FEES:
+        # Under the ledger's lock, read afresh: a billing is before this change or after it.
+        await lock_books(session, term.id)
+        await session.refresh(term)
+        changes = _care_fee_changes(term, changes)
     merged: dict[str, object] = {
         name: getattr(term, name)
         for name in (

@@ -9,7 +9,9 @@ from typing import Any
 
 from app.domain.statuses import ApplicationState
 from app.models import CareApplication
+from app.resources import Resources
 from app.services.common import school_today
+from tests.support.grabbing import Family
 from tests.support.term import Api, RunningTerm
 
 Row = dict[str, Any]
@@ -31,6 +33,18 @@ async def group_sessions(api: Api, term_id: int, group_id: int) -> list[Row]:
     return [row for row in page["items"] if row["status"] == "scheduled"]
 
 
+async def approve(resources: Resources, term_id: int, families: list[Family]) -> None:
+    """The families' children approved for after-school care before the term began."""
+    async with resources.sessionmaker() as session, session.begin():
+        session.add_all(
+            CareApplication(
+                term_id=term_id, student_id=family.student_id, state=ApplicationState.APPROVED,
+                applied_by_id=family.user_id, decided_at=datetime.now(UTC) - timedelta(days=60),
+            )
+            for family in families
+        )  # fmt: skip
+
+
 def care_line(statement: Row) -> Row:
     (line,) = statement["care"]
     return line  # type: ignore[no-any-return]
@@ -39,11 +53,13 @@ def care_line(statement: Row) -> Row:
 async def test_care_charged_per_session_follows_the_sessions_held(
     running_term: RunningTerm,
 ) -> None:
-    _, world, api, families = running_term
+    resources, world, api, families = running_term
     term = world.term_a
+    await approve(resources, term, families[:4])  # the four in care group 1
     free_with_a_fee = await set_care_fee(api, term, 422, care_fee_fen=300)
     assert "free basic care has no fee" in free_with_a_fee["detail"]
-    await set_care_fee(api, term, 422, care_fee_model="per_session")
+    no_fee = await set_care_fee(api, term, 422, care_fee_model="per_session")
+    assert "give the fee" in no_fee["detail"]
     await set_care_fee(api, term, care_fee_model="per_session", care_fee_fen=300)
     sessions = await group_sessions(api, term, world.care_group)
     await api.call("POST", f"/terms/{term}/billing", "admin-a")
@@ -56,9 +72,12 @@ async def test_care_charged_per_session_follows_the_sessions_held(
     course_only = await api.call("GET", f"/students/{outsider.student_id}/statement", outsider,
                                  params={"term_id": term})  # fmt: skip
     assert course_only["care"] == []
-    # Billed: the fee stays as it was billed (the same value may be sent again).
+    # Billed: the fee stays as it was billed (the same value may be sent again), and the
+    # groups stay (children are moved between them by hand).
     await set_care_fee(api, term, 409, care_fee_fen=400)
     await set_care_fee(api, term, care_fee_fen=300)
+    await api.call("POST", f"/terms/{term}/care-groups", "admin-a", 409)
+    await api.call("POST", f"/terms/{term}/billing", "admin-a")  # charges no one twice
 
     later = next(row for row in sessions if date.fromisoformat(row["on_date"]) > school_today())
     await api.call(
@@ -97,9 +116,7 @@ async def test_care_charged_per_session_follows_the_sessions_held(
     assert final["balance_fen"] == 0
     summary = await api.call("GET", f"/terms/{term}/fee-summary", "admin-a")
     assert (summary["care_fee_model"], summary["care_fee_fen"]) == ("per_session", 300)
-    groups = await api.call("GET", f"/terms/{term}/care-groups", "admin-a")
-    (in_care,) = (group["size"] for group in groups if group["id"] == world.care_group)
-    assert summary["care_income_fen"] == in_care * 300 * len(held)
+    assert summary["care_income_fen"] == 4 * 300 * len(held)
     assert summary["courses_income_fen"] + summary["care_income_fen"] == summary["income_fen"]
 
 
@@ -109,13 +126,7 @@ async def test_monthly_care_is_charged_once_and_a_place_left_keeps_the_months_be
     resources, world, api, families = running_term
     term = world.term_a
     leaver = families[1]
-    async with resources.sessionmaker() as session, session.begin():
-        session.add(
-            CareApplication(
-                term_id=term, student_id=leaver.student_id, state=ApplicationState.APPROVED,
-                applied_by_id=leaver.user_id, decided_at=datetime.now(UTC) - timedelta(days=60),
-            )
-        )  # fmt: skip
+    await approve(resources, term, [leaver])
     await set_care_fee(api, term, care_fee_model="monthly", care_fee_fen=4000)
     sessions = await group_sessions(api, term, world.care_group)
     months = {row["on_date"][:7] for row in sessions}
@@ -144,3 +155,15 @@ async def test_monthly_care_is_charged_once_and_a_place_left_keeps_the_months_be
     assert line["units"] == len(begun)
     assert line["refunded_fen"] == 4000 * (len(months) - len(begun))
     assert months - begun  # the term runs into a month the child no longer begins
+    assert after["entries"][-1]["sessions"] == len(months) - len(begun)  # months refunded
+    # Free again is refused once billed; before billing, `free` alone clears the fee.
+    await set_care_fee(api, term, 409, care_fee_model="free")
+
+
+async def test_a_term_back_to_free_care_before_billing_clears_its_fee(
+    running_term: RunningTerm,
+) -> None:
+    _, world, api, _ = running_term
+    await set_care_fee(api, world.term_a, care_fee_model="monthly", care_fee_fen=4000)
+    term = await set_care_fee(api, world.term_a, care_fee_model="free")
+    assert (term["care_fee_model"], term["care_fee_fen"]) == ("free", 0)

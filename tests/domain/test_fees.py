@@ -18,6 +18,7 @@ from app.domain.fees import (
     care_owed,
     check_care_fee,
     course_charge,
+    months_of,
     settlement_amount,
     sign_is_right,
     statement,
@@ -124,16 +125,19 @@ def test_the_school_summary_adds_up_the_statements(
 
 def test_care_is_owed_by_session_or_by_month_begun_and_nothing_when_free() -> None:
     dates = [date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 30), date(2026, 12, 1)]
-    assert care_owed(CareFeeModel.PER_SESSION, 300, dates) == CareOwed(4, 1200)
-    assert care_owed(CareFeeModel.MONTHLY, 4000, dates) == CareOwed(3, 12000)
-    assert care_owed(CareFeeModel.FREE, 0, dates) == CareOwed(0, 0)
-    assert care_owed(CareFeeModel.MONTHLY, 4000, []) == CareOwed(0, 0)
+    months = months_of(dates)
+    assert months == 3
+    assert care_owed(CareFeeModel.PER_SESSION, 300, len(dates), months) == CareOwed(4, 1200)
+    assert care_owed(CareFeeModel.MONTHLY, 4000, len(dates), months) == CareOwed(3, 12000)
+    assert care_owed(CareFeeModel.FREE, 0, len(dates), months) == CareOwed(0, 0)
+    assert care_owed(CareFeeModel.MONTHLY, 4000, 0, 0) == CareOwed(0, 0)
 
 
 def test_four_months_of_care_at_forty_yuan_are_one_hundred_and_sixty() -> None:
     """篇一: 每生40元/月 … 4个月共计160元, 一次性缴清."""
-    dates = [date(2026, month, 10) for month in (9, 10, 11, 12)]
-    assert care_owed(CareFeeModel.MONTHLY, 4000, dates).amount_fen == 16000
+    dates = [date(2026, month, day) for month in (9, 10, 11, 12) for day in (10, 17)]
+    owed = care_owed(CareFeeModel.MONTHLY, 4000, len(dates), months_of(dates))
+    assert owed.amount_fen == 16000
 
 
 @given(
@@ -145,7 +149,7 @@ def test_four_months_of_care_at_forty_yuan_are_one_hundred_and_sixty() -> None:
 def test_the_adjustment_always_brings_what_is_booked_to_what_is_owed(
     model: CareFeeModel, fee: int, dates: list[date], earlier: list[int]
 ) -> None:
-    owed = care_owed(model, fee, dates)
+    owed = care_owed(model, fee, len(dates), months_of(dates))
     booked = sum(earlier)
     adjustment = care_adjustment(owed, booked)
     if adjustment is None:
