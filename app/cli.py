@@ -281,6 +281,36 @@ async def _audit(settings: Settings, term_id: int) -> AuditReport:
         await resources.close()
 
 
+def _ids(path: Path) -> list[int]:
+    """Ids from a file: a JSON list, or one id a line."""
+    content = path.read_text(encoding="utf-8").strip()
+    if content.startswith("["):
+        return [int(item) for item in json.loads(content)]
+    return [int(line) for line in content.splitlines() if line.strip()]
+
+
+@cli.command("verify-draw")
+def verify_draw_command(
+    seed: Annotated[str, typer.Option(help="The seed the school revealed after the draw (hex).")],
+    commitment: Annotated[str, typer.Option(help="The commitment it published before (hex).")],
+    scope: Annotated[str, typer.Option(help="The draw's name, as published (e.g. term:12).")],
+    entrants: Annotated[Path, typer.Option(help="The entrants' ids: a JSON list, or one a line.")],
+    order: Annotated[Path, typer.Option(help="The order published, the same way.")],
+) -> None:
+    """Recompute a published draw from its seed and entrants; exit 1 unless it is the one
+    committed to and the order published. Needs no server: anyone may run it."""
+    from app.domain.draw import verify_draw
+
+    result = verify_draw(seed, commitment, scope, _ids(entrants), _ids(order))
+    typer.echo(f"commitment: {'matches' if result.commitment_matches else 'DOES NOT MATCH'}")
+    if result.order_matches:
+        typer.echo("order: matches the seed and the entrants")
+    else:
+        typer.echo(f"order: DIFFERS from place {(result.first_difference or 0) + 1}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @cli.command()
 def check() -> None:
     """Print the effective configuration (secrets masked) and test the connections."""

@@ -3,12 +3,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.domain.draw import commitment, draw_order
 from app.resources import Resources
 from app.settings import Settings
 from tests.support.servers import ServerUrls, create_database, drop_database
@@ -133,3 +135,21 @@ async def _drift_seats(settings: Settings, term_id: int) -> None:
         await resources.redis.hincrby(seats, str(course_id), -1)
     finally:
         await resources.close()
+
+
+def test_verify_draw_recomputes_a_published_draw(tmp_path: Path) -> None:
+    seed = "a1" * 32
+    entrants = [14, 3, 27, 8]
+    order = draw_order(seed, "term:5", entrants)
+    (tmp_path / "entrants.json").write_text(json.dumps(entrants))
+    (tmp_path / "order.txt").write_text("\n".join(str(e) for e in order))
+    (tmp_path / "forged.txt").write_text("\n".join(str(e) for e in reversed(order)))
+    common = ["verify-draw", "--seed", seed, "--commitment", commitment(seed), "--scope", "term:5",
+              "--entrants", str(tmp_path / "entrants.json")]  # fmt: skip
+    runner = CliRunner()
+    honest = runner.invoke(cli, [*common, "--order", str(tmp_path / "order.txt")])
+    assert honest.exit_code == 0, honest.output
+    assert "order: matches" in honest.output
+    forged = runner.invoke(cli, [*common, "--order", str(tmp_path / "forged.txt")])
+    assert forged.exit_code == 1
+    assert "DIFFERS from place 1" in forged.output
