@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from app.api import API_PREFIX
 from app.api.deps import CurrentUser, SessionDep
@@ -10,6 +12,7 @@ from app.api.pagination import PageDep
 from app.api.problems import problem_responses
 from app.api.schemas.base import Page, RowId
 from app.api.schemas.care import ApplicationOut, ApplyIn, TransitionIn
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState
 from app.services import care
 
@@ -55,9 +58,13 @@ async def list_for_term(
     actor: CurrentUser,
     paging: PageDep,
     state: ApplicationState | None = None,
+    period: Annotated[
+        Period | None,
+        Query(description="after_school or midday; both when left out · 按时段筛选"),
+    ] = None,
 ) -> Page[ApplicationOut]:
     rows, total = await care.of_term(
-        session, actor.principal, term_id, state, paging.page, paging.size
+        session, actor.principal, term_id, state, paging.page, paging.size, period
     )
     items = [ApplicationOut.of(r) for r in rows]
     return Page(items=items, total=total, page=paging.page, size=paging.size)

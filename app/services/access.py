@@ -6,9 +6,10 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import ChildsTeachers, Principal, SchoolScope
+from app.domain.errors import NotYourChild
 from app.domain.statuses import EnrollmentStatus
 from app.models import CareGroupMember, Course, Enrollment, Student
-from app.services.common import require, school_scope
+from app.services.common import get_or_404, require, school_scope
 
 
 async def childs_teachers(session: AsyncSession, student: Student) -> ChildsTeachers:
@@ -33,6 +34,17 @@ async def childs_teachers(session: AsyncSession, student: Student) -> ChildsTeac
         frozenset(t for t in teachers if t is not None),
         bool(in_group),
     )
+
+
+async def followed_student(session: AsyncSession, principal: Principal, student_id: int) -> Student:
+    """The student, for one with a need to know (`require_follows`). Someone who is neither
+    staff anywhere nor the child's guardian is refused before any lookup: another family's
+    child id reveals nothing about whether it exists."""
+    if not principal.is_staff_of_any() and not principal.acts_for(student_id):
+        raise NotYourChild()
+    student = await get_or_404(session, Student, student_id, "student")
+    await require_follows(session, principal, student)
+    return student
 
 
 async def require_follows(session: AsyncSession, principal: Principal, student: Student) -> None:

@@ -16,9 +16,9 @@ from app.domain.attendance import is_late_pickup, leave_covers, mark
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.statuses import AttendanceStatus, LeaveState, SessionStatus
 from app.domain.zone import SCHOOL_ZONE
-from app.models import Attendance, CareSession, Handover, LeaveRequest, Student, Term
+from app.models import Attendance, CareSession, Handover, LeaveRequest, Term
 from app.services import policies
-from app.services.access import require_follows
+from app.services.access import followed_student
 from app.services.common import (
     Reach,
     get_or_404,
@@ -238,8 +238,7 @@ async def session_sheet(
 async def of_student(
     session: AsyncSession, principal: Principal, student_id: int, term_id: int
 ) -> Sequence[tuple[Attendance, CareSession]]:
-    student = await get_or_404(session, Student, student_id, "student")
-    await require_follows(session, principal, student)
+    await followed_student(session, principal, student_id)
     rows = await session.execute(
         select(Attendance, CareSession)
         .join(CareSession, CareSession.id == Attendance.session_id)

@@ -154,6 +154,7 @@ async def of_term(
     state: ApplicationState | None,
     page: int,
     size: int,
+    period: Period | None = None,
 ) -> tuple[Sequence[CareApplication], int]:
     """Administrators see the school's; a class teacher their own classes'."""
     scope = (await term_in_reach(session, principal, term_id, Reach.STAFF)).scope
@@ -165,6 +166,8 @@ async def of_term(
     )
     if state is not None:
         statement = statement.where(CareApplication.state == state)
+    if period is not None:
+        statement = statement.where(CareApplication.period == period)
     if not principal.administers_school(scope):
         if not principal.classes_taught:
             raise PermissionDenied("only administrators and class teachers review applications")

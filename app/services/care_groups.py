@@ -36,6 +36,7 @@ ALLOCATION_REASON_REFUSED = "基础托管名额已满"
 @dataclass(frozen=True)
 class Allocation:
     places: int
+    period: Period
     approved_before: int
     admitted: list[int]  # application ids
     refused: list[int]
@@ -125,7 +126,7 @@ async def allocate_places(
                     )
                 )
         await session.flush()
-    return Allocation(term.basic_care_places, before, admitted, refused, not preview)
+    return Allocation(term.basic_care_places, period, before, admitted, refused, not preview)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
-from app.domain.errors import NotFound, NotYourChild, RuleViolation
+from app.domain.errors import NotFound, RuleViolation
 from app.domain.leaving import decide, require_may_ask_to_leave, withdraw
 from app.domain.overrides import require_reason
 from app.domain.statuses import ApplicationState, EnrollmentStatus, ExitState
@@ -23,12 +23,11 @@ from app.models import (
     Course,
     Enrollment,
     ExitRequest,
-    Student,
     Term,
 )
 from app.notify.outbox import enqueue, guardians_of
 from app.notify.term_messages import exit_decided
-from app.services.access import require_follows
+from app.services.access import followed_student
 from app.services.care_fees import refund_care_after
 from app.services.common import (
     Reach,
@@ -214,10 +213,7 @@ async def of_student(
     session: AsyncSession, principal: Principal, student_id: int
 ) -> Sequence[ExitRequest]:
     """The child's requests: for the family, the child's teachers and the school."""
-    if not principal.is_staff_of_any() and not principal.acts_for(student_id):
-        raise NotYourChild()  # before any lookup: another family's child reveals nothing
-    student = await get_or_404(session, Student, student_id, "student")
-    await require_follows(session, principal, student)
+    await followed_student(session, principal, student_id)
     rows = await session.scalars(
         select(ExitRequest).where(ExitRequest.student_id == student_id).order_by(ExitRequest.id)
     )

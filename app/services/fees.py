@@ -17,7 +17,7 @@ from app.domain.fees import Entry, LedgerKind, Statement, course_charge, stateme
 from app.domain.statuses import SessionStatus
 from app.domain.zone import SCHOOL_ZONE
 from app.models import CareSession, Course, Enrollment, LedgerEntry, Student, Term
-from app.services.access import require_follows
+from app.services.access import followed_student
 from app.services.care_fees import CareLine, care_lines, charge_care
 from app.services.common import Reach, get_or_404, paginate, term_in_reach
 from app.services.ledger import append_entries, lock_books, mark_term
@@ -287,8 +287,7 @@ async def statements(
 async def statement_of(
     session: AsyncSession, principal: Principal, student_id: int, term_id: int
 ) -> StudentStatement:
-    student = await get_or_404(session, Student, student_id, "student")
-    await require_follows(session, principal, student)
+    student = await followed_student(session, principal, student_id)
     term = await get_or_404(session, Term, term_id, "term")
     if term.school_id != student.school_id:
         raise NotFound(f"no term {term_id} at the student's school")

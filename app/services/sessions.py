@@ -30,14 +30,13 @@ from app.models import (
     Course,
     CourseKind,
     Enrollment,
-    Student,
     Term,
     session_roster,
 )
 from app.notify.outbox import NewNotice, enqueue, guardians_of
 from app.notify.term_messages import CALENDAR_CHANGE, schedule_changed, sessions_cancelled
 from app.persistence.calendar import term_calendar, term_timetable
-from app.services.access import require_follows
+from app.services.access import followed_student
 from app.services.care_fees import refund_care
 from app.services.common import (
     Reach,
@@ -314,8 +313,7 @@ async def of_student(
     last: date | None = None,
 ) -> list[tuple[CareSession, str]]:
     """A student's sessions in every course and care group they hold, with the offering's name."""
-    student = await get_or_404(session, Student, student_id, "student")
-    await require_follows(session, principal, student)
+    await followed_student(session, principal, student_id)
     return await sessions_of_student(session, student_id, first, last)
 
 

@@ -192,6 +192,12 @@ async def test_midday_care_is_applied_for_apart_from_after_school_care(
     )
     assert (midday["period"], after_school["period"]) == ("midday", "after_school")
     await api.call("POST", apply, family, 409, json=body)
+    listed = await api.call("GET", apply, "admin-a", params={"period": "midday"})
+    assert [(a["id"], a["period"]) for a in listed["items"]] == [(midday["id"], "midday")]
+    allocated = await api.call(
+        "POST", f"{term}/care-allocation", "admin-a", 422, params={"period": "midday"}
+    )  # the term sets no places: approved one by one
+    assert "no limit" in allocated["detail"]
     # Midday care applied for: the term keeps offering it.
     kept = await api.call("DELETE", f"{term}/midday-window", "admin-a", 409)
     assert kept["type"].endswith("/conflict")

@@ -10,7 +10,8 @@ from app.services.care_groups import GroupView
 
 
 class AllocationOut(ResponseBody):
-    places: int = Field(description="The term's basic-care places · 名额")
+    places: int = Field(description="The term's basic-care places, for this period · 名额")
+    period: Period = Field(description="The period allocated: after_school or midday")
     approved_before: int
     admitted: list[int] = Field(description="Application ids approved, in priority order")
     refused: list[int] = Field(description="Application ids refused: no place left")
