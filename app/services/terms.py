@@ -252,6 +252,8 @@ async def set_midday_window(
     await term_in_reach(session, principal, term_id, Reach.ADMIN)
     term = await lock_timetable(session, term_id, exclusive=True)
     current = await term_timetable(session, term)
+    if current.midday == window:  # as it is: the engine has nothing to learn
+        return term
     try:
         changed = replace(current, midday=window)
     except ValueError as error:

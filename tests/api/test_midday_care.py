@@ -54,6 +54,8 @@ async def test_midday_courses_wait_for_the_term_s_midday_window_and_keep_within_
     not_offered = await api.call("POST", f"{term}/courses", "admin-a", 422, json=midday_course())
     assert "no midday care" in not_offered["detail"]
     assert (await api.call("GET", term, "admin-a"))["midday_window"] is None
+    # Stopping what is not offered is no change.
+    assert (await api.call("DELETE", f"{term}/midday-window", "admin-a"))["midday_window"] is None
 
     detail = await api.call("PUT", f"{term}/midday-window", "admin-a", json=MIDDAY)
     assert detail["midday_window"] == {
