@@ -282,11 +282,24 @@ async def _audit(settings: Settings, term_id: int) -> AuditReport:
 
 
 def _ids(path: Path) -> list[int]:
-    """Ids from a file: a JSON list, or one id a line."""
-    content = path.read_text(encoding="utf-8").strip()
-    if content.startswith("["):
-        return [int(item) for item in json.loads(content)]
-    return [int(line) for line in content.splitlines() if line.strip()]
+    """Ids from a file: a JSON list of integers, or one integer a line; each once. Anything
+    else stops the command (exit 2) with what is wrong."""
+    try:
+        content = path.read_text(encoding="utf-8-sig").strip()
+        if content.startswith("["):
+            items = json.loads(content)
+            if not all(type(item) is int for item in items):
+                raise ValueError("a JSON list of integers is expected")
+            ids = list(items)
+        else:
+            ids = [int(line) for line in content.splitlines() if line.strip()]
+    except (OSError, ValueError) as error:
+        typer.echo(f"{path}: {error}", err=True)
+        raise typer.Exit(2) from error
+    if len(set(ids)) != len(ids):
+        typer.echo(f"{path}: an id is listed twice", err=True)
+        raise typer.Exit(2)
+    return ids
 
 
 @cli.command("verify-draw")
@@ -302,6 +315,9 @@ def verify_draw_command(
     from app.domain.draw import verify_draw
 
     result = verify_draw(seed, commitment, scope, _ids(entrants), _ids(order))
+    if not result.well_formed:
+        typer.echo("the seed must be 64 hex digits (32 bytes), the commitment a SHA-256 (64)")
+        raise typer.Exit(1)
     typer.echo(f"commitment: {'matches' if result.commitment_matches else 'DOES NOT MATCH'}")
     if result.order_matches:
         typer.echo("order: matches the seed and the entrants")

@@ -48,7 +48,7 @@ def draw_time(families: int, courses: int, choices: int) -> float:
     order = draw_order(seed, "term:1", ranked)
     given = serve_in_order(order, ranked, seats)
     elapsed = time.perf_counter() - started
-    assert verify_draw(seed, commitment(seed), "term:1", ranked, order).ok
+    assert verify_draw(seed, commitment(seed, "term:1"), "term:1", ranked, order).ok
     print(
         f"draw of {families} families, {choices} choices each over {courses} courses: "
         f"{elapsed * 1000:.0f} ms (target {DRAW_TARGET_S * 1000:.0f} ms), "

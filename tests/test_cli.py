@@ -144,7 +144,7 @@ def test_verify_draw_recomputes_a_published_draw(tmp_path: Path) -> None:
     (tmp_path / "entrants.json").write_text(json.dumps(entrants))
     (tmp_path / "order.txt").write_text("\n".join(str(e) for e in order))
     (tmp_path / "forged.txt").write_text("\n".join(str(e) for e in reversed(order)))
-    common = ["verify-draw", "--seed", seed, "--commitment", commitment(seed), "--scope", "term:5",
+    common = ["verify-draw", "--seed", seed, "--commitment", commitment(seed, "term:5"), "--scope", "term:5",
               "--entrants", str(tmp_path / "entrants.json")]  # fmt: skip
     runner = CliRunner()
     honest = runner.invoke(cli, [*common, "--order", str(tmp_path / "order.txt")])
@@ -153,3 +153,8 @@ def test_verify_draw_recomputes_a_published_draw(tmp_path: Path) -> None:
     forged = runner.invoke(cli, [*common, "--order", str(tmp_path / "forged.txt")])
     assert forged.exit_code == 1
     assert "DIFFERS from place 1" in forged.output
+    (tmp_path / "twice.json").write_text(json.dumps([*order, order[0]]))
+    (tmp_path / "floats.json").write_text(json.dumps([3.7, *order]))
+    for bad in ("twice.json", "floats.json"):
+        refused = runner.invoke(cli, [*common, "--order", str(tmp_path / bad)])
+        assert refused.exit_code == 2, refused.output

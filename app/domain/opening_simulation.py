@@ -48,12 +48,13 @@ def winners(market: Market, opening: Opening, run: int) -> set[int]:
     rng = random.Random(run)  # noqa: S311  (phones' latencies, not a secret)
     arrived = arrivals(market, rng)
     seed = hashlib.sha256(f"simulation:{run}".encode()).hexdigest()
+    scope = f"simulation:{run}:{opening.value}"  # a fresh scope for every draw
     if opening is Opening.FCFS:
         order = [family for family, _ in arrived]
     elif opening is Opening.FAIR_START:
-        order = fair_start_order(seed, "simulation", arrived, market.fair_start_s)
+        order = fair_start_order(seed, scope, arrived, market.fair_start_s)
     else:
-        order = draw_order(seed, "simulation", [family for family, _ in arrived])
+        order = draw_order(seed, scope, [family for family, _ in arrived])
     choices = {family: [COURSE] for family, _ in arrived}
     return set(serve_in_order(order, choices, {COURSE: market.seats}))
 

@@ -3,7 +3,9 @@ choices in that order, and the opening it makes fair."""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 from itertools import permutations
 
 import pytest
@@ -19,7 +21,7 @@ from app.domain.draw import (
     ticket,
     verify_draw,
 )
-from app.domain.opening_simulation import Market, Opening, bot_wins
+from app.domain.opening_simulation import Market, Opening, arrivals, bot_wins, winners
 
 SEED = "5e" * 32
 
@@ -28,22 +30,47 @@ def test_the_revealed_seed_verifies_against_its_commitment_and_the_order() -> No
     entrants = [31, 7, 19, 4, 12]
     order = draw_order(SEED, "term:1", entrants)
     assert sorted(order) == sorted(entrants)
-    assert verify_draw(SEED, commitment(SEED), "term:1", entrants, order).ok
+    assert verify_draw(SEED, commitment(SEED, "term:1"), "term:1", entrants, order).ok
 
 
 def test_any_tampering_is_seen() -> None:
     entrants = list(range(1, 30))
     order = draw_order(SEED, "term:1", entrants)
     other_seed = new_seed()
-    assert not verify_draw(other_seed, commitment(SEED), "term:1", entrants, order).ok
+    assert not verify_draw(other_seed, commitment(SEED, "term:1"), "term:1", entrants, order).ok
     swapped = [order[1], order[0], *order[2:]]
-    result = verify_draw(SEED, commitment(SEED), "term:1", entrants, swapped)
+    result = verify_draw(SEED, commitment(SEED, "term:1"), "term:1", entrants, swapped)
     assert (result.commitment_matches, result.order_matches, result.first_difference) == (
         True, False, 0
     )  # fmt: skip
-    assert not verify_draw(SEED, commitment(SEED), "term:2", entrants, order).ok
-    assert not verify_draw(SEED, commitment(SEED), "term:1", entrants, order[:-1]).ok
-    assert not verify_draw(SEED, "not hex", "term:1", entrants, order).ok
+    longer = verify_draw(SEED, commitment(SEED, "term:1"), "term:1", entrants, [*order, 99])
+    assert (longer.order_matches, longer.first_difference) == (False, len(order))
+    # The scope is committed with the seed: another name for the draw does not verify.
+    assert not verify_draw(SEED, commitment(SEED, "term:1"), "term:2", entrants, order).ok
+    assert not verify_draw(SEED, commitment(SEED, "term:1"), "term:1", entrants, order[:-1]).ok
+
+
+@pytest.mark.parametrize(
+    ("seed", "published"),
+    [
+        (SEED, "not hex"),
+        (SEED, "１" * 64),  # full-width digits pasted from a page
+        ("", hashlib.sha256(b"").hexdigest()),  # an empty seed: guessable, never accepted
+        ("ab", hashlib.sha256(bytes.fromhex("ab")).hexdigest()),
+        ("zz" * 32, "00" * 32),
+    ],
+)
+def test_a_malformed_seed_or_commitment_is_refused_without_checking_the_order(
+    seed: str, published: str
+) -> None:
+    result = verify_draw(seed, published, "term:1", [1, 2], [1, 2])
+    assert (result.well_formed, result.ok, result.first_difference) == (False, False, None)
+
+
+def test_case_and_spaces_around_a_pasted_seed_do_not_matter() -> None:
+    order = draw_order(SEED, "term:1", [4, 5, 6])
+    published = f"  {commitment(SEED, 'term:1').upper()} "
+    assert verify_draw(SEED.upper(), published, "term:1", [4, 5, 6], order).ok
 
 
 @given(st.sets(st.integers(min_value=1, max_value=10_000), min_size=2, max_size=60), st.data())
@@ -58,7 +85,7 @@ def test_an_entrants_place_among_others_does_not_depend_on_who_else_entered(
 def test_tickets_are_the_hmac_of_the_scope_and_entrant() -> None:
     assert ticket(SEED, "term:1", 5) != ticket(SEED, "term:1", 6)
     assert ticket(SEED, "term:1", 5) != ticket(SEED, "term:2", 5)
-    assert len(commitment(new_seed())) == 64
+    assert len(commitment(new_seed(), "term:1")) == 64
 
 
 @given(
@@ -85,6 +112,11 @@ def test_serving_in_order_never_oversells_and_gives_each_its_best_open_choice(
             left[given_[family]] -= 1
 
 
+def test_a_family_listed_twice_is_served_once() -> None:
+    assert serve_in_order([1, 1], {1: [10, 11]}, {10: 1, 11: 1}) == {1: 10}
+    assert serve_in_order([1, 1, 2], {1: [10], 2: [10]}, {10: 2}) == {1: 10, 2: 10}
+
+
 def test_no_family_gains_by_ranking_otherwise_than_it_prefers() -> None:
     """Random serial dictatorship is strategy-proof: over every ranking a family could send,
     none gets it a course it prefers to what its true ranking gets."""
@@ -107,6 +139,8 @@ def test_a_fair_start_draws_the_first_seconds_and_serves_the_rest_as_they_came()
     assert sorted(order[:3]) == [5, 6, 7]
     assert order[:3] == draw_order(SEED, "term:1", [5, 6, 7])
     assert order[3:] == [8, 9]
+    with pytest.raises(ValueError, match="finite"):
+        fair_start_order(SEED, "term:1", [(5, float("nan"))], 10.0)
 
 
 def _binomial_bounds(runs: int, p: float, z: float = 3.89) -> tuple[float, float]:
@@ -125,3 +159,16 @@ def test_the_fast_bot_wins_every_time_first_come_and_no_more_than_anyone_when_dr
     fair_share = market.seats / (market.families + 1)
     low, high = _binomial_bounds(runs, fair_share)
     assert low <= bot_wins(market, opening, runs) <= high
+
+
+def test_a_fair_start_draws_only_its_first_seconds() -> None:
+    """With the draw closing at 0.3 s, about a third of the families come after it: they are
+    served as they came, behind everyone drawn, and never win a seat the early ones fill."""
+    market = Market(families=400, seats=40, fair_start_s=0.3)
+    late_winners = 0
+    for run in range(50):
+        rng = random.Random(run)  # noqa: S311  (the simulation's phones)
+        late = {family for family, at in arrivals(market, rng) if at >= market.fair_start_s}
+        assert len(late) > market.families // 4
+        late_winners += len(late & winners(market, Opening.FAIR_START, run))
+    assert late_winners == 0
