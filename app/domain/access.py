@@ -137,11 +137,12 @@ class Principal:
         )
 
     def teaches_child(self, child: ChildsTeachers) -> bool:
-        """The child's class teacher, a teacher of one of the child's courses, or, for a child in
-        a basic-care group, a care teacher of the school."""
+        """The child's class teacher, a teacher of one of the child's courses while on the
+        school's staff (a course's teacher whose grant was revoked no longer is), or, for a
+        child in a basic-care group, a care teacher of the school."""
         return (
             self.teaches_class(child.class_id)
-            or self.user_id in child.course_teachers
+            or (self.user_id in child.course_teachers and self.is_staff_of(child.scope))
             or (child.in_care_group and self.is_care_teacher_of(child.scope))
         )
 

@@ -105,6 +105,7 @@ other_class_teacher = Principal(
 course_teacher = Principal(8, grants=frozenset({Grant(Role.EXTERNAL_TEACHER, school_id=1)}))
 other_school_admin = Principal(9, grants=frozenset({Grant(Role.SCHOOL_ADMIN, school_id=2)}))
 other_school_care = Principal(10, grants=frozenset({Grant(Role.CARE_TEACHER, school_id=2)}))
+revoked_course_teacher = Principal(8)  # still named on the course, no longer on the staff
 
 
 @pytest.mark.parametrize(
@@ -118,6 +119,7 @@ other_school_care = Principal(10, grants=frozenset({Grant(Role.CARE_TEACHER, sch
         (care_teacher, _child(in_care_group=True), True),
         (other_class_teacher, _child(), False),
         (course_teacher, _child(), False),
+        (revoked_course_teacher, _child(course_teachers=frozenset({8})), False),
         (course_teacher, _child(in_care_group=True), False),
         (care_teacher, _child(), False),
         (other_school_care, _child(in_care_group=True), False),
