@@ -35,7 +35,13 @@ async def ask_to_leave(
     student_id: RowId, body: ExitRequestIn, session: SessionDep, actor: CurrentUser
 ) -> ExitRequestOut:
     request = await exits.ask_to_leave(
-        session, actor.principal, student_id, body.term_id, body.course_id, body.reason
+        session,
+        actor.principal,
+        student_id,
+        body.term_id,
+        body.course_id,
+        body.reason,
+        body.period,
     )
     return ExitRequestOut.model_validate(request)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.schedule import Period
 from app.domain.statuses import ExitState
-from app.models.base import Base, created_at_column, enum_column
+from app.models.base import Base, created_at_column, enum_column, string_enum
 
 
 class ExitRequest(Base):
@@ -21,8 +22,14 @@ class ExitRequest(Base):
             "term_id",
             "student_id",
             sql("coalesce(course_id, 0)"),
+            sql("coalesce(care_period, '')"),
             unique=True,
             postgresql_where=sql("state = 'pending'"),
+        ),
+        CheckConstraint(
+            "care_period IS NULL OR (course_id IS NULL"
+            " AND care_period IN ('after_school', 'midday'))",
+            name="care_period_known",
         ),
     )
 
@@ -30,6 +37,8 @@ class ExitRequest(Base):
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))  # None: basic care
+    # Basic care of one period (midday, after school); None: basic care at both.
+    care_period: Mapped[Period | None] = mapped_column(string_enum(Period))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     reason: Mapped[str] = mapped_column(Text)
     state: Mapped[ExitState] = mapped_column(

@@ -117,9 +117,10 @@ async def refund_care(
     students: Sequence[int] | None = None,
     until: date | None = None,
     note: str = "",
+    period: Period | None = None,
 ) -> set[int]:
     """Care the school no longer gives: the sessions `care_session_ids` (cancelled, or after a
-    place ended `until` that day, for `students`). Refunded by the term's model to the children
+    place ended `until` that day, for `students`, in `period` when given). Refunded by the term's model to the children
     charged; nothing before billing, for free care, or once the books are settled (the
     settlement closed them). The children refunded now."""
     model = CareFeeModel(term.care_fee_model)
@@ -139,7 +140,7 @@ async def refund_care(
             }  # fmt: skip
             refunded |= {row for (row,) in await session.execute(_SESSION_REFUNDS, params)}
         return refunded
-    return await _refund_months(session, term, actor_id, students, until, note)
+    return await _refund_months(session, term, actor_id, students, until, note, period)
 
 
 async def _refund_months(
@@ -149,9 +150,11 @@ async def _refund_months(
     students: Sequence[int] | None,
     until: date | None,
     note: str,
+    only: Period | None,
 ) -> set[int]:
     """Monthly: each child's months with a session left (up to `until`) against the months
-    booked; a month fewer is refunded. Never a charge: billing charges."""
+    booked, in the period `only` when given; a month fewer is refunded. Never a charge: billing
+    charges."""
     wanted = None if students is None else list(students)
     params = {"term": term.id, "students": wanted, "until": until, "zone": SCHOOL_ZONE.key}
     months = {
@@ -162,6 +165,8 @@ async def _refund_months(
     rows: list[dict[str, object]] = []
     for student, period_value, amount, entries in booked:
         period = Period(period_value)
+        if only is not None and period is not only:
+            continue
         owed = care_owed(
             CareFeeModel.MONTHLY, term.care_fee_fen, 0, months.get((student, period), 0)
         )
@@ -183,12 +188,20 @@ async def _refund_months(
 
 
 async def refund_care_after(
-    session: AsyncSession, term: Term, actor_id: int, student_id: int, last_day: date, note: str
+    session: AsyncSession,
+    term: Term,
+    actor_id: int,
+    student_id: int,
+    last_day: date,
+    note: str,
+    period: Period | None = None,
 ) -> set[int]:
     """A place ended early on `last_day` (left by request, 劝退): its care after that day is
-    refunded. Call it before the child leaves their groups."""
+    refunded, of `period` when given. Call it before the child leaves their groups."""
     groups = select(CareGroupMember.group_id).where(
-        CareGroupMember.term_id == term.id, CareGroupMember.student_id == student_id
+        CareGroupMember.term_id == term.id,
+        CareGroupMember.student_id == student_id,
+        *([CareGroupMember.period == period] if period is not None else []),
     )
     later = (
         await session.scalars(
@@ -199,7 +212,7 @@ async def refund_care_after(
             )
         )
     ).all()
-    return await refund_care(session, term, actor_id, later, [student_id], last_day, note)
+    return await refund_care(session, term, actor_id, later, [student_id], last_day, note, period)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from app.domain.access import Principal
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.leaving import decide, require_may_ask_to_leave, withdraw
 from app.domain.overrides import require_reason
+from app.domain.schedule import Period
 from app.domain.statuses import ApplicationState, EnrollmentStatus, ExitState
 from app.models import (
     CareApplication,
@@ -52,9 +53,12 @@ async def ask_to_leave(
     term_id: int,
     course_id: int | None,
     reason: str,
+    period: Period | None = None,
 ) -> ExitRequest:
-    """A guardian asks for the child to leave a place they hold: a course seat (`course_id`) or
-    the basic-care place (None)."""
+    """A guardian asks for the child to leave a place they hold: a course seat (`course_id`), or
+    basic care (None) of one period (`period`) or of both (None)."""
+    if course_id is not None and period is not None:
+        raise RuleViolation("a period names basic care: leave it out with a course")
     student = await act_for_student(session, principal, student_id)
     term = await get_or_404(session, Term, term_id, "term")
     if term.school_id != student.school_id:
@@ -63,12 +67,13 @@ async def ask_to_leave(
     require_may_ask_to_leave(
         course=course_id is not None, withdrawal_allowed=term.withdrawal_allowed
     )
-    if not await _holds(session, term_id, student_id, course_id):
+    if not await _holds(session, term_id, student_id, course_id, period):
         raise RuleViolation("the child holds no such place this term")
     request = ExitRequest(
         term_id=term_id,
         student_id=student_id,
         course_id=course_id,
+        care_period=period,
         requested_by_id=principal.user_id,
         reason=reason,
     )
@@ -84,7 +89,11 @@ async def ask_to_leave(
 
 
 async def _holds(
-    session: AsyncSession, term_id: int, student_id: int, course_id: int | None
+    session: AsyncSession,
+    term_id: int,
+    student_id: int,
+    course_id: int | None,
+    period: Period | None,
 ) -> bool:
     if course_id is not None:
         held = select(Enrollment.id).where(
@@ -98,6 +107,7 @@ async def _holds(
             CareApplication.term_id == term_id,
             CareApplication.student_id == student_id,
             CareApplication.state == ApplicationState.APPROVED,
+            *([CareApplication.period == period] if period is not None else []),
         )
     return await session.scalar(held) is not None
 
@@ -141,23 +151,28 @@ async def _end_place(
             course_ids=[request.course_id], note="退出申请",
         )  # fmt: skip
         return
+    period = request.care_period
     # Where care is charged, its sessions after today are refunded (today's was held).
     await refund_care_after(
-        session, term, principal.user_id, request.student_id, school_today(), "退出申请"
+        session, term, principal.user_id, request.student_id, school_today(), "退出申请", period
     )
     await session.execute(
         delete(CareGroupMember).where(
-            CareGroupMember.term_id == term.id, CareGroupMember.student_id == request.student_id
+            CareGroupMember.term_id == term.id,
+            CareGroupMember.student_id == request.student_id,
+            *([CareGroupMember.period == period] if period is not None else []),
         )
     )
-    # Leaving basic care leaves it at midday and after school alike, an application still
-    # waiting for its decision included (it would otherwise give the place back later).
+    # Leaving basic care leaves it at the period named, or at midday and after school alike, an
+    # application still waiting for its decision included (it would otherwise give the place
+    # back later).
     applications = await session.scalars(
         select(CareApplication)
         .where(
             CareApplication.term_id == term.id,
             CareApplication.student_id == request.student_id,
             CareApplication.state.in_(STILL_HELD),
+            *([CareApplication.period == period] if period is not None else []),
         )
         .order_by(CareApplication.id)
         .with_for_update()
@@ -191,7 +206,7 @@ async def _locked(session: AsyncSession, request_id: int) -> ExitRequest:
 
 async def _place_name(session: AsyncSession, request: ExitRequest) -> str:
     if request.course_id is None:
-        return CARE
+        return CARE if request.care_period is None else request.care_period.label
     return str(await session.scalar(select(Course.name).where(Course.id == request.course_id)))
 
 

@@ -280,3 +280,53 @@ async def test_midday_groups_meet_at_midday_and_their_roll_calls_count_as_midday
     assert "时间:11:00–13:30" in heading[1]
     assert "时段:午托" in heading[1]
     assert len(table) == 1 + len(children)
+
+
+async def test_a_family_leaves_midday_care_and_keeps_the_after_school_place(
+    running_term: RunningTerm,
+) -> None:
+    resources, world, api, families = running_term
+    term = f"/terms/{world.term_a}"
+    await api.call("PUT", f"{term}/midday-window", "admin-a", json=MIDDAY)
+    child = families[0]  # in after-school care group 1
+    async with resources.sessionmaker() as session, session.begin():
+        for period in ("after_school", "midday"):
+            await session.execute(
+                insert(CareApplication).values(
+                    term_id=world.term_a, student_id=child.student_id, period=period,
+                    state=ApplicationState.APPROVED, applied_by_id=child.user_id,
+                )
+            )  # fmt: skip
+    await api.call("POST", f"{term}/care-groups", "admin-a", params={"period": "midday"})
+    ask = {"term_id": world.term_a, "period": "midday", "reason": "中午由家长接回午休"}
+    requests = f"/students/{child.student_id}/exit-requests"
+    with_course = {**ask, "course_id": world.course_a}
+    await api.call("POST", requests, child, 422, json=with_course)
+    asked = await api.call("POST", requests, child, 201, json=ask)
+    assert asked["period"] == "midday"
+    await api.call("POST", f"/exit-requests/{asked['id']}/decision", "admin-a",
+                   json={"approve": True})  # fmt: skip
+    async with resources.sessionmaker() as session:
+        places = (
+            await session.scalars(
+                select(CareGroupMember.period).where(
+                    CareGroupMember.term_id == world.term_a,
+                    CareGroupMember.student_id == child.student_id,
+                )
+            )
+        ).all()
+        states = dict(
+            (
+                await session.execute(
+                    select(CareApplication.period, CareApplication.state).where(
+                        CareApplication.term_id == world.term_a,
+                        CareApplication.student_id == child.student_id,
+                    )
+                )
+            ).all()
+        )
+    assert places == ["after_school"]
+    assert states == {
+        "after_school": ApplicationState.APPROVED,
+        "midday": ApplicationState.WITHDRAWN,
+    }
