@@ -83,11 +83,6 @@ def care_owed(model: CareFeeModel, fee_fen: int, sessions: int, months: int) -> 
     return CareOwed(units, units * fee_fen)
 
 
-def months_of(dates: Iterable[date]) -> int:
-    """The calendar months with at least one of `dates`."""
-    return len({(day.year, day.month) for day in dates})
-
-
 def care_adjustment(owed: CareOwed, booked_fen: int) -> tuple[LedgerKind, int] | None:
     """The entry that brings what is booked for a child's care to what is owed: a charge for
     more, a refund for less, nothing when they agree."""

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
 from typing import Protocol
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(1, 8)
@@ -121,18 +123,26 @@ class Timetable:
                     f"midday care must end by {earliest:%H:%M}, when after-school care starts"
                 )
 
-    def rules(self, period: Period) -> dict[int, GradeRule]:
-        """The rules by grade that an offering of `period` meets within. Raises ValueError for
-        midday care in a term that offers none."""
+    def rules(self, period: Period) -> Mapping[int, GradeRule]:
+        """The rules by grade that an offering of `period` meets within (asked once per course
+        on the catalogue's path: nothing is built anew). Raises ValueError for midday care in a
+        term that offers none."""
         if period is Period.AFTER_SCHOOL:
-            return dict(self.grades)
+            return self.grades
         if self.midday is None:
             raise ValueError("the term offers no midday care: set its midday window first")
-        window = self.midday
-        return {
+        return _midday_rules(self.midday)
+
+
+@cache
+def _midday_rules(window: MiddayWindow) -> Mapping[int, GradeRule]:
+    """Every grade in care through the midday window, on every school day."""
+    return MappingProxyType(
+        {
             grade: GradeRule(grade, window.start, window.end, window.summer_end, SCHOOL_WEEK)
             for grade in GRADES
         }
+    )
 
 
 @dataclass(frozen=True)

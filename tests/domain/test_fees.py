@@ -18,7 +18,6 @@ from app.domain.fees import (
     care_owed,
     check_care_fee,
     course_charge,
-    months_of,
     settlement_amount,
     sign_is_right,
     statement,
@@ -121,6 +120,11 @@ def test_the_school_summary_adds_up_the_statements(
     # Every fen paid either pays a fee or goes back; every fee is paid or collected.
     assert summary.paid - summary.returned + summary.collected == summary.income
     assert summary.surplus == summary.income - spending
+
+
+def months_of(dates: list[date]) -> int:
+    """The calendar months with at least one of `dates` (the service counts them in SQL)."""
+    return len({(day.year, day.month) for day in dates})
 
 
 def test_care_is_owed_by_session_or_by_month_begun_and_nothing_when_free() -> None:
