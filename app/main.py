@@ -22,6 +22,7 @@ from app.api import (
     conduct,
     courses,
     districts,
+    draws,
     enrollments,
     exits,
     export_jobs,
@@ -80,7 +81,7 @@ it. 所有错误均以 `application/problem+json` 返回,前端请依据 `slug` 
 # The grab's routers first: a request is matched against the routes in order, and the grab is
 # the route the opening second hammers.
 RESOURCE_ROUTERS = (
-    enrollments, rounds, seats, auth, me, districts, schools, terms, courses, students, bindings,
+    enrollments, rounds, draws, seats, auth, me, districts, schools, terms, courses, students, bindings,
     imports, care, care_groups, overrides, audit, waitlist, publications, sessions, attendance,
     leave, policies, fees, workload, feedback, exports, export_jobs, opening, calendar_feeds,
     exits, clearing, conduct, outside,

@@ -20,6 +20,7 @@ from app.api.schemas.enrollments import (
 from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.metrics import ServiceMetrics
+from app.persistence.draws import HeldAttempt
 from app.resources import Resources
 from app.services import enrollments
 
@@ -34,6 +35,10 @@ GRAB_CONFIRMED_EXAMPLE = {
     "created_at": "2026-09-01T11:00:00.012000+08:00",
 }  # fmt: skip
 GRAB_PENDING_EXAMPLE = {**GRAB_CONFIRMED_EXAMPLE, "id": None, "status": "pending"}
+GRAB_IN_DRAW_EXAMPLE = {
+    **GRAB_PENDING_EXAMPLE, "status": "in_draw", "opening": "fair_start",
+    "draw_at": "2026-09-01T11:00:10+08:00", "choices": [7],
+}  # fmt: skip
 
 router = APIRouter(prefix=API_PREFIX, tags=["enrollments"])
 
@@ -46,6 +51,11 @@ limit, and a seat is left.
 - `201` with `"status": "confirmed"`: the seat is yours and written to the database.
 - `202` with `"status": "pending"`: the seat is yours and will be written within seconds; it reads
   as confirmed once written.
+- `202` with `"status": "in_draw"`: the term's round one opens by a draw (`opening` is
+  `fair_start` or `ranked`, see `GET /terms/{term_id}/draw`); the attempt is entered, the course
+  added to the child's choices (`choices`, most wanted first), and seats are given when the draw
+  is served at `draw_at` (a fair start's attempts held after `draw_at` follow the drawn ones, as
+  they came). The family is told its place and result by a notice.
 - `409` with a slug: `course-full`, `already-enrolled`, `time-conflict`, `window-not-open`,
   `window-closed`, `not-eligible`, `prerequisites-missing`, `limit-reached`, `not-in-round`,
   `course-cancelled`. `403 not-your-child`, `429 rate-limited` and `503 engine-rebuilding` carry
@@ -54,7 +64,8 @@ limit, and a seat is left.
 Send an `Idempotency-Key` (any unique string per attempt, e.g. a UUID): repeating a request with the
 same key returns the first answer and never takes a second seat.
 
-抢课:先到先得,报满为止。请在请求头携带 `Idempotency-Key`,重试时使用同一值,不会重复占位。
+抢课:先到先得,报满为止。学校选择"公平开局"或"志愿抽签"时,第一轮的请求进入抽签(`in_draw`),
+按公开可验证的抽签顺序录取。请在请求头携带 `Idempotency-Key`,重试时使用同一值,不会重复占位。
 """
 
 
@@ -69,8 +80,15 @@ same key returns the first answer and never takes a second seat.
         201: {"content": {"application/json": {"example": GRAB_CONFIRMED_EXAMPLE}}},
         202: {
             "model": EnrollmentOut,
-            "description": "Accepted, being written · 已受理",
-            "content": {"application/json": {"example": GRAB_PENDING_EXAMPLE}},
+            "description": "Accepted, being written, or entered in the draw · 已受理或已进入抽签",
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "pending": {"value": GRAB_PENDING_EXAMPLE},
+                        "in_draw": {"value": GRAB_IN_DRAW_EXAMPLE},
+                    }
+                }
+            },
         },
         **problem_responses(
             401,
@@ -130,6 +148,15 @@ async def answer_grab(
         metrics.grab_answered(refusal.slug)
         resources.tally.record(term_id, refusal.slug)
         return domain_problem(refusal, request)
+    if isinstance(outcome, HeldAttempt):
+        metrics.grab_answered("in_draw")
+        resources.tally.record(term_id, "in_draw")
+        held = EnrollmentOut(
+            id=None, student_id=outcome.student_id, course_id=outcome.course_id,
+            status="in_draw", round=1, created_at=outcome.arrived_at,
+            opening=outcome.opening, draw_at=outcome.draw_at, choices=outcome.choices,
+        )  # fmt: skip
+        return JSONResponse(held.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
     answered = "confirmed" if outcome.confirmed else "pending"
     metrics.grab_answered(answered)
     resources.tally.record(term_id, answered)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.eligibility import slot_of
 from app.domain.errors import NotFound
+from app.domain.opening import draw_moment
 from app.domain.statuses import BindingStatus, CourseStatus, EnrollmentStatus
 from app.grab.engine import ArmedCourse, ArmedStudent, ArmedWindow, SeatEngine
 from app.grab.persister import persist_stream
@@ -87,6 +88,7 @@ async def lock_engine_term(session: AsyncSession, term_id: int) -> None:
 
 
 def armed_window(term: Term) -> ArmedWindow:
+    draw_at = draw_moment(term.opening, term.grab_opens_at, term.closes_at, term.fair_start_s)
     return ArmedWindow(
         grab_opens_ms=_ms(term.grab_opens_at),
         closes_ms=_ms(term.closes_at),
@@ -95,6 +97,7 @@ def armed_window(term: Term) -> ArmedWindow:
         max_courses=term.max_extension_courses,
         limit_per_parent=term.grab_limit_per_parent or "",
         limit_per_ip=term.grab_limit_per_ip or "",
+        draw_at_ms=_ms(draw_at) if draw_at is not None and term.drawn_at is None else 0,
     )
 
 

@@ -33,6 +33,7 @@ class GrabCode(StrEnum):
     NOT_YOUR_CHILD = "not-your-child"
     IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused"
     NOT_ADMITTED = "not-admitted"  # the gate turned the attempt away (its reply says why)
+    HELD = "held"  # round one waits for its draw: the attempt is an entry, not a seat
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class ArmedWindow:
     max_courses: int
     limit_per_parent: str = ""  # empty: the deployment's limit
     limit_per_ip: str = ""
+    # While round one waits for its draw (app/domain/opening.py), when the draw is due; 0 when
+    # the grab gives seats as they come.
+    draw_at_ms: int = 0
 
     def mapping(self) -> dict[str, int | str]:
         return {
@@ -99,6 +103,7 @@ class ArmedWindow:
             "max_courses": self.max_courses,
             "limit_per_parent": self.limit_per_parent,
             "limit_per_ip": self.limit_per_ip,
+            "draw_at": self.draw_at_ms,
         }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.errors import Conflict, NotFound
+from app.domain.opening import Opening
 from app.grab.arming import arm_term
 from app.grab.engine import SeatEngine
 from app.grab.persister import persist_stream
@@ -166,6 +167,8 @@ async def reconcile(
         report.drift = await _drift(session, engine, term_id)
         term = await session.get(Term, term_id)
         assert term is not None
+        if term.opening is not Opening.FCFS and term.drawn_at is None:
+            raise Conflict("round one's draw is not served yet: its seats are still to be given")
         open_anyway = round_closed == 2 and term.under_min_after_round2 is UnderMinPolicy.OPEN
         report.cancelled = sorted(
             await session.scalars(_CANCEL, {"term_id": term_id, "open_anyway": open_anyway})

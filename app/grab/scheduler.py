@@ -10,10 +10,13 @@ import structlog
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.domain.opening import Opening
 from app.grab.engine import SeatEngine
 from app.grab.reconciler import reconcile
 from app.grab.service import GrabService
+from app.grab.sync import EngineSync
 from app.models import ReconcileRun, Term
+from app.persistence.draws import draw_due_at
 
 log = structlog.get_logger("app.grab.scheduler")
 RECONCILE_LOCK_S = 300
@@ -65,6 +68,20 @@ async def reconcile_closed_rounds(
                 await engine.redis.delete(lock)
 
 
+async def serve_due_draws(sessionmaker: async_sessionmaker[AsyncSession], sync: EngineSync) -> None:
+    """Serve every draw that is due (before the reconciler, which waits for it)."""
+    now = datetime.now(UTC)
+    async with sessionmaker() as session:
+        waiting = await session.scalars(
+            select(Term).where(
+                Term.opening != Opening.FCFS, Term.drawn_at.is_(None), Term.grab_opens_at <= now
+            )
+        )
+        due = [term.id for term in waiting if (draw_due_at(term) or now) <= now]
+    for term_id in due:
+        await sync.serve_draw(term_id, now)
+
+
 async def keep_armed(
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: SeatEngine,
@@ -78,6 +95,7 @@ async def keep_armed(
             for term_id in await terms_to_arm(sessionmaker, lead):
                 if not await engine.is_armed(term_id):
                     await grabs.rearm_soon(term_id)
+            await serve_due_draws(sessionmaker, grabs.sync)
             await reconcile_closed_rounds(sessionmaker, engine, RECONCILE_WITHIN)
         except asyncio.CancelledError:
             raise

@@ -38,6 +38,7 @@ from app.grab.ratelimit import GrabGate
 from app.grab.sync import EngineSync
 from app.grab.writer import GrabWriter
 from app.models import Course, CourseKind
+from app.persistence.draws import HeldAttempt, hold_attempt
 from app.persistence.engine_changes import StudentChanged
 
 log = structlog.get_logger("app.grab")
@@ -138,7 +139,7 @@ class GrabService:
         idempotency_key: str,
         gate: GrabGate | None = None,
         client_ip: str = "",
-    ) -> GrabOutcome:
+    ) -> GrabOutcome | HeldAttempt:
         """One grab; through `gate` (rate limits, one attempt in flight per parent) when given,
         in the same round trip to Redis. Redis out of reach at any step answers 503: what the
         engine took before that is in its stream, and the same attempt sent again replays it."""
@@ -159,7 +160,7 @@ class GrabService:
         idempotency_key: str,
         gate: GrabGate | None,
         client_ip: str,
-    ) -> GrabOutcome:
+    ) -> GrabOutcome | HeldAttempt:
         gate_call = await gate.call(term_id, user_id, client_ip, idempotency_key) if gate else None
         gate_reply, result = await self.engine.grab(
             term_id, student_id, course_id, user_id, idempotency_key, gate_call
@@ -186,9 +187,34 @@ class GrabService:
             )
         if result.code is GrabCode.UNKNOWN_COURSE:
             await self._explain_unknown(term_id, student_id, course_id)
+        if result.code is GrabCode.HELD:
+            return await self._hold(term_id, student_id, course_id, user_id, result)
         if result.code is not GrabCode.OK:
             raise REFUSALS[result.code.value]()
         return await self._write(term_id, student_id, course_id, user_id, idempotency_key, result)
+
+    async def _hold(
+        self, term_id: int, student_id: int, course_id: int, user_id: int, result: GrabResult
+    ) -> HeldAttempt:
+        """An attempt the engine held for round one's draw: written as an entry before the family
+        is told it is in the draw. When the draw was served meanwhile the engine is behind: it
+        catches up, and the attempt is sent again."""
+        arrived_at = datetime.fromtimestamp(result.grabbed_at_ms / 1000, UTC)
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                held = await hold_attempt(
+                    session, term_id, student_id, course_id, user_id, arrived_at
+                )
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("hold_unwritten", term_id=term_id, error_type=type(error).__name__)
+            raise DatabaseUnavailable(
+                "the attempt could not be entered in the draw just now; send it again",
+                retry_after=RETRY_AFTER_S,
+            ) from error
+        if held is None:
+            await self.rearm_soon(term_id, stale=True)
+            raise EngineRebuilding(retry_after=RETRY_AFTER_S)
+        return held
 
     async def _write(
         self,

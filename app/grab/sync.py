@@ -35,6 +35,7 @@ from app.grab.arming import (
     armed_window,
     lock_engine_term,
 )
+from app.grab.draws import DrawReport, serve_due_draw
 from app.grab.engine import SeatEngine
 from app.grab.figures import one_term_figures, redis_roundtrip_s, term_figures
 from app.grab.reconciler import ReconcileReport, reconcile
@@ -167,8 +168,6 @@ class EngineSync:
             if term is None:
                 return False
             calls: list[ScriptCall] = []
-            if work.window:
-                calls.append(self.engine.update_window_call(term_id, armed_window(term)))
             if work.every_course or work.courses:
                 only = None if work.every_course else work.courses
                 for course in await armed_courses(session, term, only):
@@ -183,6 +182,9 @@ class EngineSync:
                     else self.engine.release_call
                 )
                 calls.append(seat_call(term_id, seat.student_id, seat.course_id))
+            if work.window:
+                # Last: a draw's seats are all taken before its end of holding lets grabs in.
+                calls.append(self.engine.update_window_call(term_id, armed_window(term)))
             replies: list[Any] = []
             for start in range(0, len(calls), PIPELINE_CHUNK):
                 chunk = calls[start : start + PIPELINE_CHUNK]
@@ -194,6 +196,11 @@ class EngineSync:
         report = await arm_term(self.sessionmaker, self.engine, term_id)
         self.owed.discard(term_id)
         return report
+
+    async def serve_draw(self, term_id: int, now: datetime) -> DrawReport:
+        """Serve round one's draw if due; its seats reach the engine before its end of holding."""
+        async with self.transaction() as session:
+            return await serve_due_draw(session, term_id, now)
 
     async def reconcile(self, term_id: int, actor_id: int | None) -> ReconcileReport:
         """Close the round's books: cancel courses under their minimum, repair the engine."""

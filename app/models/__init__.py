@@ -12,6 +12,7 @@ from app.models.committee import SettlementCosign
 from app.models.conduct import ConductIncident
 from app.models.courses import GRABBABLE, Course, CourseKind
 from app.models.database_identity import DatabaseIdentity
+from app.models.draws import DrawEntry
 from app.models.enrollments import Enrollment
 from app.models.exits import ExitRequest
 from app.models.export_jobs import ExportJob
@@ -57,6 +58,7 @@ __all__ = [
     "CourseKind",
     "DatabaseIdentity",
     "District",
+    "DrawEntry",
     "DutyKind",
     "DutyRecord",
     "Enrollment",

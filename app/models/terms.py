@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.committee import DEFAULT_SHARES
 from app.domain.fees import CareFeeModel
+from app.domain.opening import Opening
 from app.models.base import Base, Versioned, created_at_column, enum_column, string_enum
 
 DEFAULT_SHARES_JSON = json.dumps(
@@ -80,6 +81,14 @@ class Term(Versioned, Base):
             "care_fee_model IN ('free', 'per_session', 'monthly')"
             " AND (care_fee_model = 'free') = (care_fee_fen = 0) AND care_fee_fen >= 0",
             name="care_fee",
+        ),
+        CheckConstraint(
+            "opening IN ('fcfs', 'fair_start', 'ranked')"
+            " AND fair_start_s BETWEEN 1 AND 600 AND choices_max BETWEEN 1 AND 10"
+            " AND (opening = 'fcfs') = (draw_seed IS NULL)"
+            " AND (draw_seed IS NULL) = (draw_commitment IS NULL)"
+            " AND (drawn_at IS NULL OR opening <> 'fcfs')",
+            name="opening",
         ),
     )
 
@@ -141,6 +150,16 @@ class Term(Versioned, Base):
         string_enum(CareFeeModel), server_default=CareFeeModel.FREE.value
     )
     care_fee_fen: Mapped[int] = mapped_column(Integer, server_default="0")
+    # How round one opens (app/domain/opening.py), and its draw: the secret seed (revealed once
+    # drawn), the commitment published before, and when the draw was served.
+    opening: Mapped[Opening] = mapped_column(
+        string_enum(Opening), server_default=Opening.FCFS.value
+    )
+    fair_start_s: Mapped[int] = mapped_column(SmallInteger, server_default="10")
+    choices_max: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    draw_seed: Mapped[str | None] = mapped_column(String(64))
+    draw_commitment: Mapped[str | None] = mapped_column(String(64))
+    drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

@@ -3,9 +3,11 @@ written (a resent notice is the same text, which DingTalk delivers at most once 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.models import Course, DrawEntry, Term
 from app.notify.outbox import NewNotice, local_time
 
 
@@ -57,4 +59,26 @@ def round_two_opens(
         # One notice per child and guardian, however many of the child's courses were cancelled.
         dedupe_key=f"round-two-open:{term_id}:{seat.student_id}:{seat.guardian_id}",
         deliver_after=opens_at,
+    )
+
+
+def draw_served(
+    term: Term, entry: DrawEntry, student_name: str, courses: Mapping[int, Course], user_id: int
+) -> NewNotice:
+    """The family's place in the draw and what it was given."""
+    given = "、".join(f"「{courses[c].name}」" for c in entry.given or [])
+    outcome = (
+        f"已录取：{given}。"
+        if given
+        else "所选课程均已满或不符合条件，未能录取；可在仍有名额的课程中继续报名。"
+    )
+    return NewNotice(
+        user_id=user_id,
+        kind="draw_served",
+        title="抽签结果通知",
+        body=(
+            f"{term.name}第一轮报名抽签已完成，{student_name}的顺位为第{entry.place}位。{outcome}"
+            "抽签种子已公开，可在报名页面核验。"
+        ),
+        dedupe_key=f"draw-served:{term.id}:{entry.student_id}:{user_id}",
     )

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.base import RequestBody, ResponseBody, RowId, SchoolTime
+from app.domain.opening import Opening
 from app.models import Enrollment
 
 # The Idempotency-Key rule, shared by the grab's route and its fast entry.
@@ -21,7 +22,7 @@ class GrabIn(RequestBody):
     course_id: RowId = Field(ge=1, le=2**31 - 1)
 
 
-EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed"]
+EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed", "in_draw"]
 
 
 class EnrollmentOut(ResponseBody):
@@ -29,10 +30,25 @@ class EnrollmentOut(ResponseBody):
     student_id: RowId
     course_id: RowId
     status: EnrollmentState = Field(
-        description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), dismissed"
+        description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), "
+        "dismissed, or, answering a grab while round one waits for its draw, in_draw (已进入抽签)"
     )
     round: int = Field(examples=[1], description="1, or 2 for the second round · 报名轮次")
-    created_at: SchoolTime = Field(description="When the seat was granted, by the engine's clock")
+    created_at: SchoolTime = Field(
+        description="When the seat was granted (in the draw: when the attempt arrived), by the "
+        "engine's clock"
+    )
+    opening: Opening | None = Field(
+        default=None,
+        description="In the draw only: how the term's round one opens · 开放方式(仅抽签时)",
+    )
+    draw_at: SchoolTime | None = Field(
+        default=None, description="In the draw only: when the draw is due · 抽签时间"
+    )
+    choices: list[int] | None = Field(
+        default=None,
+        description="In the draw only: the family's choices so far, most wanted first · 志愿顺序",
+    )
 
 
 def enrollment_out(enrollment: Enrollment) -> EnrollmentOut:

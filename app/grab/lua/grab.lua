@@ -9,7 +9,9 @@
 -- ARGV: 1 student id, 2 course id, 3 user id, 4 idempotency key (for the stream), 5 its TTL (s),
 --       6 '1' when gated: the attempt must hold the turn, 7 the identity of the database the
 --       caller writes to: a term armed from another database is not trusted
--- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug.
+-- Returns {code, seats left, round, grab id, grabbed at (ms)}; code "ok" or a refusal slug, or
+-- "held" while round one waits for its draw: the attempt passed every rule but the seat count,
+-- and becomes an entry of the draw (the grab id is then the draw's due time, ms).
 
 local function fields(value)
   local parts = {}
@@ -47,7 +49,7 @@ elseif ARGV[6] == '1' then
   return {'not-admitted', -1, 0, '', 0}
 end
 
-local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses', 'db')
+local armed = redis.call('HMGET', KEYS[1], 'grab_opens', 'closes', 'round2_opens', 'round2_closes', 'max_courses', 'db', 'draw_at')
 if not armed[1] or armed[6] ~= ARGV[7] then
   return {'engine-rebuilding', -1, 0, '', 0}
 end
@@ -121,6 +123,12 @@ for other_id in string.gmatch(held, '%d+') do
 end
 if count >= tonumber(armed[5]) then
   return {'limit-reached', -1, round, '', now}
+end
+
+-- Held until the draw is served, even past its due time: those held late follow the drawn.
+local draw_at = tonumber(armed[7] or '0') or 0
+if round == 1 and draw_at > 0 then
+  return {'held', -1, round, tostring(draw_at), now}
 end
 
 local seats = tonumber(redis.call('HGET', KEYS[2], course_id) or '0')
