@@ -22,7 +22,6 @@ from app.api.schemas.draws import (
 )
 from app.domain.draw import verify_draw
 from app.models import DrawEntry, Term
-from app.persistence.draws import draw_due_at
 from app.services import draws
 from app.services.common import Reach, term_in_reach
 
@@ -174,7 +173,7 @@ async def enter_draw(
     )
     term = await session.get(Term, term_id)
     assert term is not None
-    return _entry_out(entry, draw_due_at(term))
+    return _entry_out(entry, term.draw_at)
 
 
 @router.get(
@@ -196,7 +195,7 @@ async def get_draw_entry(
     term_id: RowId, student_id: RowId, session: SessionDep, actor: CurrentUser
 ) -> EntryOut:
     entry, term = await draws.entry_of(session, actor.principal, term_id, student_id)
-    return _entry_out(entry, draw_due_at(term))
+    return _entry_out(entry, term.draw_at)
 
 
 @router.post(

@@ -20,7 +20,6 @@ from app.api.schemas.enrollments import (
 from app.domain.errors import DomainError
 from app.domain.grab_errors import IdempotencyKeyMissing
 from app.metrics import ServiceMetrics
-from app.persistence.draws import HeldAttempt
 from app.resources import Resources
 from app.services import enrollments
 
@@ -148,13 +147,15 @@ async def answer_grab(
         metrics.grab_answered(refusal.slug)
         resources.tally.record(term_id, refusal.slug)
         return domain_problem(refusal, request)
-    if isinstance(outcome, HeldAttempt):
+    if outcome.held is not None:
+        held_attempt = outcome.held
         metrics.grab_answered("in_draw")
         resources.tally.record(term_id, "in_draw")
         held = EnrollmentOut(
             id=None, student_id=outcome.student_id, course_id=outcome.course_id,
-            status="in_draw", round=1, created_at=outcome.arrived_at,
-            opening=outcome.opening, draw_at=outcome.draw_at, choices=outcome.choices,
+            status="in_draw", round=1, created_at=held_attempt.arrived_at,
+            opening=held_attempt.opening, draw_at=held_attempt.draw_at,
+            choices=held_attempt.choices,
         )  # fmt: skip
         return JSONResponse(held.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
     answered = "confirmed" if outcome.confirmed else "pending"

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.eligibility import slot_of
 from app.domain.errors import NotFound
-from app.domain.opening import draw_moment
 from app.domain.statuses import BindingStatus, CourseStatus, EnrollmentStatus
 from app.grab.engine import ArmedCourse, ArmedStudent, ArmedWindow, SeatEngine
 from app.grab.persister import persist_stream
@@ -88,7 +87,7 @@ async def lock_engine_term(session: AsyncSession, term_id: int) -> None:
 
 
 def armed_window(term: Term) -> ArmedWindow:
-    draw_at = draw_moment(term.opening, term.grab_opens_at, term.closes_at, term.fair_start_s)
+    draw_at = term.draw_at
     return ArmedWindow(
         grab_opens_ms=_ms(term.grab_opens_at),
         closes_ms=_ms(term.closes_at),

@@ -29,7 +29,7 @@ from app.grab.arming import armed_courses, armed_students
 from app.models import GRABBABLE, Course, DrawEntry, Enrollment
 from app.notify import messages
 from app.notify.outbox import enqueue, guardians_of
-from app.persistence.draws import draw_due_at, locked_term
+from app.persistence.draws import locked_term
 from app.persistence.engine_changes import SeatTaken, TermChanged, record
 
 log = structlog.get_logger("app.grab.draws")
@@ -55,7 +55,7 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
         raise RuleViolation("this term's round one is first come first served: it has no draw")
     if term.drawn_at is not None:
         return DrawReport(term_id, term.opening.value, term.drawn_at, already_served=True)
-    draw_at = draw_due_at(term)
+    draw_at = term.draw_at
     assert draw_at is not None
     if now < draw_at:
         raise Conflict(f"the draw is due at {draw_at.isoformat()}")

@@ -16,7 +16,6 @@ from app.grab.reconciler import reconcile
 from app.grab.service import GrabService
 from app.grab.sync import EngineSync
 from app.models import ReconcileRun, Term
-from app.persistence.draws import draw_due_at
 
 log = structlog.get_logger("app.grab.scheduler")
 RECONCILE_LOCK_S = 300
@@ -77,7 +76,7 @@ async def serve_due_draws(sessionmaker: async_sessionmaker[AsyncSession], sync: 
                 Term.opening != Opening.FCFS, Term.drawn_at.is_(None), Term.grab_opens_at <= now
             )
         )
-        due = [term.id for term in waiting if (draw_due_at(term) or now) <= now]
+        due = [term.id for term in waiting if (term.draw_at or now) <= now]
     for term_id in due:
         await sync.serve_draw(term_id, now)
 

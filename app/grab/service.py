@@ -76,6 +76,8 @@ class GrabOutcome:
     confirmed: bool
     grabbed_at: datetime
     grab_id: str
+    # Round one waits for its draw: no seat, the attempt entered in the draw.
+    held: HeldAttempt | None = None
 
 
 class GrabService:
@@ -139,7 +141,7 @@ class GrabService:
         idempotency_key: str,
         gate: GrabGate | None = None,
         client_ip: str = "",
-    ) -> GrabOutcome | HeldAttempt:
+    ) -> GrabOutcome:
         """One grab; through `gate` (rate limits, one attempt in flight per parent) when given,
         in the same round trip to Redis. Redis out of reach at any step answers 503: what the
         engine took before that is in its stream, and the same attempt sent again replays it."""
@@ -160,7 +162,7 @@ class GrabService:
         idempotency_key: str,
         gate: GrabGate | None,
         client_ip: str,
-    ) -> GrabOutcome | HeldAttempt:
+    ) -> GrabOutcome:
         gate_call = await gate.call(term_id, user_id, client_ip, idempotency_key) if gate else None
         gate_reply, result = await self.engine.grab(
             term_id, student_id, course_id, user_id, idempotency_key, gate_call
@@ -195,7 +197,7 @@ class GrabService:
 
     async def _hold(
         self, term_id: int, student_id: int, course_id: int, user_id: int, result: GrabResult
-    ) -> HeldAttempt:
+    ) -> GrabOutcome:
         """An attempt the engine held for round one's draw: written as an entry before the family
         is told it is in the draw. When the draw was served meanwhile the engine is behind: it
         catches up, and the attempt is sent again."""
@@ -214,7 +216,7 @@ class GrabService:
         if held is None:
             await self.rearm_soon(term_id, stale=True)
             raise EngineRebuilding(retry_after=RETRY_AFTER_S)
-        return held
+        return GrabOutcome(None, student_id, course_id, 1, False, arrived_at, "", held)
 
     async def _write(
         self,

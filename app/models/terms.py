@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.committee import DEFAULT_SHARES
 from app.domain.fees import CareFeeModel
-from app.domain.opening import Opening
+from app.domain.opening import Opening, draw_moment
 from app.models.base import Base, Versioned, created_at_column, enum_column, string_enum
 
 DEFAULT_SHARES_JSON = json.dumps(
@@ -163,3 +163,8 @@ class Term(Versioned, Base):
     billed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
+
+    @property
+    def draw_at(self) -> datetime | None:
+        """When round one's draw is due; None when it opens first come first served."""
+        return draw_moment(self.opening, self.grab_opens_at, self.closes_at, self.fair_start_s)

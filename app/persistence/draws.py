@@ -10,12 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound, NotYourChild, RuleViolation
-from app.domain.opening import Opening, draw_moment
+from app.domain.opening import Opening
 from app.models import Term
-
-
-def draw_due_at(term: Term) -> datetime | None:
-    return draw_moment(term.opening, term.grab_opens_at, term.closes_at, term.fair_start_s)
 
 
 async def locked_term(session: AsyncSession, term_id: int, *, exclusive: bool) -> Term:
@@ -74,7 +70,7 @@ async def hold_attempt(
     when the draw was served meanwhile (the engine has not learnt it yet). The engine checked
     the attempt against its rules; the binding is checked again here, as it is written."""
     term = await locked_term(session, term_id, exclusive=False)
-    draw_at = draw_due_at(term)
+    draw_at = term.draw_at
     if draw_at is None or term.drawn_at is not None:
         return None
     choices = await session.scalar(

@@ -32,7 +32,7 @@ from app.domain.opening import (
 from app.domain.schedule import DateRange
 from app.domain.statuses import CourseStatus
 from app.models import GRABBABLE, Course, DrawEntry, SchoolClass, Student, Term
-from app.persistence.draws import draw_due_at, locked_term
+from app.persistence.draws import locked_term
 from app.persistence.engine_changes import TermChanged, record
 from app.services.access import followed_student
 from app.services.common import Reach, term_in_reach
@@ -181,7 +181,7 @@ async def draw_of(session: AsyncSession, principal: Principal, term_id: int) -> 
         entrants = await session.scalar(
             select(func.count()).select_from(DrawEntry).where(DrawEntry.term_id == term_id)
         )
-        return DrawView(term, draw_due_at(term), scope, entrants or 0, [], [])
+        return DrawView(term, term.draw_at, scope, entrants or 0, [], [])
     rows = (
         await session.execute(
             select(DrawEntry.student_id, DrawEntry.late)
@@ -191,7 +191,7 @@ async def draw_of(session: AsyncSession, principal: Principal, term_id: int) -> 
     ).all()
     drawn = [student for student, late in rows if not late]
     late = [student for student, late in rows if late]
-    return DrawView(term, draw_due_at(term), scope, len(rows), drawn, late)
+    return DrawView(term, term.draw_at, scope, len(rows), drawn, late)
 
 
 async def entry_of(

@@ -198,6 +198,27 @@ CATALOG: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/terms/{term_id}/arm"): lambda w: Call(f"/api/v1/terms/{w.term_a}/arm"),
     ("GET", "/api/v1/terms/{term_id}/opening"): lambda w: Call(f"/api/v1/terms/{w.term_a}/opening"),
     ("GET", "/admin/opening"): lambda w: Call("/admin/opening", params={"term_id": w.term_a}),
+    ("PUT", "/api/v1/terms/{term_id}/opening-mode"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/opening-mode", {"opening": "ranked", "choices_max": 2}
+    ),
+    ("GET", "/api/v1/terms/{term_id}/draw"): lambda w: Call(f"/api/v1/terms/{w.term_a}/draw"),
+    ("POST", "/api/v1/terms/{term_id}/draw"): lambda w: Call(f"/api/v1/terms/{w.term_a}/draw"),
+    ("PUT", "/api/v1/terms/{term_id}/draw/entries/{student_id}"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/draw/entries/{w.student_1}", {"course_ids": [w.course_a]}
+    ),
+    ("GET", "/api/v1/terms/{term_id}/draw/entries/{student_id}"): lambda w: Call(
+        f"/api/v1/terms/{w.term_a}/draw/entries/{w.student_1}"
+    ),
+    ("POST", "/api/v1/draw-verifications"): lambda w: Call(
+        "/api/v1/draw-verifications",
+        {
+            "seed": "3f" * 32,
+            "commitment": "a1" * 32,
+            "scope": "term:1:round:1:ranked",
+            "entrants": [1, 2],
+            "order": [2, 1],
+        },
+    ),
     ("POST", "/api/v1/terms/{term_id}/reconcile"): lambda w: Call(
         f"/api/v1/terms/{w.term_a}/reconcile"
     ),

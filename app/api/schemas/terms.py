@@ -19,6 +19,7 @@ from app.api.schemas.base import (
 )
 from app.domain.committee import DEFAULT_SHARES, SpendingShare, check_shares
 from app.domain.fees import CareFeeModel
+from app.domain.opening import Opening
 from app.domain.schedule import MiddayWindow
 from app.models import UnderMinPolicy
 
@@ -339,6 +340,13 @@ class TermOut(ResponseBody):
     care_fee_fen: int
     billed_at: SchoolTime | None = Field(description="When the term was first billed")
     settled_at: SchoolTime | None = Field(description="Settled (期末结算): the ledger is closed")
+    opening: Opening = Field(
+        description="How round one opens: fcfs (先到先得), fair_start (公平开局), ranked (志愿抽签); "
+        "see `GET /terms/{id}/draw`"
+    )
+    draw_at: SchoolTime | None = Field(description="When round one's draw is due · 抽签时间")
+    draw_commitment: str | None = Field(description="The draw's published commitment · 承诺值")
+    drawn_at: SchoolTime | None = Field(description="When the draw was served · 抽签完成时间")
     version: int
 
 
