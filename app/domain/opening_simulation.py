@@ -9,18 +9,12 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from enum import StrEnum
 
 from app.domain.draw import draw_order, fair_start_order, serve_in_order
+from app.domain.opening import Opening
 
 BOT = 0  # the family with the script
 COURSE = 1
-
-
-class Opening(StrEnum):
-    FCFS = "fcfs"
-    FAIR_START = "fair_start"
-    RANKED = "ranked"
 
 
 @dataclass(frozen=True)
