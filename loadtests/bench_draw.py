@@ -18,7 +18,8 @@ import random
 import time
 
 from app.domain.draw import commitment, draw_order, new_seed, serve_in_order, verify_draw
-from app.domain.opening_simulation import Market, Opening, bot_wins
+from app.domain.opening import Opening
+from app.domain.opening_simulation import Market, bot_wins
 
 DRAW_TARGET_S = 1.0
 

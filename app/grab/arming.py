@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import String, and_, cast, exists, func, select, text
+from sqlalchemy import Select, String, and_, cast, exists, func, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -134,7 +134,7 @@ async def armed_courses(
 
 
 async def armed_students(
-    session: AsyncSession, term: Term, only: Collection[int] | None = None
+    session: AsyncSession, term: Term, only: Collection[int] | Select[int] | None = None
 ) -> list[ArmedStudent]:
     """The term's school's students as the engine holds them (those named in `only`, if given)."""
     bound = exists().where(

@@ -3,11 +3,11 @@ written (a resent notice is the same text, which DingTalk delivers at most once 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.models import Course, DrawEntry, Term
+from app.models import Term
 from app.notify.outbox import NewNotice, local_time
 
 
@@ -63,12 +63,11 @@ def round_two_opens(
 
 
 def draw_served(
-    term: Term, entry: DrawEntry, student_name: str, courses: Mapping[int, Course], user_id: int
+    term: Term, student_id: int, student_name: str, place: int, given: Sequence[str], user_id: int
 ) -> NewNotice:
     """The family's place in the draw and what it was given."""
-    given = "、".join(f"「{courses[c].name}」" for c in entry.given or [])
     outcome = (
-        f"已录取：{given}。"
+        "已录取：" + "、".join(f"「{name}」" for name in given) + "。"
         if given
         else "所选课程均已满或不符合条件，未能录取；可在仍有名额的课程中继续报名。"
     )
@@ -77,8 +76,8 @@ def draw_served(
         kind="draw_served",
         title="抽签结果通知",
         body=(
-            f"{term.name}第一轮报名抽签已完成，{student_name}的顺位为第{entry.place}位。{outcome}"
+            f"{term.name}第一轮报名抽签已完成，{student_name}的顺位为第{place}位。{outcome}"
             "抽签种子已公开，可在报名页面核验。"
         ),
-        dedupe_key=f"draw-served:{term.id}:{entry.student_id}:{user_id}",
+        dedupe_key=f"draw-served:{term.id}:{student_id}:{user_id}",
     )

@@ -21,7 +21,8 @@ from app.domain.draw import (
     ticket,
     verify_draw,
 )
-from app.domain.opening_simulation import Market, Opening, arrivals, bot_wins, winners
+from app.domain.opening import Opening
+from app.domain.opening_simulation import Market, arrivals, bot_wins, winners
 
 SEED = "5e" * 32
 
