@@ -61,7 +61,8 @@ limit, and a seat is left.
   `Retry-After`.
 
 Send an `Idempotency-Key` (any unique string per attempt, e.g. a UUID): repeating a request with the
-same key returns the first answer and never takes a second seat.
+same key returns the first answer and never takes a second seat. An `in_draw` answer is an entry,
+not a seat, and is not kept: sent again after the draw, the attempt is a grab like any other.
 
 抢课:先到先得,报满为止。学校选择"公平开局"或"志愿抽签"时,第一轮的请求进入抽签(`in_draw`),
 按公开可验证的抽签顺序录取。请在请求头携带 `Idempotency-Key`,重试时使用同一值,不会重复占位。

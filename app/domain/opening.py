@@ -33,6 +33,14 @@ class Opening(enum.StrEnum):
 
 FAIR_START_S_RANGE = (1, 600)
 CHOICES_MAX_RANGE = (1, 10)
+# How round one opens is fixed this long before the grab opens: the seat engine holds it well
+# before the first attempt, and the commitment is public well before anyone can enter.
+OPENING_FIXED_BEFORE = timedelta(minutes=10)
+# A draw is served this long after it is due, and an attempt held for it is written within
+# HOLD_DEADLINE: every attempt the engine held before the due moment is in the draw, or was
+# answered as not entered (503, to be sent again).
+DRAW_GRACE = timedelta(seconds=3)
+HOLD_DEADLINE_S = 2.0
 
 
 def draw_moment(

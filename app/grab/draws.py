@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.opening import (
+    DRAW_GRACE,
     Arrival,
     Entrant,
     Offer,
@@ -36,14 +37,22 @@ from app.persistence.draws import locked_term
 from app.persistence.engine_changes import SeatTaken, TermChanged, record
 
 log = structlog.get_logger("app.grab.draws")
+DRAW_GRAB_ID = "draw:"  # what the grab id of a seat the draw gave starts with
 _ENTRANTS = select(DrawEntry.student_id)
 _ENTRIES = text(
     """
     SELECT coalesce(
-        json_agg(json_build_array(student_id, user_id, choices, extract(epoch FROM first_at))),
+        json_agg(json_build_array(
+            e.student_id, e.user_id, e.choices, extract(epoch FROM e.first_at),
+            EXISTS (
+                SELECT 1 FROM guardianship g
+                WHERE g.student_id = e.student_id AND g.user_id = e.user_id
+                  AND g.status = 'confirmed'
+            )
+        )),
         '[]'
     )
-    FROM draw_entry WHERE term_id = :term_id
+    FROM draw_entry e WHERE e.term_id = :term_id
     """
 )
 
@@ -54,6 +63,7 @@ class _Entry:
     user_id: int
     choices: list[int]
     first_at: datetime
+    bound: bool  # who entered is still the child's guardian
 
 
 # Each entry's place, whether it came late, and what it was given: one statement for them all.
@@ -61,7 +71,11 @@ _PLACES = text(
     """
     UPDATE draw_entry d
     SET place = v.place, late = v.late,
-        given = ARRAY(SELECT jsonb_array_elements_text(v.given)::int)
+        given = ARRAY(
+            SELECT g.course::int
+            FROM jsonb_array_elements_text(v.given) WITH ORDINALITY AS g(course, n)
+            ORDER BY g.n
+        )
     FROM jsonb_to_recordset(CAST(:rows AS jsonb))
         AS v(student_id int, place int, late boolean, given jsonb)
     WHERE d.term_id = :term_id AND d.student_id = v.student_id
@@ -70,7 +84,7 @@ _PLACES = text(
 _SEATS = text(
     """
     INSERT INTO enrollment (term_id, student_id, course_id, round, user_id, grabbed_at, grab_id)
-    SELECT :term_id, v.s, v.c, 1, v.u, :at, 'draw:' || v.s || ':' || v.c
+    SELECT :term_id, v.s, v.c, 1, v.u, :at, :prefix || v.s || ':' || v.c
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(s int, c int, u int)
     """
 )
@@ -107,13 +121,15 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
         return DrawReport(term_id, term.opening.value, term.drawn_at, already_served=True)
     draw_at = term.draw_at
     assert draw_at is not None
-    if now < draw_at:
-        raise Conflict(f"the draw is due at {draw_at.isoformat()}")
+    if now < draw_at + DRAW_GRACE:
+        raise Conflict(f"the draw is served from {(draw_at + DRAW_GRACE).isoformat()}")
     started = time.perf_counter()
     # One JSON value for all the entries: thousands of rows of arrays parse far faster so.
     entries = {
-        student_id: _Entry(student_id, user_id, choices, datetime.fromtimestamp(at, UTC))
-        for student_id, user_id, choices, at in await session.scalar(_ENTRIES, {"term_id": term_id})
+        student_id: _Entry(student_id, user_id, choices, datetime.fromtimestamp(at, UTC), bound)
+        for student_id, user_id, choices, at, bound in await session.scalar(
+            _ENTRIES, {"term_id": term_id}
+        )
     }
     ordering = time.perf_counter()
     drawn, late = serving_order(
@@ -144,7 +160,11 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
     }  # fmt: skip
     entrants = {
         s.student_id: Entrant(
-            s.student_id, s.grade, s.ready, s.held, tuple(entries[s.student_id].choices)
+            s.student_id,
+            s.grade,
+            s.ready and entries[s.student_id].bound,
+            s.held,
+            tuple(entries[s.student_id].choices),
         )
         for s in await armed_students(session, term, _ENTRANTS.where(DrawEntry.term_id == term_id))
     }
@@ -165,7 +185,10 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
         await session.execute(_PLACES, {"term_id": term_id, "rows": json.dumps(places)})
     if granted:
         seats = [{"s": s, "c": c, "u": entries[s].user_id} for s, c in granted]
-        await session.execute(_SEATS, {"term_id": term_id, "at": now, "rows": json.dumps(seats)})
+        await session.execute(
+            _SEATS,
+            {"term_id": term_id, "at": now, "prefix": DRAW_GRAB_ID, "rows": json.dumps(seats)},
+        )
         taken = [{"course_id": c, "n": n} for c, n in report.courses.items()]
         await session.execute(_TAKEN, {"rows": json.dumps(taken)})
     term.drawn_at = now

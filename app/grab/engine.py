@@ -269,6 +269,10 @@ class SeatEngine:
             return None
         return str(database_id or "")
 
+    async def holds_for_draw(self, term_id: int) -> bool:
+        """Whether the engine holds round one's attempts for a draw."""
+        return int(await self.redis.hget(self.keys(term_id).armed, "draw_at") or 0) > 0
+
     async def is_armed(self, term_id: int) -> bool:
         """Armed, and from this database: a term armed from another one is not armed at all."""
         return await self.armed_from(term_id) == self.database_id

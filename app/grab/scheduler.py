@@ -7,10 +7,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.domain.opening import Opening
+from app.domain.errors import Conflict
+from app.domain.opening import DRAW_GRACE, Opening
 from app.grab.engine import SeatEngine
 from app.grab.reconciler import reconcile
 from app.grab.service import GrabService
@@ -50,6 +51,7 @@ async def rounds_to_reconcile(
                 Term.closes_at <= now,
                 Term.closes_at >= now - within,
                 func.coalesce(last_run, 0) < closed_round,
+                or_(Term.opening == Opening.FCFS, Term.drawn_at.is_not(None)),
             )
         )
         return list(rows)
@@ -63,22 +65,41 @@ async def reconcile_closed_rounds(
         if await engine.redis.set(lock, "1", nx=True, ex=RECONCILE_LOCK_S):
             try:
                 await reconcile(sessionmaker, engine, term_id)
+            except Conflict as refusal:  # e.g. a round closing as this pass began: the next
+                log.info("reconcile_deferred", term_id=term_id, reason=str(refusal))
             finally:
                 await engine.redis.delete(lock)
 
 
-async def serve_due_draws(sessionmaker: async_sessionmaker[AsyncSession], sync: EngineSync) -> None:
-    """Serve every draw that is due (before the reconciler, which waits for it)."""
+async def serve_due_draws(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: SeatEngine, sync: EngineSync
+) -> None:
+    """Serve every draw that is due (before the reconciler, which waits for it), each term on
+    its own; and tell the engine of any served draw it still holds attempts for (the process
+    that served it ended before telling it)."""
     now = datetime.now(UTC)
     async with sessionmaker() as session:
-        waiting = await session.scalars(
+        drawn_terms = await session.scalars(
             select(Term).where(
-                Term.opening != Opening.FCFS, Term.drawn_at.is_(None), Term.grab_opens_at <= now
+                Term.opening != Opening.FCFS,
+                Term.grab_opens_at <= now,
+                Term.round2_closes_at >= now,
             )
         )
-        due = [term.id for term in waiting if (term.draw_at or now) <= now]
+        due, served = [], []
+        for term in drawn_terms:
+            if term.drawn_at is not None:
+                served.append(term.id)
+            elif (term.draw_at or now) + DRAW_GRACE <= now:
+                due.append(term.id)
     for term_id in due:
-        await sync.serve_draw(term_id, now)
+        try:
+            await sync.serve_draw(term_id, now)
+        except Exception as error:
+            log.error("draw_failed", term_id=term_id, error_type=type(error).__name__)
+    for term_id in served:
+        if await engine.holds_for_draw(term_id):
+            await sync.catch_up_draw(term_id)
 
 
 async def keep_armed(
@@ -94,7 +115,7 @@ async def keep_armed(
             for term_id in await terms_to_arm(sessionmaker, lead):
                 if not await engine.is_armed(term_id):
                     await grabs.rearm_soon(term_id)
-            await serve_due_draws(sessionmaker, grabs.sync)
+            await serve_due_draws(sessionmaker, engine, grabs.sync)
             await reconcile_closed_rounds(sessionmaker, engine, RECONCILE_WITHIN)
         except asyncio.CancelledError:
             raise

@@ -29,6 +29,7 @@ from app.domain.grab_errors import (
     IdempotencyKeyReused,
     RateLimited,
 )
+from app.domain.opening import HOLD_DEADLINE_S
 from app.domain.window import Window, grab_closed_reason
 from app.grab.arming import arm_if_unarmed, arm_term
 from app.grab.durability import Durability
@@ -94,6 +95,7 @@ class GrabService:
         self.durability = durability
         self.writer = GrabWriter(sessionmaker, forget=engine.forget_written)
         self._rearming: set[int] = set()
+        self._catching_up: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def _check_caller(self, term_id: int, student_id: int, user_id: int) -> None:
@@ -203,20 +205,41 @@ class GrabService:
         catches up, and the attempt is sent again."""
         arrived_at = datetime.fromtimestamp(result.grabbed_at_ms / 1000, UTC)
         try:
-            async with self.sessionmaker() as session, session.begin():
-                held = await hold_attempt(
-                    session, term_id, student_id, course_id, user_id, arrived_at
-                )
-        except (SQLAlchemyError, OSError) as error:
+            # Within its deadline, so that the draw, served a grace after it is due, finds every
+            # attempt held before that moment written, or answered as not entered.
+            held = await asyncio.wait_for(
+                self._write_hold(term_id, student_id, course_id, user_id, arrived_at),
+                HOLD_DEADLINE_S,
+            )
+        except (SQLAlchemyError, OSError, TimeoutError) as error:
             log.warning("hold_unwritten", term_id=term_id, error_type=type(error).__name__)
             raise DatabaseUnavailable(
                 "the attempt could not be entered in the draw just now; send it again",
                 retry_after=RETRY_AFTER_S,
             ) from error
+        except NotYourChild:
+            await self.sync.apply([StudentChanged(student_id)])
+            raise
         if held is None:
-            await self.rearm_soon(term_id, stale=True)
-            raise EngineRebuilding(retry_after=RETRY_AFTER_S)
+            await self._catch_up_draw(term_id)
+            raise EngineRebuilding(retry_after=1)
         return GrabOutcome(None, student_id, course_id, 1, False, arrived_at, "", held)
+
+    async def _write_hold(
+        self, term_id: int, student_id: int, course_id: int, user_id: int, arrived_at: datetime
+    ) -> HeldAttempt | None:
+        async with self.sessionmaker() as session, session.begin():
+            return await hold_attempt(session, term_id, student_id, course_id, user_id, arrived_at)
+
+    async def _catch_up_draw(self, term_id: int) -> None:
+        """Once per term at a time: attempts held after the draw was served all ask for it."""
+        if term_id in self._catching_up:
+            return
+        self._catching_up.add(term_id)
+        try:
+            await self.sync.catch_up_draw(term_id)
+        finally:
+            self._catching_up.discard(term_id)
 
     async def _write(
         self,

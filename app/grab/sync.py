@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.domain.statuses import EnrollmentStatus
 from app.grab.arming import (
     ArmReport,
     arm_term,
@@ -35,13 +36,14 @@ from app.grab.arming import (
     armed_window,
     lock_engine_term,
 )
-from app.grab.draws import DrawReport, serve_due_draw
+from app.grab.draws import DRAW_GRAB_ID, DrawReport, serve_due_draw
 from app.grab.engine import SeatEngine
 from app.grab.figures import one_term_figures, redis_roundtrip_s, term_figures
+from app.grab.persister import persist_stream
 from app.grab.reconciler import ReconcileReport, reconcile
 from app.grab.scripts import ScriptCall, run_pipelined
 from app.metrics import TermFigures
-from app.models import Student, Term
+from app.models import Enrollment, Student, Term
 from app.persistence import engine_changes
 from app.persistence.engine_changes import (
     ClassChanged,
@@ -198,9 +200,28 @@ class EngineSync:
         return report
 
     async def serve_draw(self, term_id: int, now: datetime) -> DrawReport:
-        """Serve round one's draw if due; its seats reach the engine before its end of holding."""
+        """Serve round one's draw if due; its seats reach the engine before its end of holding.
+        Seats the engine granted and not yet written are written first, so the draw counts
+        them."""
+        await persist_stream(self.sessionmaker, self.engine, term_id)
         async with self.transaction() as session:
             return await serve_due_draw(session, term_id, now)
+
+    async def catch_up_draw(self, term_id: int) -> None:
+        """The engine learns a served draw it missed (the process serving it ended before
+        telling it, or it was still on its way): every seat the draw gave, then the end of
+        holding. Taking a seat its student holds already changes nothing."""
+        async with self.sessionmaker() as session:
+            seats = (
+                await session.execute(
+                    select(Enrollment.student_id, Enrollment.course_id).where(
+                        Enrollment.term_id == term_id,
+                        Enrollment.status == EnrollmentStatus.CONFIRMED,
+                        Enrollment.grab_id.startswith(DRAW_GRAB_ID),
+                    )
+                )
+            ).all()
+        await self.apply([*(SeatTaken(term_id, s, c) for s, c in seats), TermChanged(term_id)])
 
     async def reconcile(self, term_id: int, actor_id: int | None) -> ReconcileReport:
         """Close the round's books: cancel courses under their minimum, repair the engine."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound, NotYourChild, RuleViolation
 from app.domain.opening import Opening
-from app.models import Term
+from app.models import DrawEntry, Term
 
 
 async def locked_term(session: AsyncSession, term_id: int, *, exclusive: bool) -> Term:
@@ -29,6 +29,10 @@ async def locked_term(session: AsyncSession, term_id: int, *, exclusive: bool) -
     return term
 
 
+async def has_entries(session: AsyncSession, term_id: int) -> bool:
+    return bool(await session.scalar(select(exists().where(DrawEntry.term_id == term_id))))
+
+
 _HOLD = text(
     """
     INSERT INTO draw_entry (term_id, student_id, user_id, choices, first_at)
@@ -43,7 +47,18 @@ _HOLD = text(
             ELSE draw_entry.choices || :course_id
         END,
         first_at = least(draw_entry.first_at, excluded.first_at)
+    WHERE :course_id = ANY(draw_entry.choices) OR cardinality(draw_entry.choices) < :choices_max
     RETURNING choices
+    """
+)
+
+
+_BOUND = text(
+    """
+    SELECT EXISTS (
+        SELECT 1 FROM guardianship
+        WHERE student_id = :student_id AND user_id = :user_id AND status = 'confirmed'
+    )
     """
 )
 
@@ -77,11 +92,12 @@ async def hold_attempt(
         _HOLD,
         {
             "term_id": term_id, "student_id": student_id, "user_id": user_id,
-            "course_id": course_id, "at": arrived_at,
+            "course_id": course_id, "at": arrived_at, "choices_max": term.choices_max,
         },
     )  # fmt: skip
     if choices is None:
-        raise NotYourChild()
-    if len(choices) > term.choices_max:
+        bound = await session.scalar(_BOUND, {"student_id": student_id, "user_id": user_id})
+        if not bound:
+            raise NotYourChild()
         raise RuleViolation(f"the term takes up to {term.choices_max} choices")
     return HeldAttempt(student_id, course_id, term.opening, draw_at, arrived_at, list(choices))

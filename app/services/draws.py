@@ -26,13 +26,14 @@ from app.domain.grab_errors import (
 from app.domain.opening import (
     CHOICES_MAX_RANGE,
     FAIR_START_S_RANGE,
+    OPENING_FIXED_BEFORE,
     Opening,
     draw_scope,
 )
 from app.domain.schedule import DateRange
 from app.domain.statuses import CourseStatus
 from app.models import GRABBABLE, Course, DrawEntry, SchoolClass, Student, Term
-from app.persistence.draws import locked_term
+from app.persistence.draws import has_entries, locked_term
 from app.persistence.engine_changes import TermChanged, record
 from app.services.access import followed_student
 from app.services.common import Reach, term_in_reach
@@ -48,19 +49,25 @@ async def set_opening(
     choices_max: int,
     now: datetime,
 ) -> Term:
-    """Choose how round one opens, until the grab opens. A mode with a draw gets a fresh secret
-    seed and publishes its commitment at once; every change makes a new one, so a seed is never
-    used for two announced draws."""
+    """Choose how round one opens, until shortly before the grab opens and while nobody has
+    entered. A mode with a draw gets a fresh secret seed and publishes its commitment at once;
+    a change makes a new one (a seed is never used for two announced draws), and the same
+    setting sent again changes nothing."""
     await term_in_reach(session, principal, term_id, Reach.ADMIN)
     term = await locked_term(session, term_id, exclusive=True)
-    if now >= term.grab_opens_at:
-        raise Conflict("the grab has opened: how it opens is fixed")
+    if now >= term.grab_opens_at - OPENING_FIXED_BEFORE:
+        minutes = int(OPENING_FIXED_BEFORE.total_seconds() // 60)
+        raise Conflict(f"how round one opens is fixed {minutes} minutes before the grab opens")
+    if term.drawn_at is not None or await has_entries(session, term_id):
+        raise Conflict("families have entered the draw: how round one opens is fixed")
     low, high = FAIR_START_S_RANGE
     if not low <= fair_start_s <= high:
         raise RuleViolation(f"fair_start_s is between {low} and {high} seconds")
     low, high = CHOICES_MAX_RANGE
     if not low <= choices_max <= high:
         raise RuleViolation(f"choices_max is between {low} and {high}")
+    if (opening, fair_start_s, choices_max) == (term.opening, term.fair_start_s, term.choices_max):
+        return term
     term.opening = opening
     term.fair_start_s = fair_start_s
     term.choices_max = choices_max

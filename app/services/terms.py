@@ -13,6 +13,7 @@ from app.domain.access import Principal
 from app.domain.eligibility import slot_of
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.fees import CareFeeModel, check_care_fee
+from app.domain.opening import Opening
 from app.domain.schedule import (
     GradeRule,
     MiddayWindow,
@@ -26,6 +27,7 @@ from app.domain.statuses import CourseStatus
 from app.domain.window import check_term_dates, plan_window
 from app.models import CareSession, Course, GradeSchedule, Suspension, Term
 from app.persistence.calendar import lock_timetable, term_calendar, term_timetable
+from app.persistence.draws import has_entries, locked_term
 from app.persistence.engine_changes import TermChanged, TimetableChanged, record
 from app.services.care_groups import midday_care_in_use
 from app.services.common import (
@@ -79,6 +81,23 @@ def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
     except ValueError as error:
         raise RuleViolation(str(error)) from error
     return {name: getattr(window, name) for name in WINDOW_FIELDS}
+
+
+async def _keep_draw_time(session: AsyncSession, term: Term, changes: dict[str, object]) -> None:
+    """A term whose families entered its draw, or whose draw was served, keeps the moments its
+    draw is due by: moving them would move the draw under its entrants."""
+    if term.opening is Opening.FCFS:
+        return
+    moved = [
+        n for n in ("grab_opens_at", "closes_at") if n in changes and changes[n] != getattr(term, n)
+    ]
+    if not moved:
+        return
+    await locked_term(session, term.id, exclusive=True)  # no entry is written meanwhile
+    if term.drawn_at is not None or await has_entries(session, term.id):
+        raise Conflict(
+            f"families have entered round one's draw: {', '.join(moved)} stays as it was"
+        )
 
 
 def _care_fee_changes(term: Term, changes: dict[str, object]) -> dict[str, object]:
@@ -154,6 +173,7 @@ async def update_term(
         await lock_books(session, term.id)
         await session.refresh(term)
         changes = _care_fee_changes(term, changes)
+    await _keep_draw_time(session, term, changes)
     merged: dict[str, object] = {
         name: getattr(term, name)
         for name in (

@@ -11,11 +11,15 @@ from datetime import UTC, datetime, time, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from app.domain.draw import verify_draw
-from app.grab.arming import arm_term
-from app.models import Course, DrawEntry, Enrollment, Notice, Term
+from app.domain.opening import DRAW_GRACE
+from app.domain.statuses import BindingStatus
+from app.grab.arming import arm_if_unarmed, arm_term
+from app.grab.draws import serve_due_draw
+from app.grab.scheduler import serve_due_draws
+from app.models import Course, DrawEntry, Enrollment, Guardianship, Notice, Term, User
 from app.resources import Resources
 from tests.support.grabbing import add_course, add_families, counts, grab, set_window
 from tests.support.world import World
@@ -82,7 +86,7 @@ async def test_a_fair_start_holds_the_first_seconds_and_serves_them_in_the_draws
     assert early.status_code == 409, early.text
 
     report = await resources.engine_sync.serve_draw(
-        world.term_a, await draw_due_at(resources, world.term_a) + timedelta(seconds=1)
+        world.term_a, await draw_due_at(resources, world.term_a) + DRAW_GRACE
     )
     assert (report.entrants, report.seats_given) == (30, 11)
     # Exactly the seats there were, in Postgres and in the engine, which now gives seats again.
@@ -127,7 +131,8 @@ async def test_a_fair_start_holds_the_first_seconds_and_serves_them_in_the_draws
     assert (entry.json()["place"], entry.json()["given"]) == (30, [])
 
     # Redis lost: the term rebuilt from Postgres holds the same seats and holds no attempt.
-    await arm_term(resources.sessionmaker, resources.engine, world.term_a)
+    await resources.engine.disarm(world.term_a)
+    await arm_if_unarmed(resources.sessionmaker, resources.engine, world.term_a)
     assert await counts(resources, world.term_a, course) == (10, 10, 0)
     after = await grab(client, world.term_a, last, other)
     assert after.status_code == 201, after.text
@@ -168,20 +173,19 @@ async def test_ranked_choices_are_served_at_the_close_then_the_reconciler_and_ro
     )
     assert not_mine.status_code == 403
     admin = world.auth("admin-a")
-    assert (
-        await client.post(f"{API}/terms/{world.term_a}/reconcile", headers=admin)
-    ).status_code == 409
 
-    # Round one closes: the draw, then the reconciler (the scheduler's order).
-    now = datetime.now(UTC)
+    # Round one closes: the draw, then the reconciler (the scheduler's order), which refuses to
+    # run before the draw is served.
+    closed = datetime.now(UTC) - DRAW_GRACE - timedelta(seconds=1)
     async with resources.sessionmaker() as session, session.begin():
         await session.execute(
             update(Term)
             .where(Term.id == world.term_a)
-            .values(
-                closes_at=now - timedelta(seconds=1), round2_opens_at=now - timedelta(seconds=1)
-            )
+            .values(closes_at=closed, round2_opens_at=closed)
         )
+    early = await client.post(f"{API}/terms/{world.term_a}/reconcile", headers=admin)
+    assert early.status_code == 409, early.text
+    assert "draw" in early.json()["detail"]
     served = await client.post(f"{API}/terms/{world.term_a}/draw", headers=admin)
     assert served.status_code == 200, served.text
     assert served.json()["seats_given"] == 9
@@ -222,42 +226,201 @@ async def test_the_opening_is_fixed_once_the_grab_opens(
 async def test_attempts_held_while_the_draw_is_served_are_never_lost(
     client: httpx.AsyncClient, resources: Resources, world: World
 ) -> None:
-    """Attempts racing the draw: each is either entered before it (and served by it, with a
-    place) or refused to be sent again, never entered and forgotten; seats are never
-    oversold, and Redis agrees with Postgres."""
+    """Attempts racing the draw after its due moment: each is entered before it is served (and
+    then served after every drawn entrant, as it came) or answered to be sent again, never
+    entered and forgotten; seats are never oversold, and Redis agrees with Postgres."""
     course = await add_course(resources, world.term_a, 15, [MON], time(16), time(17))
     families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 40)
     await choose_opening(client, resources, world, opening="fair_start", fair_start_s=600)
     first = await asyncio.gather(*(grab(client, world.term_a, f, course) for f in families[:10]))
     assert {a.status_code for a in first} == {202}
-    due = await draw_due_at(resources, world.term_a) + timedelta(seconds=1)
+    # The clock moves on: these ten came in the first seconds, and the draw is now due.
+    now = datetime.now(UTC)
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Term)
+            .where(Term.id == world.term_a)
+            .values(grab_opens_at=now - timedelta(seconds=605))
+        )
+        await session.execute(
+            update(DrawEntry)
+            .where(DrawEntry.term_id == world.term_a)
+            .values(first_at=now - timedelta(seconds=604))
+        )
     racing, report = await asyncio.gather(
         asyncio.gather(*(grab(client, world.term_a, f, course) for f in families[10:])),
-        resources.engine_sync.serve_draw(world.term_a, due),
+        resources.engine_sync.serve_draw(world.term_a, datetime.now(UTC)),
     )
+    for answer in racing:
+        assert answer.status_code in (201, 202, 409, 503), answer.text
     entered = {
         f.student_id
         for f, a in zip(families, [*first, *racing], strict=True)
         if a.status_code == 202
     }
+    draw = (
+        await client.get(f"{API}/terms/{world.term_a}/draw", headers=families[0].headers)
+    ).json()
+    assert sorted(draw["order"]) == sorted(f.student_id for f in families[:10])
+    assert entered <= {*draw["order"], *draw["late"]}
+    assert report.entrants == len(draw["order"]) + len(draw["late"])
     async with resources.sessionmaker() as session:
-        placed = dict(
+        arrived = dict(
             (
                 await session.execute(
-                    select(DrawEntry.student_id, DrawEntry.place).where(
+                    select(DrawEntry.student_id, DrawEntry.first_at).where(
                         DrawEntry.term_id == world.term_a
                     )
                 )
             ).all()
         )
-    assert entered <= set(placed)
-    assert None not in placed.values()
-    assert report.entrants == len(placed)
+        holders = set(
+            await session.scalars(
+                select(Enrollment.student_id).where(
+                    Enrollment.course_id == course, Enrollment.status == "confirmed"
+                )
+            )
+        )
+    assert [arrived[s] for s in draw["late"]] == sorted(arrived[s] for s in draw["late"])
+    by_draw = [*draw["order"], *draw["late"]][:15]
     confirmed = {
         f.student_id for f, a in zip(families[10:], racing, strict=True) if a.status_code == 201
     }
-    for answer in racing:
-        assert answer.status_code in (201, 202, 409, 503), answer.text
+    assert holders == set(by_draw) | confirmed
     rows, taken, left = await counts(resources, world.term_a, course)
-    assert rows == taken == min(15, len(placed) + len(confirmed))
+    assert rows == taken == len(holders) <= 15
     assert left == 15 - taken
+    assert not await resources.engine.holds_for_draw(world.term_a)
+
+
+async def test_an_engine_that_missed_the_served_draw_catches_up(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    """The process serving the draw ended between its commit and telling the engine: the next
+    attempt held finds the draw served, the engine learns its seats and stops holding, and the
+    attempt sent again is a grab; the scheduler's pass does the same with no attempt at all."""
+    course = await add_course(resources, world.term_a, 3, [MON], time(16), time(17))
+    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 5)
+    await choose_opening(client, resources, world, opening="fair_start", fair_start_s=600)
+    entered = await asyncio.gather(*(grab(client, world.term_a, f, course) for f in families[:3]))
+    assert {a.status_code for a in entered} == {202}
+    async with resources.sessionmaker() as session, session.begin():  # no engine sync after it
+        await serve_due_draw(
+            session, world.term_a, await draw_due_at(resources, world.term_a) + DRAW_GRACE
+        )
+    assert await resources.engine.holds_for_draw(world.term_a)
+    assert await counts(resources, world.term_a, course) == (3, 3, 3)
+    behind = await grab(client, world.term_a, families[3], course)
+    assert behind.status_code == 503, behind.text
+    assert not await resources.engine.holds_for_draw(world.term_a)
+    assert await counts(resources, world.term_a, course) == (3, 3, 0)
+    again = await grab(client, world.term_a, families[3], course)
+    assert (again.status_code, again.json()["slug"]) == (409, "course-full")
+
+    # The same loss, healed by the scheduler's pass.
+    await resources.engine.redis.hset(resources.engine.keys(world.term_a).armed, "draw_at", 1)
+    await serve_due_draws(resources.sessionmaker, resources.engine, resources.engine_sync)
+    assert not await resources.engine.holds_for_draw(world.term_a)
+
+
+async def test_the_opening_stays_once_families_entered(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    course = await add_course(resources, world.term_a, 3, [MON], time(16), time(17))
+    other = await add_course(resources, world.term_a, 3, [TUE], time(16), time(17))
+    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 2)
+    published = await choose_opening(client, resources, world, opening="ranked", choices_max=1)
+    admin = world.auth("admin-a")
+    entered = await grab(client, world.term_a, families[0], course)
+    assert entered.status_code == 202
+    # A second course beyond the term's one choice: refused, and nothing changes.
+    beyond = await grab(client, world.term_a, families[0], other)
+    assert beyond.status_code == 422, beyond.text
+    entry = await client.get(
+        f"{API}/terms/{world.term_a}/draw/entries/{families[0].student_id}",
+        headers=families[0].headers,
+    )
+    assert entry.json()["choices"] == [course]
+    # Postponing the grab, to set the opening anew, is refused once anyone entered.
+    term = (await client.get(f"{API}/terms/{world.term_a}", headers=admin)).json()
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    postponed = await client.patch(
+        f"{API}/terms/{world.term_a}",
+        json={"version": term["version"], "grab_opens_at": later},
+        headers=admin,
+    )
+    assert postponed.status_code == 409, postponed.text
+    again = await client.put(
+        f"{API}/terms/{world.term_a}/opening-mode", json={"opening": "fcfs"}, headers=admin
+    )
+    assert again.status_code == 409, again.text
+    draw = (await client.get(f"{API}/terms/{world.term_a}/draw", headers=admin)).json()
+    assert draw["commitment"] == published["commitment"]
+    assert (draw["opening"], draw["entrants"]) == ("ranked", 1)
+
+
+async def test_the_same_opening_sent_again_keeps_its_commitment(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    await set_window(resources.sessionmaker, world.term_a, "before")
+    admin = world.auth("admin-a")
+    path = f"{API}/terms/{world.term_a}/opening-mode"
+    first = await client.put(path, json={"opening": "fair_start"}, headers=admin)
+    same = await client.put(path, json={"opening": "fair_start"}, headers=admin)
+    other = await client.put(
+        path, json={"opening": "fair_start", "fair_start_s": 20}, headers=admin
+    )
+    assert first.json()["commitment"] == same.json()["commitment"]
+    assert other.json()["commitment"] != first.json()["commitment"]
+
+
+async def test_a_child_not_ready_or_an_unbound_entrant_is_not_served(
+    client: httpx.AsyncClient, resources: Resources, world: World
+) -> None:
+    course = await add_course(resources, world.term_a, 5, [MON], time(16), time(17))
+    unready = await add_families(
+        resources, world.school_a, world.class_a301, world.term_a, 1, ready=False
+    )
+    families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 2)
+    await choose_opening(client, resources, world, opening="ranked")
+    refused = await client.put(
+        f"{API}/terms/{world.term_a}/draw/entries/{unready[0].student_id}",
+        json={"course_ids": [course]},
+        headers=unready[0].headers,
+    )
+    assert (refused.status_code, refused.json()["slug"]) == (409, "prerequisites-missing")
+    for family in families:
+        listed = await client.put(
+            f"{API}/terms/{world.term_a}/draw/entries/{family.student_id}",
+            json={"course_ids": [course]},
+            headers=family.headers,
+        )
+        assert listed.status_code == 200, listed.text
+    # The guardian who entered the second child is unbound before the draw; another guardian of
+    # the child stays bound (the child is still ready).
+    async with resources.sessionmaker() as session, session.begin():
+        other_parent = await session.scalar(insert(User).returning(User.id), {"name": "另一家长"})
+        session.add(
+            Guardianship(
+                student_id=families[1].student_id, user_id=other_parent, relation="father",
+                status=BindingStatus.CONFIRMED, confirmed_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+        await session.execute(
+            update(Guardianship)
+            .where(
+                Guardianship.student_id == families[1].student_id,
+                Guardianship.user_id == families[1].user_id,
+            )
+            .values(status=BindingStatus.REVOKED)
+        )
+    closed = datetime.now(UTC) - DRAW_GRACE - timedelta(seconds=1)
+    async with resources.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Term)
+            .where(Term.id == world.term_a)
+            .values(closes_at=closed, round2_opens_at=closed)
+        )
+    report = await resources.engine_sync.serve_draw(world.term_a, datetime.now(UTC))
+    assert (report.entrants, report.seats_given) == (2, 1)
+    assert await counts(resources, world.term_a, course) == (1, 1, 4)
