@@ -34,10 +34,6 @@ GRAB_CONFIRMED_EXAMPLE = {
     "created_at": "2026-09-01T11:00:00.012000+08:00",
 }  # fmt: skip
 GRAB_PENDING_EXAMPLE = {**GRAB_CONFIRMED_EXAMPLE, "id": None, "status": "pending"}
-GRAB_IN_DRAW_EXAMPLE = {
-    **GRAB_PENDING_EXAMPLE, "status": "in_draw", "opening": "fair_start",
-    "draw_at": "2026-09-01T11:00:10+08:00", "choices": [7],
-}  # fmt: skip
 
 router = APIRouter(prefix=API_PREFIX, tags=["enrollments"])
 
@@ -81,14 +77,7 @@ not a seat, and is not kept: sent again after the draw, the attempt is a grab li
         202: {
             "model": EnrollmentOut,
             "description": "Accepted, being written, or entered in the draw · 已受理或已进入抽签",
-            "content": {
-                "application/json": {
-                    "examples": {
-                        "pending": {"value": GRAB_PENDING_EXAMPLE},
-                        "in_draw": {"value": GRAB_IN_DRAW_EXAMPLE},
-                    }
-                }
-            },
+            "content": {"application/json": {"example": GRAB_PENDING_EXAMPLE}},
         },
         **problem_responses(
             401,
