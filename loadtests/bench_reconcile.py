@@ -16,10 +16,8 @@ import asyncio
 import random
 import sys
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -30,7 +28,7 @@ from app.grab.reconciler import reconcile
 from app.models import Term, User
 from app.resources import Resources
 from app.settings import Settings
-from loadtests.scratch import forget_keys, scratch_database
+from loadtests.scratch import bench_settings, forget_keys, scratch_database
 
 
 async def run(
@@ -118,11 +116,8 @@ def main() -> int:
     )
     parser.add_argument("--courses", type=int, default=25)
     args = parser.parse_args()
-    # A key prefix of its own: the Redis may hold an earlier run's terms under the same ids.
-    prefix = f"kehou-bench-{uuid.uuid4().hex[:8]}:"
-    base = Settings(
-        log_level="WARNING", access_log=False, data_dir=Path(".data/bench"), redis_key_prefix=prefix
-    )
+    base = bench_settings()
+    prefix = base.redis_key_prefix
     with scratch_database(base) as settings:
         try:
             figures, refusals = asyncio.run(run(settings, args.students, args.courses))

@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import random
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -31,7 +29,7 @@ from app.grab.arming import arm_term
 from app.models import Course, DrawEntry, Term, User
 from app.resources import Resources
 from app.settings import Settings
-from loadtests.scratch import forget_keys, scratch_database
+from loadtests.scratch import bench_settings, forget_keys, scratch_database
 
 DRAW_TARGET_S = 1.0
 
@@ -144,10 +142,8 @@ def main() -> int:
     parser.add_argument("--courses", type=int, default=100)
     parser.add_argument("--choices", type=int, default=3)
     args = parser.parse_args()
-    prefix = f"kehou-bench-{uuid.uuid4().hex[:8]}:"
-    base = Settings(
-        log_level="WARNING", access_log=False, data_dir=Path(".data/bench"), redis_key_prefix=prefix
-    )
+    base = bench_settings()
+    prefix = base.redis_key_prefix
     with scratch_database(base) as settings:
         try:
             figures = asyncio.run(run(settings, args.families, args.courses, args.choices))

@@ -4,8 +4,10 @@ benchmarks never touch another database's data nor another prefix's keys."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import redis
 
@@ -26,6 +28,17 @@ def scratch_database(base: Settings, prefix: str = "kehou_bench") -> Iterator[Se
             yield running.model_copy(update={"database_url": database_url})
         finally:
             drop_database(database_url)
+
+
+def bench_settings() -> Settings:
+    """A benchmark's settings: quiet, and a Redis key prefix of its own (the Redis may hold an
+    earlier run's terms under the same ids)."""
+    return Settings(
+        log_level="WARNING",
+        access_log=False,
+        data_dir=Path(".data/bench"),
+        redis_key_prefix=f"kehou-bench-{uuid.uuid4().hex[:8]}:",
+    )
 
 
 def forget_keys(redis_url: str, prefix: str) -> int:

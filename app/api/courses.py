@@ -40,10 +40,13 @@ CATALOGUE_TTL_S = 1.0
         "grab of it would be refused as `time-conflict`). "
         "Seat counts are at most a second old (the seat stream is live); every answer carries "
         "an `ETag`: send it back as `If-None-Match` and an unchanged list answers `304` with no "
-        "body.\n\n"
+        "body. How round one gives these seats (first come first served, a fair start or ranked "
+        "choices, and when its draw is due) is the term's `opening` and `draw_at` "
+        "(`GET /terms/{term_id}`, `GET /terms/{term_id}/draw`).\n\n"
         "学期课程列表。带 `student_id` 时标明该学生是否可报名及原因、是否已报,以及与已报课程的时间冲突"
         "(`clashes_with`)。剩余名额至多延迟一秒;"
         "回传 `ETag`(`If-None-Match`)时,未变化的列表返回 `304`。"
+        "第一轮的开放方式(先到先得、公平开局或志愿抽签)及抽签时间见学期的 `opening` 与 `draw_at`。"
     ),
     response_model=Page[CourseOut],
     responses=tagged_responses(401, 403, 404, 422),
