@@ -34,7 +34,7 @@ from app.models import GRABBABLE, Course, DrawEntry
 from app.notify import messages
 from app.notify.outbox import enqueue, guardians_of
 from app.persistence.draws import locked_term
-from app.persistence.engine_changes import SeatTaken, TermChanged, record
+from app.persistence.engine_changes import TermChanged, record
 
 log = structlog.get_logger("app.grab.draws")
 DRAW_GRAB_ID = "draw:"  # what the grab id of a seat the draw gave starts with
@@ -193,7 +193,7 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
         await session.execute(_TAKEN, {"rows": json.dumps(taken)})
     term.drawn_at = now
     await session.flush()
-    record(session, *(SeatTaken(term_id, s, c) for s, c in granted))
+    # The engine learns the seats with the end of holding (app/grab/sync.py), in one step.
     record(session, TermChanged(term_id))
     place_of = {student_id: place for place, student_id in enumerate(order, start=1)}
     report.notices = await enqueue(

@@ -270,8 +270,9 @@ class SeatEngine:
         return str(database_id or "")
 
     async def holds_for_draw(self, term_id: int) -> bool:
-        """Whether the engine holds round one's attempts for a draw."""
-        return int(await self.redis.hget(self.keys(term_id).armed, "draw_at") or 0) > 0
+        """Whether the engine, armed from this database, holds round one's attempts for a draw."""
+        armed_from, draw_at = await self.redis.hmget(self.keys(term_id).armed, ["db", "draw_at"])
+        return str(armed_from or "") == self.database_id and int(draw_at or 0) > 0
 
     async def is_armed(self, term_id: int) -> bool:
         """Armed, and from this database: a term armed from another one is not armed at all."""

@@ -98,8 +98,10 @@ async def serve_due_draws(
         except Exception as error:
             log.error("draw_failed", term_id=term_id, error_type=type(error).__name__)
     for term_id in served:
-        if await engine.holds_for_draw(term_id):
+        try:
             await sync.catch_up_draw(term_id)
+        except Exception as error:
+            log.error("draw_catch_up_failed", term_id=term_id, error_type=type(error).__name__)
 
 
 async def keep_armed(

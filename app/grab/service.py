@@ -214,14 +214,20 @@ class GrabService:
         except (SQLAlchemyError, OSError, TimeoutError) as error:
             log.warning("hold_unwritten", term_id=term_id, error_type=type(error).__name__)
             raise DatabaseUnavailable(
-                "the attempt could not be entered in the draw just now; send it again",
+                "the attempt may not have been entered in the draw; send it again (an attempt entered "
+                "already is entered once)",
                 retry_after=RETRY_AFTER_S,
             ) from error
         except NotYourChild:
             await self.sync.apply([StudentChanged(student_id)])
             raise
         if held is None:
-            await self._catch_up_draw(term_id)
+            try:
+                await self._catch_up_draw(term_id)
+            except (SQLAlchemyError, OSError) as error:
+                log.warning(
+                    "draw_catch_up_failed", term_id=term_id, error_type=type(error).__name__
+                )
             raise EngineRebuilding(retry_after=1)
         return GrabOutcome(None, student_id, course_id, 1, False, arrived_at, "", held)
 

@@ -72,6 +72,18 @@ class TermWork:
     seats: list[SeatTaken | SeatReleased] = field(default_factory=list)
 
 
+async def _draw_seats(session: AsyncSession, term_id: int) -> list[tuple[int, int]]:
+    """(student, course) of every confirmed seat the term's draw gave."""
+    rows = await session.execute(
+        select(Enrollment.student_id, Enrollment.course_id).where(
+            Enrollment.term_id == term_id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            Enrollment.grab_id.startswith(DRAW_GRAB_ID),
+        )
+    )
+    return [(student_id, course_id) for student_id, course_id in rows]
+
+
 async def _students_by_term(
     session: AsyncSession, students: set[int], classes: set[int]
 ) -> list[tuple[int, int]]:
@@ -185,7 +197,12 @@ class EngineSync:
                 )
                 calls.append(seat_call(term_id, seat.student_id, seat.course_id))
             if work.window:
-                # Last: a draw's seats are all taken before its end of holding lets grabs in.
+                if term.drawn_at is not None and await self.engine.holds_for_draw(term_id):
+                    # The end of holding brings the draw's seats with it, read under this lock:
+                    # however the engine learns the draw was served (its own sync, a term edit,
+                    # a catch-up), no grab runs on counts that miss them.
+                    for student_id, course_id in await _draw_seats(session, term_id):
+                        calls.append(self.engine.take_call(term_id, student_id, course_id))
                 calls.append(self.engine.update_window_call(term_id, armed_window(term)))
             replies: list[Any] = []
             for start in range(0, len(calls), PIPELINE_CHUNK):
@@ -203,25 +220,18 @@ class EngineSync:
         """Serve round one's draw if due; its seats reach the engine before its end of holding.
         Seats the engine granted and not yet written are written first, so the draw counts
         them."""
-        await persist_stream(self.sessionmaker, self.engine, term_id)
+        try:
+            await persist_stream(self.sessionmaker, self.engine, term_id)
+        except RedisError as error:  # the draw is Postgres's: it does not wait for Redis
+            log.warning("draw_stream_unread", term_id=term_id, error_type=type(error).__name__)
         async with self.transaction() as session:
             return await serve_due_draw(session, term_id, now)
 
     async def catch_up_draw(self, term_id: int) -> None:
         """The engine learns a served draw it missed (the process serving it ended before
-        telling it, or it was still on its way): every seat the draw gave, then the end of
-        holding. Taking a seat its student holds already changes nothing."""
-        async with self.sessionmaker() as session:
-            seats = (
-                await session.execute(
-                    select(Enrollment.student_id, Enrollment.course_id).where(
-                        Enrollment.term_id == term_id,
-                        Enrollment.status == EnrollmentStatus.CONFIRMED,
-                        Enrollment.grab_id.startswith(DRAW_GRAB_ID),
-                    )
-                )
-            ).all()
-        await self.apply([*(SeatTaken(term_id, s, c) for s, c in seats), TermChanged(term_id)])
+        telling it, or it is still on its way): its seats, then the end of holding."""
+        if await self.engine.holds_for_draw(term_id):
+            await self.apply([TermChanged(term_id)])
 
     async def reconcile(self, term_id: int, actor_id: int | None) -> ReconcileReport:
         """Close the round's books: cancel courses under their minimum, repair the engine."""

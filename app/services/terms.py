@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from app.domain.access import Principal
 from app.domain.eligibility import slot_of
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.fees import CareFeeModel, check_care_fee
-from app.domain.opening import Opening
+from app.domain.opening import OPENING_FIXED_BEFORE, Opening
 from app.domain.schedule import (
     GradeRule,
     MiddayWindow,
@@ -83,21 +83,27 @@ def _checked_window(values: dict[str, object]) -> dict[str, datetime]:
     return {name: getattr(window, name) for name in WINDOW_FIELDS}
 
 
-async def _keep_draw_time(session: AsyncSession, term: Term, changes: dict[str, object]) -> None:
-    """A term whose families entered its draw, or whose draw was served, keeps the moments its
-    draw is due by: moving them would move the draw under its entrants."""
+async def _keep_draw_time(
+    session: AsyncSession, term: Term, changes: dict[str, object], now: datetime
+) -> None:
+    """A term with a draw: the moment its draw is due by (the grab's opening for a fair start,
+    round one's close for ranked choices) stays once anyone entered or the draw was served,
+    and the grab is not brought nearer than the moment its opening is fixed (it could otherwise
+    open before the engine holds its attempts, or escape that rule)."""
     if term.opening is Opening.FCFS:
         return
-    moved = [
-        n for n in ("grab_opens_at", "closes_at") if n in changes and changes[n] != getattr(term, n)
-    ]
-    if not moved:
+    opens = changes.get("grab_opens_at", term.grab_opens_at)
+    if opens != term.grab_opens_at and opens < now + OPENING_FIXED_BEFORE:  # type: ignore[operator]
+        minutes = int(OPENING_FIXED_BEFORE.total_seconds() // 60)
+        raise Conflict(
+            f"a term with a draw opens its grab {minutes} minutes from now at the soonest"
+        )
+    due_by = "grab_opens_at" if term.opening is Opening.FAIR_START else "closes_at"
+    if due_by not in changes or changes[due_by] == getattr(term, due_by):
         return
     await locked_term(session, term.id, exclusive=True)  # no entry is written meanwhile
     if term.drawn_at is not None or await has_entries(session, term.id):
-        raise Conflict(
-            f"families have entered round one's draw: {', '.join(moved)} stays as it was"
-        )
+        raise Conflict(f"families have entered round one's draw: its {due_by} stays as it was")
 
 
 def _care_fee_changes(term: Term, changes: dict[str, object]) -> dict[str, object]:
@@ -173,7 +179,7 @@ async def update_term(
         await lock_books(session, term.id)
         await session.refresh(term)
         changes = _care_fee_changes(term, changes)
-    await _keep_draw_time(session, term, changes)
+    await _keep_draw_time(session, term, changes, datetime.now(UTC))
     merged: dict[str, object] = {
         name: getattr(term, name)
         for name in (

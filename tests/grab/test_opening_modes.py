@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, insert, select, update
 
 from app.domain.draw import verify_draw
+from app.domain.errors import Conflict
 from app.domain.opening import DRAW_GRACE
 from app.domain.statuses import BindingStatus
 from app.grab.arming import arm_if_unarmed, arm_term
@@ -84,6 +85,10 @@ async def test_a_fair_start_holds_the_first_seconds_and_serves_them_in_the_draws
     assert (second.status_code, second.json()["choices"]) == (202, [course, other])
     early = await client.post(f"{API}/terms/{world.term_a}/draw", headers=world.auth("admin-a"))
     assert early.status_code == 409, early.text
+    with pytest.raises(Conflict):  # due, but within the grace held attempts are written in
+        await resources.engine_sync.serve_draw(
+            world.term_a, await draw_due_at(resources, world.term_a)
+        )
 
     report = await resources.engine_sync.serve_draw(
         world.term_a, await draw_due_at(resources, world.term_a) + DRAW_GRACE
@@ -293,12 +298,13 @@ async def test_attempts_held_while_the_draw_is_served_are_never_lost(
     assert not await resources.engine.holds_for_draw(world.term_a)
 
 
-async def test_an_engine_that_missed_the_served_draw_catches_up(
-    client: httpx.AsyncClient, resources: Resources, world: World
+@pytest.mark.parametrize("learnt_by", ["a held attempt", "a term edit", "the scheduler"])
+async def test_an_engine_that_missed_the_served_draw_learns_its_seats_with_its_end(
+    client: httpx.AsyncClient, resources: Resources, world: World, learnt_by: str
 ) -> None:
-    """The process serving the draw ended between its commit and telling the engine: the next
-    attempt held finds the draw served, the engine learns its seats and stops holding, and the
-    attempt sent again is a grab; the scheduler's pass does the same with no attempt at all."""
+    """The process serving the draw ended between its commit and telling the engine. However the
+    engine then learns that the draw was served, it takes the draw's seats before it stops
+    holding: no grab ever runs on counts that miss them."""
     course = await add_course(resources, world.term_a, 3, [MON], time(16), time(17))
     families = await add_families(resources, world.school_a, world.class_a301, world.term_a, 5)
     await choose_opening(client, resources, world, opening="fair_start", fair_start_s=600)
@@ -310,17 +316,24 @@ async def test_an_engine_that_missed_the_served_draw_catches_up(
         )
     assert await resources.engine.holds_for_draw(world.term_a)
     assert await counts(resources, world.term_a, course) == (3, 3, 3)
-    behind = await grab(client, world.term_a, families[3], course)
-    assert behind.status_code == 503, behind.text
+    admin = world.auth("admin-a")
+    if learnt_by == "a held attempt":
+        behind = await grab(client, world.term_a, families[3], course)
+        assert behind.status_code == 503, behind.text
+    elif learnt_by == "a term edit":
+        term = (await client.get(f"{API}/terms/{world.term_a}", headers=admin)).json()
+        edited = await client.patch(
+            f"{API}/terms/{world.term_a}",
+            json={"version": term["version"], "name": "2026秋(改)"},
+            headers=admin,
+        )
+        assert edited.status_code == 200, edited.text
+    else:
+        await serve_due_draws(resources.sessionmaker, resources.engine, resources.engine_sync)
     assert not await resources.engine.holds_for_draw(world.term_a)
     assert await counts(resources, world.term_a, course) == (3, 3, 0)
     again = await grab(client, world.term_a, families[3], course)
     assert (again.status_code, again.json()["slug"]) == (409, "course-full")
-
-    # The same loss, healed by the scheduler's pass.
-    await resources.engine.redis.hset(resources.engine.keys(world.term_a).armed, "draw_at", 1)
-    await serve_due_draws(resources.sessionmaker, resources.engine, resources.engine_sync)
-    assert not await resources.engine.holds_for_draw(world.term_a)
 
 
 async def test_the_opening_stays_once_families_entered(
@@ -341,19 +354,32 @@ async def test_the_opening_stays_once_families_entered(
         headers=families[0].headers,
     )
     assert entry.json()["choices"] == [course]
-    # Postponing the grab, to set the opening anew, is refused once anyone entered.
+    # Round one's close, by which the draw is due, stays; the grab may be postponed, but the
+    # opening is not set anew once anyone entered.
     term = (await client.get(f"{API}/terms/{world.term_a}", headers=admin)).json()
-    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    postponed = await client.patch(
+    moved = await client.patch(
         f"{API}/terms/{world.term_a}",
-        json={"version": term["version"], "grab_opens_at": later},
+        json={
+            "version": term["version"],
+            "closes_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
+        },
         headers=admin,
     )
-    assert postponed.status_code == 409, postponed.text
+    assert moved.status_code == 409, moved.text
+    postponed = await client.patch(
+        f"{API}/terms/{world.term_a}",
+        json={
+            "version": term["version"],
+            "grab_opens_at": (datetime.now(UTC) + timedelta(minutes=30)).isoformat(),
+        },
+        headers=admin,
+    )
+    assert postponed.status_code == 200, postponed.text
     again = await client.put(
         f"{API}/terms/{world.term_a}/opening-mode", json={"opening": "fcfs"}, headers=admin
     )
     assert again.status_code == 409, again.text
+    assert "entered" in again.json()["detail"]
     draw = (await client.get(f"{API}/terms/{world.term_a}/draw", headers=admin)).json()
     assert draw["commitment"] == published["commitment"]
     assert (draw["opening"], draw["entrants"]) == ("ranked", 1)
