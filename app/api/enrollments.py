@@ -15,6 +15,7 @@ from app.api.schemas.enrollments import (
     IDEMPOTENCY_KEY_MAX,
     IDEMPOTENCY_KEY_PATTERN,
     EnrollmentOut,
+    GrabAcceptedOut,
     GrabIn,
 )
 from app.domain.errors import DomainError
@@ -75,7 +76,7 @@ not a seat, and is not kept: sent again after the draw, the attempt is a grab li
     responses={
         201: {"content": {"application/json": {"example": GRAB_CONFIRMED_EXAMPLE}}},
         202: {
-            "model": EnrollmentOut,
+            "model": GrabAcceptedOut,
             "description": "Accepted, being written, or entered in the draw · 已受理或已进入抽签",
             "content": {"application/json": {"example": GRAB_PENDING_EXAMPLE}},
         },
@@ -141,7 +142,7 @@ async def answer_grab(
         held_attempt = outcome.held
         metrics.grab_answered("in_draw")
         resources.tally.record(term_id, "in_draw")
-        held = EnrollmentOut(
+        held = GrabAcceptedOut(
             id=None, student_id=outcome.student_id, course_id=outcome.course_id,
             status="in_draw", round=1, created_at=held_attempt.arrived_at,
             opening=held_attempt.opening, draw_at=held_attempt.draw_at,

@@ -22,7 +22,7 @@ class GrabIn(RequestBody):
     course_id: RowId = Field(ge=1, le=2**31 - 1)
 
 
-EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed", "in_draw"]
+EnrollmentState = Literal["confirmed", "pending", "cancelled_by_school", "dismissed"]
 
 
 class EnrollmentOut(ResponseBody):
@@ -30,13 +30,21 @@ class EnrollmentOut(ResponseBody):
     student_id: RowId
     course_id: RowId
     status: EnrollmentState = Field(
-        description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), "
-        "dismissed, or, answering a grab while round one waits for its draw, in_draw (已进入抽签)"
+        description="confirmed (已报名), pending (已受理、写入中), cancelled_by_school (撤班), dismissed"
     )
     round: int = Field(examples=[1], description="1, or 2 for the second round · 报名轮次")
     created_at: SchoolTime = Field(
         description="When the seat was granted (in the draw: when the attempt arrived), by the "
         "engine's clock"
+    )
+
+
+class GrabAcceptedOut(EnrollmentOut):
+    """A grab accepted without a written seat: pending (the seat is the family's, being
+    written), or in_draw (round one waits for its draw: the attempt is an entry, not a seat)."""
+
+    status: Literal["pending", "in_draw"] = Field(  # type: ignore[assignment]
+        description="pending (已受理、写入中), or in_draw (已进入抽签)"
     )
     opening: Opening | None = Field(
         default=None,
