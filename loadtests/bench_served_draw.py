@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 
 from app.demo.world import DemoOptions, build_demo
 from app.domain.draw import commitment, new_seed
-from app.domain.opening import Opening, draw_scope
+from app.domain.opening import DRAW_GRACE, Opening, draw_scope
 from app.grab.arming import arm_term
 from app.models import Course, DrawEntry, Term, User
 from app.resources import Resources
@@ -94,7 +94,7 @@ async def run(settings: Settings, families: int, courses: int, choices: int) -> 
                         }
                     )
             await session.execute(insert(DrawEntry), rows)
-            past = datetime.now(UTC) - timedelta(seconds=1)
+            past = datetime.now(UTC) - DRAW_GRACE - timedelta(seconds=1)  # the draw is due
             await session.execute(
                 update(Term)
                 .where(Term.id == term_id)
