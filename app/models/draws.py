@@ -38,6 +38,7 @@ class DrawEntry(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    # The guardian who last added to the entry: the draw passes it over once they are unbound.
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     choices: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -46,7 +46,8 @@ _HOLD = text(
             WHEN :course_id = ANY(draw_entry.choices) THEN draw_entry.choices
             ELSE draw_entry.choices || :course_id
         END,
-        first_at = least(draw_entry.first_at, excluded.first_at)
+        first_at = least(draw_entry.first_at, excluded.first_at),
+        user_id = excluded.user_id
     WHERE :course_id = ANY(draw_entry.choices) OR cardinality(draw_entry.choices) < :choices_max
     RETURNING choices
     """

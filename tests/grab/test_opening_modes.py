@@ -252,7 +252,7 @@ async def test_attempts_held_while_the_draw_is_served_are_never_lost(
             .where(DrawEntry.term_id == world.term_a)
             .values(first_at=now - timedelta(seconds=604))
         )
-    racing, report = await asyncio.gather(
+    racing, _ = await asyncio.gather(
         asyncio.gather(*(grab(client, world.term_a, f, course) for f in families[10:])),
         resources.engine_sync.serve_draw(world.term_a, datetime.now(UTC)),
     )
@@ -268,7 +268,6 @@ async def test_attempts_held_while_the_draw_is_served_are_never_lost(
     ).json()
     assert sorted(draw["order"]) == sorted(f.student_id for f in families[:10])
     assert entered <= {*draw["order"], *draw["late"]}
-    assert report.entrants == len(draw["order"]) + len(draw["late"])
     async with resources.sessionmaker() as session:
         arrived = dict(
             (
