@@ -356,23 +356,14 @@ async def test_the_opening_stays_once_families_entered(
     # Round one's close, by which the draw is due, stays; the grab may be postponed, but the
     # opening is not set anew once anyone entered.
     term = (await client.get(f"{API}/terms/{world.term_a}", headers=admin)).json()
-    moved = await client.patch(
-        f"{API}/terms/{world.term_a}",
-        json={
-            "version": term["version"],
-            "closes_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
-        },
-        headers=admin,
-    )
+
+    async def edit(name: str, moment: datetime) -> httpx.Response:
+        body = {"version": term["version"], name: moment.isoformat()}
+        return await client.patch(f"{API}/terms/{world.term_a}", json=body, headers=admin)
+
+    moved = await edit("closes_at", datetime.now(UTC) + timedelta(hours=2))
     assert moved.status_code == 409, moved.text
-    postponed = await client.patch(
-        f"{API}/terms/{world.term_a}",
-        json={
-            "version": term["version"],
-            "grab_opens_at": (datetime.now(UTC) + timedelta(minutes=30)).isoformat(),
-        },
-        headers=admin,
-    )
+    postponed = await edit("grab_opens_at", datetime.now(UTC) + timedelta(minutes=30))
     assert postponed.status_code == 200, postponed.text
     again = await client.put(
         f"{API}/terms/{world.term_a}/opening-mode", json={"opening": "fcfs"}, headers=admin
