@@ -47,7 +47,7 @@ def _draw_out(view: draws.DrawView) -> DrawOut:
         opening=term.opening,
         fair_start_s=term.fair_start_s,
         choices_max=term.choices_max,
-        draw_at=view.draw_at,
+        draw_at=term.draw_at,
         scope=view.scope,
         commitment=term.draw_commitment,
         drawn_at=term.drawn_at,

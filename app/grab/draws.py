@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, RuleViolation
 from app.domain.opening import (
-    DRAW_GRACE,
     Arrival,
     Entrant,
     Offer,
@@ -119,10 +118,11 @@ async def serve_due_draw(session: AsyncSession, term_id: int, now: datetime) -> 
         raise RuleViolation("this term's round one is first come first served: it has no draw")
     if term.drawn_at is not None:
         return DrawReport(term_id, term.opening.value, term.drawn_at, already_served=True)
-    draw_at = term.draw_at
+    draw_at, served_from = term.draw_at, term.draw_served_from
     assert draw_at is not None
-    if now < draw_at + DRAW_GRACE:
-        raise Conflict(f"the draw is served from {(draw_at + DRAW_GRACE).isoformat()}")
+    assert served_from is not None
+    if now < served_from:
+        raise Conflict(f"the draw is served from {served_from.isoformat()}")
     started = time.perf_counter()
     # One JSON value for all the entries: thousands of rows of arrays parse far faster so.
     entries = {

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.errors import Conflict
-from app.domain.opening import DRAW_GRACE, Opening
+from app.domain.opening import Opening
 from app.grab.engine import SeatEngine
 from app.grab.reconciler import reconcile
 from app.grab.service import GrabService
@@ -90,7 +90,7 @@ async def serve_due_draws(
         for term in drawn_terms:
             if term.drawn_at is not None:
                 served.append(term.id)
-            elif (term.draw_at or now) + DRAW_GRACE <= now:
+            elif (term.draw_served_from or now) <= now:
                 due.append(term.id)
     for term_id in due:
         try:

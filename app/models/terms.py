@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.committee import DEFAULT_SHARES
 from app.domain.fees import CareFeeModel
-from app.domain.opening import Opening, draw_moment
+from app.domain.opening import DRAW_GRACE, Opening, draw_moment
 from app.models.base import Base, Versioned, created_at_column, enum_column, string_enum
 
 DEFAULT_SHARES_JSON = json.dumps(
@@ -168,3 +168,8 @@ class Term(Versioned, Base):
     def draw_at(self) -> datetime | None:
         """When round one's draw is due; None when it opens first come first served."""
         return draw_moment(self.opening, self.grab_opens_at, self.closes_at, self.fair_start_s)
+
+    @property
+    def draw_served_from(self) -> datetime | None:
+        """When the draw may be served: a grace after it is due, for attempts held before."""
+        return None if self.draw_at is None else self.draw_at + DRAW_GRACE

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound, NotYourChild, RuleViolation
 from app.domain.opening import Opening
-from app.models import DrawEntry, Term
+from app.domain.statuses import BindingStatus
+from app.models import DrawEntry, Guardianship, Term
 
 
 async def locked_term(session: AsyncSession, term_id: int, *, exclusive: bool) -> Term:
@@ -54,16 +55,6 @@ _HOLD = text(
 )
 
 
-_BOUND = text(
-    """
-    SELECT EXISTS (
-        SELECT 1 FROM guardianship
-        WHERE student_id = :student_id AND user_id = :user_id AND status = 'confirmed'
-    )
-    """
-)
-
-
 @dataclass(frozen=True)
 class HeldAttempt:
     student_id: int
@@ -97,7 +88,15 @@ async def hold_attempt(
         },
     )  # fmt: skip
     if choices is None:
-        bound = await session.scalar(_BOUND, {"student_id": student_id, "user_id": user_id})
+        bound = await session.scalar(
+            select(
+                exists().where(
+                    Guardianship.student_id == student_id,
+                    Guardianship.user_id == user_id,
+                    Guardianship.status == BindingStatus.CONFIRMED,
+                )
+            )
+        )
         if not bound:
             raise NotYourChild()
         raise RuleViolation(f"the term takes up to {term.choices_max} choices")

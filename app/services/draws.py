@@ -170,7 +170,6 @@ async def enter_choices(
 @dataclass(frozen=True)
 class DrawView:
     term: Term
-    draw_at: datetime | None
     scope: str | None
     entrants: int
     drawn: list[int]  # the drawn entrants in the draw's order (once served)
@@ -182,13 +181,13 @@ async def draw_of(session: AsyncSession, principal: Principal, term_id: int) -> 
     before; its seed and order once served."""
     term = (await term_in_reach(session, principal, term_id, Reach.READER)).term
     if term.opening is Opening.FCFS:
-        return DrawView(term, None, None, 0, [], [])
+        return DrawView(term, None, 0, [], [])
     scope = draw_scope(term.id, term.opening)
     if term.drawn_at is None:
         entrants = await session.scalar(
             select(func.count()).select_from(DrawEntry).where(DrawEntry.term_id == term_id)
         )
-        return DrawView(term, term.draw_at, scope, entrants or 0, [], [])
+        return DrawView(term, scope, entrants or 0, [], [])
     rows = (
         await session.execute(
             select(DrawEntry.student_id, DrawEntry.late)
@@ -198,7 +197,7 @@ async def draw_of(session: AsyncSession, principal: Principal, term_id: int) -> 
     ).all()
     drawn = [student for student, late in rows if not late]
     late = [student for student, late in rows if late]
-    return DrawView(term, term.draw_at, scope, len(rows), drawn, late)
+    return DrawView(term, scope, len(rows), drawn, late)
 
 
 async def entry_of(
